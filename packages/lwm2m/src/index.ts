@@ -5,3 +5,4 @@ export * from './store/RegistrationStore.js';
 export * from './store/UserDirectory.js';
 export * from './store/AnomalyLog.js';
 export * from './transport/DatagramTransport.js';
+export * from './time/Clock.js';
