@@ -6,3 +6,5 @@ export * from './store/UserDirectory.js';
 export * from './store/AnomalyLog.js';
 export * from './transport/DatagramTransport.js';
 export * from './time/Clock.js';
+export * from './ContentFormat.js';
+export * from './path/Lwm2mPath.js';
