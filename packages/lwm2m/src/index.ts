@@ -8,3 +8,7 @@ export * from './transport/DatagramTransport.js';
 export * from './time/Clock.js';
 export * from './ContentFormat.js';
 export * from './path/Lwm2mPath.js';
+export * from './store/StoreErrors.js';
+export * from './store/InMemorySecurityStore.js';
+export * from './store/InMemoryBootstrapConfigStore.js';
+export * from './store/InMemoryRegistrationStore.js';
