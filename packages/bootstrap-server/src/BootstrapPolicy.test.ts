@@ -1,0 +1,255 @@
+import { describe, expect, it } from 'vitest';
+import { bootstrapConfigFromSecurityInfo, type BootstrapConfig, type SecurityInfo } from '@chainm2m/lwm2m';
+import { BootstrapPolicy, type BootstrapRequest, type PolicyDecision, type StepResult } from './BootstrapPolicy.js';
+
+const info: SecurityInfo = {
+  endpoint: 'dev-001',
+  bootstrap: { serverUri: 'coaps://127.0.0.1:5784', identity: 'dev-001-bs', key: new TextEncoder().encode('bs-secret') },
+  server: { serverUri: 'coaps://127.0.0.1:5684', identity: 'dev-001', key: new TextEncoder().encode('dm-secret'), shortServerId: 101, lifetime: 300, binding: 'U' },
+  clearance: 1,
+  registrar: '0xabc',
+  createdAt: 1,
+  updatedAt: 1,
+};
+const config: BootstrapConfig = bootstrapConfigFromSecurityInfo(info);
+
+type Client = (req: BootstrapRequest) => StepResult;
+const ok = (req: BootstrapRequest): StepResult => ({
+  kind: 'response',
+  code: req.kind === 'bootstrap-delete' ? '2.02' : '2.04',
+});
+
+/** Runs a whole session against a scripted client; bounded. */
+function run(policy: BootstrapPolicy, client: Client, pct: number[] = [], cfg: BootstrapConfig = config): { requests: BootstrapRequest[]; end: PolicyDecision } {
+  let { state, decision } = policy.start(cfg, pct);
+  const requests: BootstrapRequest[] = [];
+  for (let i = 0; i < 200 && decision.kind === 'continue'; i++) {
+    requests.push(decision.request);
+    ({ state, decision } = policy.next(state, client(decision.request)));
+  }
+  return { requests, end: decision };
+}
+
+const summary = (rs: BootstrapRequest[]): string[] => rs.map((r) => `${r.kind} ${r.path}${r.contentFormat === undefined ? '' : ` ${r.contentFormat}`}`);
+
+describe('BootstrapPolicy', () => {
+  it('deletes /0 and /1, writes both Security instances and the Server instance in SenML-JSON, then finishes', () => {
+    const { requests, end } = run(new BootstrapPolicy(), ok);
+    expect(end).toEqual({ kind: 'finished' });
+    expect(summary(requests)).toEqual([
+      'bootstrap-delete /0',
+      'bootstrap-delete /1',
+      'bootstrap-write /0/0 110',
+      'bootstrap-write /0/1 110',
+      'bootstrap-write /1/0 110',
+      'bootstrap-finish /bs',
+    ]);
+    const sec1 = JSON.parse(new TextDecoder().decode(requests[3]?.payload)) as Record<string, unknown>[];
+    expect(sec1).toEqual([
+      { bn: '/0/1/', n: '0', vs: 'coaps://127.0.0.1:5684' },
+      { n: '1', vb: false },
+      { n: '2', v: 0 },
+      { n: '3', vd: Buffer.from('dev-001').toString('base64url') },
+      { n: '5', vd: Buffer.from('dm-secret').toString('base64url') },
+      { n: '10', v: 101 },
+    ]);
+    const sec0 = JSON.parse(new TextDecoder().decode(requests[2]?.payload)) as Record<string, unknown>[];
+    expect(sec0.find((r) => r.n === '1')).toEqual({ n: '1', vb: true });
+    expect(sec0.find((r) => r.n === '10')).toBeUndefined();
+    const srv = JSON.parse(new TextDecoder().decode(requests[4]?.payload)) as Record<string, unknown>[];
+    expect(srv).toEqual([
+      { bn: '/1/0/', n: '0', v: 101 },
+      { n: '1', v: 300 },
+      { n: '6', vb: true },
+      { n: '7', vs: 'U' },
+    ]);
+    expect(requests.every((r) => r.attempt === 1 && r.timeoutMs === 20_000)).toBe(true);
+  });
+
+  it('uses the client pct when supported (TLV) and ignores unsupported ones', () => {
+    expect(summary(run(new BootstrapPolicy(), ok, [11542]).requests)[2]).toBe('bootstrap-write /0/0 11542');
+    expect(summary(run(new BootstrapPolicy(), ok, [112]).requests)[2]).toBe('bootstrap-write /0/0 110');
+    expect(summary(run(new BootstrapPolicy(), ok, [112, 11542]).requests)[2]).toBe('bootstrap-write /0/0 11542');
+    expect(new BootstrapPolicy().writeModes([11542])).toEqual([11542, 110, 'per-resource']);
+    expect(new BootstrapPolicy().writeModes()).toEqual([110, 11542, 'per-resource']);
+  });
+
+  it('TLV payload of the Server instance', () => {
+    const { requests } = run(new BootstrapPolicy(), ok, [11542]);
+    expect(Buffer.from(requests[4]?.payload ?? []).toString('hex')).toBe('c10065' + 'c201012c' + 'c10601' + 'c10755');
+  });
+
+  it.each([['4.15'], ['4.00']])('falls back SenML-JSON -> TLV on %s and keeps TLV for later writes', (code) => {
+    const client: Client = (r) => (r.contentFormat === 110 ? { kind: 'response', code } : ok(r));
+    const { requests, end } = run(new BootstrapPolicy(), client);
+    expect(end.kind).toBe('finished');
+    expect(summary(requests)).toEqual([
+      'bootstrap-delete /0',
+      'bootstrap-delete /1',
+      'bootstrap-write /0/0 110',
+      'bootstrap-write /0/0 11542',
+      'bootstrap-write /0/1 11542',
+      'bootstrap-write /1/0 11542',
+      'bootstrap-finish /bs',
+    ]);
+  });
+
+  it('falls back to per-resource text/opaque writes when both instance formats are refused', () => {
+    const client: Client = (r) => (r.contentFormat === 110 || r.contentFormat === 11542 ? { kind: 'response', code: '4.15' } : ok(r));
+    const { requests, end } = run(new BootstrapPolicy(), client);
+    expect(end.kind).toBe('finished');
+    expect(summary(requests)).toEqual([
+      'bootstrap-delete /0',
+      'bootstrap-delete /1',
+      'bootstrap-write /0/0 110',
+      'bootstrap-write /0/0 11542',
+      'bootstrap-write /0/0/0 0',
+      'bootstrap-write /0/0/1 0',
+      'bootstrap-write /0/0/2 0',
+      'bootstrap-write /0/0/3 42',
+      'bootstrap-write /0/0/5 42',
+      'bootstrap-write /0/1/0 0',
+      'bootstrap-write /0/1/1 0',
+      'bootstrap-write /0/1/2 0',
+      'bootstrap-write /0/1/3 42',
+      'bootstrap-write /0/1/5 42',
+      'bootstrap-write /0/1/10 0',
+      'bootstrap-write /1/0/0 0',
+      'bootstrap-write /1/0/1 0',
+      'bootstrap-write /1/0/6 0',
+      'bootstrap-write /1/0/7 0',
+      'bootstrap-finish /bs',
+    ]);
+    const byPath = new Map(requests.map((r) => [r.path, Buffer.from(r.payload ?? []).toString('latin1')]));
+    expect(byPath.get('/0/1/0')).toBe('coaps://127.0.0.1:5684');
+    expect(byPath.get('/0/1/1')).toBe('0');
+    expect(byPath.get('/0/0/1')).toBe('1');
+    expect(byPath.get('/0/1/3')).toBe('dev-001');
+    expect(byPath.get('/0/1/5')).toBe('dm-secret');
+    expect(byPath.get('/0/1/10')).toBe('101');
+    expect(byPath.get('/1/0/1')).toBe('300');
+    expect(byPath.get('/1/0/7')).toBe('U');
+  });
+
+  it('fails when even a per-resource write is refused, naming the path and code', () => {
+    const client: Client = (r) => (r.kind === 'bootstrap-write' ? { kind: 'response', code: '4.00' } : ok(r));
+    const { end, requests } = run(new BootstrapPolicy(), client);
+    expect(end).toEqual({ kind: 'failed', reason: 'Bootstrap-Write /0/0/0 refused with 4.00 (no other format left)' });
+    expect(requests.at(-1)?.path).toBe('/0/0/0');
+  });
+
+  it('fails without per-resource fallback when disabled', () => {
+    const client: Client = (r) => (r.kind === 'bootstrap-write' ? { kind: 'response', code: '4.15' } : ok(r));
+    const { end, requests } = run(new BootstrapPolicy({ perResourceFallback: false }), client);
+    expect(end.kind).toBe('failed');
+    expect(summary(requests).slice(2)).toEqual(['bootstrap-write /0/0 110', 'bootstrap-write /0/0 11542']);
+  });
+
+  it('does not fall back on other error codes (4.01, 5.00)', () => {
+    for (const code of ['4.01', '5.00', '4.05']) {
+      const client: Client = (r) => (r.kind === 'bootstrap-write' ? { kind: 'response', code } : ok(r));
+      const { end, requests } = run(new BootstrapPolicy(), client);
+      expect(end).toEqual({ kind: 'failed', reason: `Bootstrap-Write /0/0 refused with ${code}` });
+      expect(requests).toHaveLength(3);
+    }
+  });
+
+  it('treats 4.04 on Bootstrap-Delete as nothing to delete, other errors as failure', () => {
+    expect(run(new BootstrapPolicy(), (r) => (r.kind === 'bootstrap-delete' ? { kind: 'response', code: '4.04' } : ok(r))).end.kind).toBe('finished');
+    expect(run(new BootstrapPolicy(), (r) => (r.kind === 'bootstrap-delete' ? { kind: 'response', code: '4.05' } : ok(r))).end).toEqual({
+      kind: 'failed',
+      reason: 'Bootstrap-Delete /0 refused with 4.05',
+    });
+  });
+
+  it('retries a request that timed out, then fails after maxAttempts', () => {
+    let timeouts = 0;
+    const flaky: Client = (r) => (r.path === '/0/1' && timeouts++ < 1 ? { kind: 'timeout' } : ok(r));
+    const a = run(new BootstrapPolicy({ maxAttempts: 2 }), flaky);
+    expect(a.end.kind).toBe('finished');
+    expect(a.requests.filter((r) => r.path === '/0/1').map((r) => r.attempt)).toEqual([1, 2]);
+
+    const silent: Client = () => ({ kind: 'timeout' });
+    const b = run(new BootstrapPolicy({ maxAttempts: 3, stepTimeoutMs: 500 }), silent);
+    expect(b.end).toEqual({ kind: 'failed', reason: 'no response to Bootstrap-Delete /0 after 3 attempts' });
+    expect(b.requests.map((r) => [r.path, r.attempt, r.timeoutMs])).toEqual([
+      ['/0', 1, 500],
+      ['/0', 2, 500],
+      ['/0', 3, 500],
+    ]);
+    expect(run(new BootstrapPolicy({ maxAttempts: 1 }), silent).end).toEqual({ kind: 'failed', reason: 'no response to Bootstrap-Delete /0 after 1 attempt' });
+  });
+
+  it('retries keep the current fallback format', () => {
+    let n = 0;
+    const client: Client = (r) => {
+      if (r.contentFormat === 110) return { kind: 'response', code: '4.15' };
+      if (r.contentFormat === 11542 && n++ === 0) return { kind: 'timeout' };
+      return ok(r);
+    };
+    const { requests } = run(new BootstrapPolicy(), client);
+    expect(summary(requests).slice(2, 5)).toEqual(['bootstrap-write /0/0 110', 'bootstrap-write /0/0 11542', 'bootstrap-write /0/0 11542']);
+    expect(requests[4]?.attempt).toBe(2);
+  });
+
+  it('a transport error ends the session at once', () => {
+    const { end, requests } = run(new BootstrapPolicy(), (r) => (r.path === '/1' ? { kind: 'error', reason: 'COAP_RESET' } : ok(r)));
+    expect(end).toEqual({ kind: 'failed', reason: 'Bootstrap-Delete /1 failed: COAP_RESET' });
+    expect(requests).toHaveLength(2);
+  });
+
+  it('a refused Bootstrap-Finish fails with the client diagnostic, made printable and bounded', () => {
+    const diag = new TextEncoder().encode('missing server\u0001' + 'x'.repeat(200));
+    const { end } = run(new BootstrapPolicy(), (r) => (r.kind === 'bootstrap-finish' ? { kind: 'response', code: '4.06', payload: diag } : ok(r)));
+    expect(end.kind).toBe('failed');
+    const reason = end.kind === 'failed' ? end.reason : '';
+    expect(reason.startsWith('Bootstrap-Finish refused with 4.06 (missing server?xxx')).toBe(true);
+    expect(reason.length).toBeLessThan(180);
+  });
+
+  it('no reason ever contains a key', () => {
+    const reasons: string[] = [];
+    for (const code of ['4.00', '4.15', '5.00']) {
+      const { end } = run(new BootstrapPolicy(), (r) => (r.kind === 'bootstrap-write' ? { kind: 'response', code } : ok(r)));
+      if (end.kind === 'failed') reasons.push(end.reason);
+    }
+    expect(reasons).toHaveLength(3);
+    for (const r of reasons) {
+      expect(r).not.toContain('dm-secret');
+      expect(r).not.toContain('bs-secret');
+    }
+  });
+
+  it('rejects invalid configurations without sending anything', () => {
+    const bad: BootstrapConfig = { ...config, servers: [{ instanceId: 70000, shortServerId: 1, lifetime: 1, binding: 'U' }] };
+    expect(new BootstrapPolicy().start(bad).decision).toEqual({ kind: 'failed', reason: 'invalid configuration: instance id 70000' });
+    const badSsid: BootstrapConfig = { ...config, servers: [{ instanceId: 0, shortServerId: 65535, lifetime: 1, binding: 'U' }] };
+    expect(new BootstrapPolicy().start(badSsid).decision.kind).toBe('failed');
+    const unsafe: BootstrapConfig = { ...config, servers: [{ instanceId: 0, shortServerId: 1, lifetime: 2 ** 60, binding: 'U' }] };
+    expect(run(new BootstrapPolicy(), ok, [], unsafe).end).toEqual({ kind: 'failed', reason: 'cannot encode the configuration: BS_ENCODING' });
+  });
+
+  it('an empty configuration only finishes', () => {
+    const empty: BootstrapConfig = { endpoint: 'x', toDelete: [], security: [], servers: [] };
+    expect(summary(run(new BootstrapPolicy(), ok, [], empty).requests)).toEqual(['bootstrap-finish /bs']);
+  });
+
+  it('is pure: the same state and result give the same decision, and states are not mutated', () => {
+    const p = new BootstrapPolicy();
+    const s0 = p.start(config);
+    const frozen = JSON.stringify(s0.state, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v));
+    const a = p.next(s0.state, { kind: 'response', code: '2.02' });
+    const b = p.next(s0.state, { kind: 'response', code: '2.02' });
+    expect(a.decision).toEqual(b.decision);
+    expect(JSON.stringify(s0.state, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v))).toBe(frozen);
+  });
+
+  it('a result after the end is answered with failed', () => {
+    const p = new BootstrapPolicy();
+    const { requests: _r, end } = run(p, ok);
+    expect(end.kind).toBe('finished');
+    const s = p.start(config);
+    const f = p.next({ ...s.state, pending: undefined }, { kind: 'response', code: '2.04' });
+    expect(f.decision.kind).toBe('failed');
+  });
+});
