@@ -12,3 +12,7 @@ export * from './store/StoreErrors.js';
 export * from './store/InMemorySecurityStore.js';
 export * from './store/InMemoryBootstrapConfigStore.js';
 export * from './store/InMemoryRegistrationStore.js';
+export * from './model/ObjectModel.js';
+export * from './model/builtinObjects.js';
+export * from './model/loadDdf.js';
+export * from './model/ObjectRegistry.js';
