@@ -6,7 +6,7 @@ import type { ObjectModel } from './ObjectModel.js';
  * mandatory, types). Objects 0-3 in their LwM2M 1.1 versions; 4 and 5 at version 1.0, which
  * LwM2M 1.1 clients use; IPSO 3303 and 3311 at version 1.1.
  */
-export const LwM2mSecurity: ObjectModel = defineObject({
+export const SecurityObjectModel: ObjectModel = defineObject({
   id: 0,
   name: 'LwM2M Security',
   version: '1.1',
@@ -35,7 +35,7 @@ export const LwM2mSecurity: ObjectModel = defineObject({
   ],
 });
 
-export const LwM2mServer: ObjectModel = defineObject({
+export const ServerObjectModel: ObjectModel = defineObject({
   id: 1,
   name: 'LwM2M Server',
   version: '1.1',
@@ -70,7 +70,7 @@ export const LwM2mServer: ObjectModel = defineObject({
   ],
 });
 
-export const LwM2mAccessControl: ObjectModel = defineObject({
+export const AccessControlObjectModel: ObjectModel = defineObject({
   id: 2,
   name: 'LwM2M Access Control',
   version: '1.1',
@@ -85,7 +85,7 @@ export const LwM2mAccessControl: ObjectModel = defineObject({
   ],
 });
 
-export const Device: ObjectModel = defineObject({
+export const DeviceObjectModel: ObjectModel = defineObject({
   id: 3,
   name: 'Device',
   version: '1.1',
@@ -119,7 +119,7 @@ export const Device: ObjectModel = defineObject({
   ],
 });
 
-export const ConnectivityMonitoring: ObjectModel = defineObject({
+export const ConnectivityMonitoringObjectModel: ObjectModel = defineObject({
   id: 4,
   name: 'Connectivity Monitoring',
   version: '1.0',
@@ -141,7 +141,7 @@ export const ConnectivityMonitoring: ObjectModel = defineObject({
   ],
 });
 
-export const FirmwareUpdate: ObjectModel = defineObject({
+export const FirmwareUpdateObjectModel: ObjectModel = defineObject({
   id: 5,
   name: 'Firmware Update',
   version: '1.0',
@@ -161,7 +161,7 @@ export const FirmwareUpdate: ObjectModel = defineObject({
   ],
 });
 
-export const Temperature: ObjectModel = defineObject({
+export const TemperatureObjectModel: ObjectModel = defineObject({
   id: 3303,
   name: 'Temperature',
   version: '1.1',
@@ -185,7 +185,7 @@ export const Temperature: ObjectModel = defineObject({
   ],
 });
 
-export const LightControl: ObjectModel = defineObject({
+export const LightControlObjectModel: ObjectModel = defineObject({
   id: 3311,
   name: 'Light Control',
   version: '1.1',
@@ -206,12 +206,12 @@ export const LightControl: ObjectModel = defineObject({
 });
 
 export const builtinObjectModels: readonly ObjectModel[] = [
-  LwM2mSecurity,
-  LwM2mServer,
-  LwM2mAccessControl,
-  Device,
-  ConnectivityMonitoring,
-  FirmwareUpdate,
-  Temperature,
-  LightControl,
+  SecurityObjectModel,
+  ServerObjectModel,
+  AccessControlObjectModel,
+  DeviceObjectModel,
+  ConnectivityMonitoringObjectModel,
+  FirmwareUpdateObjectModel,
+  TemperatureObjectModel,
+  LightControlObjectModel,
 ];
