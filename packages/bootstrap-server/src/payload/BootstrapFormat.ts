@@ -1,12 +1,13 @@
+import { ContentFormat } from '@chainm2m/lwm2m';
+
 /**
- * Content formats the bootstrap server can write with (a subset of LwM2M's `ContentFormat`, same
- * numbers). `PerResource` is not a CoAP content format: it means one text/opaque write per resource.
+ * Content formats the bootstrap server writes with (a subset of LwM2M's `ContentFormat`).
  */
 export const WriteFormat = {
-  Text: 0,
-  Opaque: 42,
-  SenmlJson: 110,
-  Tlv: 11542,
+  Text: ContentFormat.Text,
+  Opaque: ContentFormat.Opaque,
+  SenmlJson: ContentFormat.SenmlJson,
+  Tlv: ContentFormat.Tlv,
 } as const;
 
 /** Instance-level formats, in the order the server tries them when the client states no preference. */

@@ -1,0 +1,324 @@
+import {
+  SystemClock,
+  type BootstrapConfig,
+  type BootstrapConfigStore,
+  type Clock,
+  type PeerAddress,
+  type SecurityStore,
+} from '@chainm2m/lwm2m';
+import { BootstrapPolicy, type BootstrapPolicyOptions, type BootstrapRequest, type PolicyOutcome, type StepResult } from './BootstrapPolicy.js';
+import type { BootstrapEventMap, RejectedReason, SessionRef, UnauthorizedReason } from './BootstrapEvents.js';
+import type { BootstrapRequester, InboundRequest, OutboundRequest, OutboundResponse } from './coapShapes.js';
+import { TypedEmitter } from './TypedEmitter.js';
+
+export interface BootstrapSessionManagerOptions {
+  readonly securityStore: SecurityStore;
+  readonly configStore: BootstrapConfigStore;
+  readonly clock?: Clock;
+  /** A policy, or options for the default one. */
+  readonly policy?: BootstrapPolicy | BootstrapPolicyOptions;
+  /** Delay between answering 2.04 and sending the first request, ms (default 0: next timer tick). */
+  readonly startDelayMs?: number;
+  /** Concurrent sessions beyond which a Bootstrap-Request gets 5.03 (default 10,000). */
+  readonly maxSessions?: number;
+}
+
+export interface BootstrapStats {
+  readonly started: number;
+  readonly active: number;
+  readonly finished: number;
+  readonly failed: number;
+  readonly unauthorized: number;
+  readonly rejected: number;
+  readonly requestsSent: number;
+}
+
+interface Session extends SessionRef {
+  readonly config: BootstrapConfig;
+  readonly pct: readonly number[];
+  readonly startedAt: number;
+  readonly requester: BootstrapRequester;
+  steps: number;
+  /** Set when the session must end early; `interrupt` wakes a pending request. */
+  abortReason?: string;
+  interrupt?: (reason: string) => void;
+  done: Promise<void>;
+}
+
+const peerKey = (p: PeerAddress): string => `${p.address}|${p.port}`;
+
+const METHOD: Record<BootstrapRequest['kind'], OutboundRequest['method']> = {
+  'bootstrap-delete': 'DELETE',
+  'bootstrap-write': 'PUT',
+  'bootstrap-finish': 'POST',
+};
+
+function errorCode(err: unknown): string {
+  if (err !== null && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'string') {
+    return (err as { code: string }).code;
+  }
+  return 'error';
+}
+
+/**
+ * Serves `POST /bs?ep=…[&pct=…]` and drives one independent session per client: authorization
+ * against the `SecurityStore` (the PSK identity of the DTLS session must be the *bootstrap*
+ * identity of `ep`), then the `BootstrapPolicy`'s requests, sent as CoAP client towards the device.
+ * Sessions share no lock: many devices bootstrap at once.
+ */
+export class BootstrapSessionManager {
+  readonly events = new TypedEmitter<BootstrapEventMap>();
+  private readonly securityStore: SecurityStore;
+  private readonly configStore: BootstrapConfigStore;
+  private readonly clock: Clock;
+  private readonly policy: BootstrapPolicy;
+  private readonly startDelayMs: number;
+  private readonly maxSessions: number;
+  private readonly sessions = new Map<string, Session>();
+  private seq = 0;
+  private closed = false;
+  private counters = { started: 0, finished: 0, failed: 0, unauthorized: 0, rejected: 0, requestsSent: 0 };
+
+  constructor(options: BootstrapSessionManagerOptions) {
+    this.securityStore = options.securityStore;
+    this.configStore = options.configStore;
+    this.clock = options.clock ?? SystemClock;
+    this.policy = options.policy instanceof BootstrapPolicy ? options.policy : new BootstrapPolicy(options.policy);
+    this.startDelayMs = options.startDelayMs ?? 0;
+    this.maxSessions = options.maxSessions ?? 10_000;
+  }
+
+  /** A CoAP request handler for one endpoint; sessions it starts send their requests through `requester`. */
+  handlerFor(requester: BootstrapRequester): (req: InboundRequest) => Promise<OutboundResponse> {
+    return (req) => this.handle(req, requester);
+  }
+
+  /** Handles one inbound CoAP request (anything other than `POST /bs` is refused). */
+  async handle(req: InboundRequest, requester: BootstrapRequester): Promise<OutboundResponse> {
+    const peer = req.peer;
+    const identity = req.security.pskIdentity;
+    if (req.path.length !== 1 || req.path[0] !== 'bs') return this.reject(req, undefined, 'not-found', '4.04');
+    if (req.method !== 'POST') return this.reject(req, undefined, 'method-not-allowed', '4.05');
+    if (this.closed) return this.reject(req, undefined, 'closed', '5.03');
+
+    let endpoint: string | undefined;
+    const pct: number[] = [];
+    for (const q of req.query) {
+      const eq = q.indexOf('=');
+      const name = eq < 0 ? q : q.slice(0, eq);
+      const value = eq < 0 ? '' : q.slice(eq + 1);
+      if (name === 'ep') endpoint = value;
+      else if (name === 'pct') {
+        if (!/^\d{1,5}$/.test(value)) return this.reject(req, endpoint, 'bad-pct', '4.00');
+        pct.push(Number(value));
+      }
+    }
+    if (endpoint === undefined || endpoint.length === 0) return this.reject(req, undefined, 'missing-endpoint', '4.00');
+
+    let config: BootstrapConfig | undefined;
+    try {
+      const refusal = await this.authorize(endpoint, identity);
+      if (refusal) {
+        this.counters.unauthorized += 1;
+        this.events.emit('unauthorized', {
+          endpoint,
+          peer,
+          ...(identity === undefined ? {} : { identity }),
+          ...(refusal.identityEndpoint === undefined ? {} : { identityEndpoint: refusal.identityEndpoint }),
+          reason: refusal.reason,
+          code: refusal.code,
+          at: this.clock.now(),
+        });
+        return { code: refusal.code };
+      }
+      config = await this.configStore.get({ endpoint, ...(identity === undefined ? {} : { identity }) });
+    } catch {
+      return this.reject(req, endpoint, 'store-error', '5.00');
+    }
+    if (!config) return this.reject(req, endpoint, 'no-config', '4.00');
+    if (this.closed) return this.reject(req, endpoint, 'closed', '5.03');
+
+    const key = peerKey(peer);
+    const previous = this.sessions.get(key);
+    if (previous) this.abort(previous, 'superseded by a new Bootstrap-Request');
+    else if (this.sessions.size >= this.maxSessions) return this.reject(req, endpoint, 'too-many-sessions', '5.03');
+
+    this.seq += 1;
+    const session: Session = {
+      sessionId: `bs-${this.seq}`,
+      endpoint,
+      peer,
+      ...(identity === undefined ? {} : { identity }),
+      config,
+      pct,
+      startedAt: this.clock.now(),
+      requester,
+      steps: 0,
+      done: Promise.resolve(),
+    };
+    this.sessions.set(key, session);
+    this.counters.started += 1;
+    this.events.emit('started', { ...this.ref(session), pct, at: session.startedAt });
+    // Answer 2.04 first; the session's requests start on the next timer tick.
+    session.done = new Promise<void>((resolve) => {
+      let started = false;
+      const timer = this.clock.setTimer(this.startDelayMs, () => {
+        started = true;
+        void this.run(session).finally(resolve);
+      });
+      session.interrupt = (reason) => {
+        if (started) return;
+        timer.cancel();
+        this.end(session, { kind: 'failed', reason });
+        resolve();
+      };
+    });
+    return { code: '2.04' };
+  }
+
+  /** Ends the session of a peer whose DTLS session went down. */
+  peerDown(peer: PeerAddress, reason = 'DTLS session closed'): void {
+    const s = this.sessions.get(peerKey(peer));
+    if (s) this.abort(s, reason);
+  }
+
+  /** Sessions in progress. */
+  get active(): number {
+    return this.sessions.size;
+  }
+
+  stats(): BootstrapStats {
+    return { ...this.counters, active: this.sessions.size };
+  }
+
+  /** Ends every session (failed: `server closing`) and waits for them; later requests get 5.03. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.sessions.values()];
+    for (const s of all) this.abort(s, 'server closing');
+    await Promise.all(all.map((s) => s.done));
+  }
+
+  private async authorize(
+    endpoint: string,
+    identity: string | undefined,
+  ): Promise<{ reason: UnauthorizedReason; code: '4.00' | '4.03'; identityEndpoint?: string } | undefined> {
+    if (identity === undefined) {
+      // NoSec: only for endpoints that have no PSK account at all (configured for NoSec bootstrap).
+      const info = await this.securityStore.getByEndpoint(endpoint);
+      if (info) return { reason: 'psk-required', code: '4.03' };
+      return undefined; // the config store decides whether it is known (no config -> 4.00)
+    }
+    const match = await this.securityStore.getByIdentity(identity);
+    if (!match) return { reason: 'unknown-identity', code: '4.03' };
+    if (match.info.endpoint === endpoint) {
+      return match.account === 'bootstrap' ? undefined : { reason: 'server-identity', code: '4.03', identityEndpoint: endpoint };
+    }
+    const target = await this.securityStore.getByEndpoint(endpoint);
+    if (!target) return { reason: 'unknown-endpoint', code: '4.00', identityEndpoint: match.info.endpoint };
+    return { reason: 'identity-mismatch', code: '4.03', identityEndpoint: match.info.endpoint };
+  }
+
+  private reject(req: InboundRequest, endpoint: string | undefined, reason: RejectedReason, code: string): OutboundResponse {
+    this.counters.rejected += 1;
+    const identity = req.security.pskIdentity;
+    this.events.emit('rejected', {
+      ...(endpoint === undefined ? {} : { endpoint }),
+      peer: req.peer,
+      ...(identity === undefined ? {} : { identity }),
+      reason,
+      code,
+      at: this.clock.now(),
+    });
+    return { code };
+  }
+
+  private ref(s: Session): SessionRef {
+    return { sessionId: s.sessionId, endpoint: s.endpoint, peer: s.peer, ...(s.identity === undefined ? {} : { identity: s.identity }) };
+  }
+
+  private abort(s: Session, reason: string): void {
+    if (s.abortReason !== undefined) return;
+    s.abortReason = reason;
+    // Remove now so that a new session from the same peer can take the slot.
+    if (this.sessions.get(peerKey(s.peer)) === s) this.sessions.delete(peerKey(s.peer));
+    s.interrupt?.(reason);
+  }
+
+  private async run(s: Session): Promise<void> {
+    let out: PolicyOutcome = this.policy.start(s.config, s.pct);
+    while (out.decision.kind === 'continue') {
+      if (s.abortReason !== undefined) break;
+      const req = out.decision.request;
+      const t0 = this.clock.now();
+      const result = await this.perform(s, req);
+      if (s.abortReason !== undefined) break;
+      s.steps += 1;
+      this.events.emit('step', {
+        ...this.ref(s),
+        operation: req.kind,
+        path: req.path,
+        ...(req.contentFormat === undefined ? {} : { contentFormat: req.contentFormat }),
+        attempt: req.attempt,
+        result: result.kind === 'response' ? result.code : result.kind,
+        ...(result.kind === 'error' ? { error: result.reason } : {}),
+        durationMs: this.clock.now() - t0,
+      });
+      out = this.policy.next(out.state, result);
+    }
+    if (s.abortReason !== undefined) this.end(s, { kind: 'failed', reason: s.abortReason });
+    else if (out.decision.kind === 'finished') this.end(s, { kind: 'finished' });
+    else if (out.decision.kind === 'failed') this.end(s, { kind: 'failed', reason: out.decision.reason });
+  }
+
+  private end(s: Session, how: { kind: 'finished' } | { kind: 'failed'; reason: string }): void {
+    if (this.sessions.get(peerKey(s.peer)) === s) this.sessions.delete(peerKey(s.peer));
+    const durationMs = this.clock.now() - s.startedAt;
+    if (how.kind === 'finished') {
+      this.counters.finished += 1;
+      this.events.emit('finished', { ...this.ref(s), durationMs, steps: s.steps });
+    } else {
+      this.counters.failed += 1;
+      this.events.emit('failed', { ...this.ref(s), reason: how.reason, durationMs, steps: s.steps });
+    }
+  }
+
+  /** One request with its own deadline on the injected clock; never rejects. */
+  private perform(s: Session, req: BootstrapRequest): Promise<StepResult> {
+    this.counters.requestsSent += 1;
+    return new Promise<StepResult>((resolve) => {
+      let settled = false;
+      const settle = (r: StepResult): void => {
+        if (settled) return;
+        settled = true;
+        timer.cancel();
+        s.interrupt = undefined;
+        resolve(r);
+      };
+      const timer = this.clock.setTimer(req.timeoutMs, () => settle({ kind: 'timeout' }));
+      s.interrupt = (reason) => settle({ kind: 'error', reason });
+      const out: OutboundRequest = {
+        method: METHOD[req.kind],
+        path: req.path,
+        ...(req.contentFormat === undefined ? {} : { contentFormat: req.contentFormat }),
+        ...(req.payload === undefined ? {} : { payload: req.payload }),
+        confirmable: true,
+        timeoutMs: req.timeoutMs,
+      };
+      let pending: Promise<{ code: string; payload: Uint8Array }>;
+      try {
+        pending = s.requester.request(s.peer, out);
+      } catch (err) {
+        settle({ kind: 'error', reason: errorCode(err) });
+        return;
+      }
+      pending.then(
+        (r) => settle({ kind: 'response', code: r.code, payload: r.payload }),
+        (err: unknown) => {
+          const code = errorCode(err);
+          settle(code === 'COAP_TIMEOUT' ? { kind: 'timeout' } : { kind: 'error', reason: code });
+        },
+      );
+    });
+  }
+}
