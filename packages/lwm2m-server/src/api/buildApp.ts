@@ -1,0 +1,106 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { SystemClock } from '@chainm2m/lwm2m';
+import type { ApiDeps } from './ApiDeps.js';
+import { verifyBearer } from './auth.js';
+import { errorToHttp } from './errorToHttp.js';
+import { TokenIssuer } from './jwt.js';
+import { LoginRateLimiter } from './LoginRateLimiter.js';
+import { Metrics } from './metrics.js';
+import { authRoutes } from './routes/authRoutes.js';
+import { clientRoutes } from './routes/clientRoutes.js';
+import { managementRoutes } from './routes/managementRoutes.js';
+import { eventRoutes } from './routes/eventRoutes.js';
+import { errorSchema } from './schemas.js';
+
+/**
+ * Builds the REST API (fastify) without listening: `app.inject()` in tests, `app.listen()` in
+ * the server. JWT verification is registered only in the encapsulated context of the protected
+ * routes; `/api/auth/login`, `/health`, `/metrics`, `/api/openapi.json` and `/docs` are open.
+ */
+export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
+  const clock = deps.clock ?? SystemClock;
+  const nowSec = deps.nowSec ?? (() => Date.now() / 1000);
+  const issuer = new TokenIssuer(deps.jwt);
+  const limiter = new LoginRateLimiter(clock, deps.loginRateLimits);
+  const metrics = new Metrics();
+  metrics.counter('chainm2m_http_requests_total', 'HTTP requests by route, method and status');
+  metrics.counter('chainm2m_login_failures_total', 'Failed logins');
+  for (const [name, g] of Object.entries(deps.gauges ?? {})) metrics.gauge(name, g.help, g.read);
+
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    bodyLimit: 1024 * 1024,
+  });
+  app.decorateRequest('auth', null);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'chainm2m REST API', version: '0.1.0', description: 'LwM2M devices, endpoints, users and anomalies backed by Ethereum contracts.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const http = errorToHttp(err);
+    if (http.status >= 500 && http.code === 'API_INTERNAL') request.log.error({ err }, 'unhandled error');
+    if (http.retryAfterSec !== undefined) void reply.header('retry-after', String(http.retryAfterSec));
+    void reply.status(http.status).send({
+      error: statusText(http.status),
+      code: http.code,
+      message: http.message,
+      ...(http.field ? { field: http.field } : {}),
+    });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send({ error: 'Not Found', code: 'API_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` });
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.inc('chainm2m_http_requests_total', { route: request.routeOptions.url ?? 'unknown', method: request.method, status: reply.statusCode });
+  });
+
+  app.get('/health', { schema: { hide: true } }, async (_req, reply) => {
+    const extra = deps.health ? await deps.health() : { ok: true };
+    return reply.status(extra.ok ? 200 : 503).send({ status: extra.ok ? 'ok' : 'degraded', ...extra });
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
+    reply.type('text/plain; version=0.0.4').send(metrics.render()),
+  );
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(async (open) => authRoutes(open, { users: deps.users, issuer, limiter, metrics, nowSec }));
+  await app.register(async (secured) => {
+    secured.addHook('onRequest', verifyBearer(issuer, nowSec));
+    await clientRoutes(secured, deps.devices);
+    await managementRoutes(secured, deps);
+    await eventRoutes(secured, deps.events, clock);
+  });
+  return app;
+}
+
+function statusText(status: number): string {
+  const texts: Record<number, string> = {
+    400: 'Bad Request',
+    401: 'Unauthorized',
+    403: 'Forbidden',
+    404: 'Not Found',
+    405: 'Method Not Allowed',
+    406: 'Not Acceptable',
+    409: 'Conflict',
+    413: 'Payload Too Large',
+    415: 'Unsupported Media Type',
+    429: 'Too Many Requests',
+    500: 'Internal Server Error',
+    501: 'Not Implemented',
+    502: 'Bad Gateway',
+    503: 'Service Unavailable',
+    504: 'Gateway Timeout',
+  };
+  return texts[status] ?? 'Error';
+}
+
+export { errorSchema };

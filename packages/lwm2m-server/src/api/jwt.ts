@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import jwt from 'jsonwebtoken';
+import { UserRoles, type UserRole } from '@chainm2m/lwm2m';
+import { ApiError, ApiErrorCode } from './ApiError.js';
+
+/** How tokens are signed: a shared HS256 secret, or an ES256 key pair (PEM). */
+export type JwtKeys =
+  | { readonly algorithm: 'HS256'; readonly secret: string }
+  | { readonly algorithm: 'ES256'; readonly privateKeyPem: string; readonly publicKeyPem: string };
+
+export interface JwtConfig {
+  readonly keys: JwtKeys;
+  readonly issuer: string;
+  readonly audience: string;
+  /** Token lifetime in seconds. */
+  readonly expiresInSec: number;
+}
+
+/** The claims the API relies on. */
+export interface TokenClaims {
+  readonly sub: string;
+  readonly role: UserRole;
+  readonly clearance: number;
+}
+
+/** Loads ES256 keys from PEM files (`privateKeyFile` holds the private key, `publicKeyFile` its public key). */
+export function es256KeysFromFiles(privateKeyFile: string, publicKeyFile: string): JwtKeys {
+  return { algorithm: 'ES256', privateKeyPem: readFileSync(privateKeyFile, 'utf8'), publicKeyPem: readFileSync(publicKeyFile, 'utf8') };
+}
+
+/** Signs and verifies API tokens. Verification accepts exactly the configured algorithm (never `none`). */
+export class TokenIssuer {
+  constructor(private readonly config: JwtConfig) {
+    if (config.keys.algorithm === 'HS256' && Buffer.byteLength(config.keys.secret) < 32) {
+      throw new ApiError(ApiErrorCode.BadRequest, 'the HS256 JWT secret must be at least 32 bytes');
+    }
+  }
+
+  sign(claims: TokenClaims, nowSec: number): string {
+    const { keys } = this.config;
+    const key = keys.algorithm === 'HS256' ? keys.secret : keys.privateKeyPem;
+    return jwt.sign({ role: claims.role, clearance: claims.clearance, iat: Math.floor(nowSec) }, key, {
+      algorithm: keys.algorithm,
+      subject: claims.sub,
+      issuer: this.config.issuer,
+      audience: this.config.audience,
+      expiresIn: this.config.expiresInSec,
+    });
+  }
+
+  get expiresInSec(): number {
+    return this.config.expiresInSec;
+  }
+
+  /** Throws `ApiError(API_UNAUTHORIZED)` for anything but a valid, unexpired token of ours. */
+  verify(token: string, nowSec: number): TokenClaims {
+    const { keys } = this.config;
+    const key = keys.algorithm === 'HS256' ? keys.secret : keys.publicKeyPem;
+    let payload: string | jwt.JwtPayload;
+    try {
+      payload = jwt.verify(token, key, {
+        algorithms: [keys.algorithm],
+        issuer: this.config.issuer,
+        audience: this.config.audience,
+        clockTimestamp: Math.floor(nowSec),
+      });
+    } catch (err) {
+      const reason = err instanceof jwt.TokenExpiredError ? 'token expired' : 'invalid token';
+      throw new ApiError(ApiErrorCode.Unauthorized, reason, { cause: err });
+    }
+    if (typeof payload === 'string') throw new ApiError(ApiErrorCode.Unauthorized, 'invalid token');
+    const { sub, role, clearance } = payload as jwt.JwtPayload & { role?: unknown; clearance?: unknown };
+    if (typeof sub !== 'string' || !UserRoles.includes(role as UserRole) || typeof clearance !== 'number') {
+      throw new ApiError(ApiErrorCode.Unauthorized, 'token lacks the role or clearance claim');
+    }
+    return { sub, role: role as UserRole, clearance };
+  }
+}

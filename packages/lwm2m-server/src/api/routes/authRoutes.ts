@@ -1,0 +1,65 @@
+import type { FastifyInstance } from 'fastify';
+import type { UserService } from '../../management/UserService.js';
+import { ApiError, ApiErrorCode } from '../ApiError.js';
+import type { TokenIssuer } from '../jwt.js';
+import type { LoginRateLimiter } from '../LoginRateLimiter.js';
+import type { Metrics } from '../metrics.js';
+import { errorSchema } from '../schemas.js';
+
+interface LoginBody {
+  username: string;
+  password: string;
+}
+
+export async function authRoutes(
+  app: FastifyInstance,
+  deps: { users: UserService; issuer: TokenIssuer; limiter: LoginRateLimiter; metrics: Metrics; nowSec: () => number },
+): Promise<void> {
+  app.post<{ Body: LoginBody }>(
+    '/api/auth/login',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Exchange a username and password for a JWT',
+        body: {
+          type: 'object',
+          required: ['username', 'password'],
+          additionalProperties: false,
+          properties: { username: { type: 'string', minLength: 1, maxLength: 64 }, password: { type: 'string', minLength: 1, maxLength: 1024 } },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              token: { type: 'string' },
+              tokenType: { type: 'string' },
+              expiresIn: { type: 'integer' },
+              role: { type: 'string' },
+              clearance: { type: 'integer' },
+            },
+          },
+          401: errorSchema,
+          429: errorSchema,
+        },
+      },
+    },
+    async (request) => {
+      const { username, password } = request.body;
+      const wait = deps.limiter.retryAfterMs(username, request.ip);
+      if (wait > 0) {
+        throw new ApiError(ApiErrorCode.RateLimited, `too many failed logins; retry in ${Math.ceil(wait / 1000)} s`, {
+          details: { retryAfterSec: Math.ceil(wait / 1000) },
+        });
+      }
+      const user = await deps.users.authenticate(username, password);
+      if (!user) {
+        deps.limiter.recordFailure(username, request.ip);
+        deps.metrics.inc('chainm2m_login_failures_total');
+        throw new ApiError(ApiErrorCode.Unauthorized, 'wrong username or password');
+      }
+      deps.limiter.recordSuccess(username);
+      const token = deps.issuer.sign({ sub: user.username, role: user.role, clearance: user.clearance }, deps.nowSec());
+      return { token, tokenType: 'Bearer', expiresIn: deps.issuer.expiresInSec, role: user.role, clearance: user.clearance };
+    },
+  );
+}

@@ -1,0 +1,254 @@
+import type { FastifyInstance } from 'fastify';
+import type { UserRole } from '@chainm2m/lwm2m';
+import type { ApiDeps } from '../ApiDeps.js';
+import { requireRole } from '../auth.js';
+import { anomalySchema, endpointViewSchema, errorSchema, pageQuerySchema, userViewSchema } from '../schemas.js';
+import { parsePsk } from '../../management/validation.js';
+
+interface NewEndpointBody {
+  endpoint: string;
+  pskHex?: string;
+  pskText?: string;
+  identity?: string;
+  bsPskHex?: string;
+  bsPskText?: string;
+  bsIdentity?: string;
+  lifetime?: number;
+  clearance?: number;
+  binding?: string;
+}
+
+const secretsSchema = {
+  type: 'object',
+  description: 'The keys, shown once: they are stored only sealed.',
+  properties: {
+    endpoint: { type: 'string' },
+    identity: { type: 'string' },
+    pskHex: { type: 'string' },
+    bsIdentity: { type: 'string' },
+    bsPskHex: { type: 'string' },
+  },
+} as const;
+
+const secured = { security: [{ bearer: [] }] };
+
+/** The paper's web back end: endpoints (ClientStore), users (UserStore) and anomalies (AnomalyStore). */
+export async function managementRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  const admin = requireRole('admin');
+  const readers = requireRole('user', 'application');
+  const reporters = requireRole('application');
+
+  app.get<{ Querystring: { offset: number; limit: number } }>(
+    '/api/endpoints',
+    {
+      preHandler: admin,
+      schema: {
+        ...secured,
+        tags: ['endpoints'],
+        summary: 'Endpoints in the ClientStore (no keys)',
+        querystring: pageQuerySchema,
+        response: { 200: { type: 'object', properties: { total: { type: 'integer' }, items: { type: 'array', items: endpointViewSchema } } } },
+      },
+    },
+    async (request) => deps.endpoints.list(request.query.offset, request.query.limit),
+  );
+
+  app.post<{ Body: NewEndpointBody }>(
+    '/api/endpoints',
+    {
+      preHandler: admin,
+      schema: {
+        ...secured,
+        tags: ['endpoints'],
+        summary: 'Register an endpoint; keys generated unless given, returned once',
+        body: {
+          type: 'object',
+          required: ['endpoint'],
+          additionalProperties: false,
+          properties: {
+            endpoint: { type: 'string', minLength: 1, maxLength: 128 },
+            pskHex: { type: 'string', maxLength: 130 },
+            pskText: { type: 'string', maxLength: 64 },
+            identity: { type: 'string', minLength: 1, maxLength: 128 },
+            bsPskHex: { type: 'string', maxLength: 130 },
+            bsPskText: { type: 'string', maxLength: 64 },
+            bsIdentity: { type: 'string', minLength: 1, maxLength: 128 },
+            lifetime: { type: 'integer', minimum: 1, maximum: 4294967295 },
+            clearance: { type: 'integer', minimum: 0, maximum: 255 },
+            binding: { type: 'string', maxLength: 4 },
+          },
+        },
+        response: { 201: secretsSchema, 400: errorSchema, 409: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const created = await deps.endpoints.create({
+        endpoint: b.endpoint,
+        identity: b.identity,
+        bsIdentity: b.bsIdentity,
+        psk: parsePsk({ hex: b.pskHex, text: b.pskText }, 'body/psk'),
+        bsPsk: parsePsk({ hex: b.bsPskHex, text: b.bsPskText }, 'body/bsPsk'),
+        lifetime: b.lifetime,
+        clearance: b.clearance,
+        binding: b.binding,
+      });
+      return reply.status(201).header('cache-control', 'no-store').send(created);
+    },
+  );
+
+  app.get<{ Params: { ep: string } }>(
+    '/api/endpoints/:ep',
+    { preHandler: admin, schema: { ...secured, tags: ['endpoints'], summary: 'One endpoint (no keys)', response: { 200: endpointViewSchema, 404: errorSchema } } },
+    async (request) => deps.endpoints.get(request.params.ep),
+  );
+
+  app.delete<{ Params: { ep: string }; Querystring: { compromised: boolean } }>(
+    '/api/endpoints/:ep',
+    {
+      preHandler: admin,
+      schema: {
+        ...secured,
+        tags: ['endpoints'],
+        summary: 'Remove an endpoint (?compromised=true drops its sessions everywhere)',
+        querystring: { type: 'object', properties: { compromised: { type: 'boolean', default: false } } },
+        response: { 404: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      await deps.endpoints.remove(request.params.ep, request.query.compromised);
+      return reply.status(204).send();
+    },
+  );
+
+  app.get<{ Querystring: { offset: number; limit: number } }>(
+    '/api/users',
+    {
+      preHandler: admin,
+      schema: {
+        ...secured,
+        tags: ['users'],
+        summary: 'Users',
+        querystring: pageQuerySchema,
+        response: { 200: { type: 'object', properties: { total: { type: 'integer' }, items: { type: 'array', items: userViewSchema } } } },
+      },
+    },
+    async (request) => deps.users.list(request.query.offset, request.query.limit),
+  );
+
+  app.post<{ Body: { username: string; role: UserRole; clearance?: number; password: string; email?: string } }>(
+    '/api/users',
+    {
+      preHandler: admin,
+      schema: {
+        ...secured,
+        tags: ['users'],
+        summary: 'Add a user',
+        body: {
+          type: 'object',
+          required: ['username', 'role', 'password'],
+          additionalProperties: false,
+          properties: {
+            username: { type: 'string', minLength: 1, maxLength: 64 },
+            role: { type: 'string', enum: ['admin', 'user', 'application'] },
+            clearance: { type: 'integer', minimum: 0, maximum: 255 },
+            password: { type: 'string', minLength: 8, maxLength: 1024 },
+            email: { type: 'string', maxLength: 254 },
+          },
+        },
+        response: { 201: userViewSchema, 400: errorSchema, 409: errorSchema },
+      },
+    },
+    async (request, reply) => reply.status(201).send(await deps.users.add(request.body)),
+  );
+
+  app.put<{ Params: { username: string }; Body: { role?: UserRole; clearance?: number; password?: string; email?: string; active?: boolean } }>(
+    '/api/users/:username',
+    {
+      preHandler: admin,
+      schema: {
+        ...secured,
+        tags: ['users'],
+        summary: 'Change a user (role, clearance, password, email, active)',
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          minProperties: 1,
+          properties: {
+            role: { type: 'string', enum: ['admin', 'user', 'application'] },
+            clearance: { type: 'integer', minimum: 0, maximum: 255 },
+            password: { type: 'string', minLength: 8, maxLength: 1024 },
+            email: { type: 'string', maxLength: 254 },
+            active: { type: 'boolean' },
+          },
+        },
+        response: { 200: userViewSchema, 400: errorSchema, 404: errorSchema },
+      },
+    },
+    async (request) => deps.users.update(request.params.username, request.body),
+  );
+
+  app.get<{ Querystring: { endpoint?: string; from?: number; to?: number; offset: number; limit: number } }>(
+    '/api/anomalies',
+    {
+      preHandler: readers,
+      schema: {
+        ...secured,
+        tags: ['anomalies'],
+        summary: 'Anomalies from the AnomalyStore, by endpoint and collection time (Unix seconds)',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            ...pageQuerySchema.properties,
+            endpoint: { type: 'string', minLength: 1, maxLength: 128 },
+            from: { type: 'integer', minimum: 0 },
+            to: { type: 'integer', minimum: 0 },
+          },
+        },
+        response: { 200: { type: 'object', properties: { total: { type: 'integer' }, items: { type: 'array', items: anomalySchema } } } },
+      },
+    },
+    async (request) => {
+      const { endpoint, from, to, offset, limit } = request.query;
+      const page = await deps.anomalies.query({ endpoint, from, to, offset, limit });
+      return { items: page.items, ...(page.total !== undefined ? { total: page.total } : {}) };
+    },
+  );
+
+  app.post<{ Body: { endpoint: string; collectedAt?: number; severity: number; kind: string; value?: string } }>(
+    '/api/anomalies',
+    {
+      preHandler: reporters,
+      schema: {
+        ...secured,
+        tags: ['anomalies'],
+        summary: 'Append an anomaly (202 when kept in the outbox while the chain is down)',
+        body: {
+          type: 'object',
+          required: ['endpoint', 'severity', 'kind'],
+          additionalProperties: false,
+          properties: {
+            endpoint: { type: 'string', minLength: 1, maxLength: 128 },
+            collectedAt: { type: 'integer', minimum: 0 },
+            severity: { type: 'integer', minimum: 0, maximum: 255 },
+            kind: { type: 'string', minLength: 1, maxLength: 64 },
+            value: { type: 'string', maxLength: 1024 },
+          },
+        },
+        response: { 201: { type: 'object', properties: { id: { type: 'integer' }, committed: { type: 'boolean' } } }, 202: { type: 'object', properties: { committed: { type: 'boolean' } } } },
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const result = await deps.anomalies.append({
+        endpoint: b.endpoint,
+        collectedAt: b.collectedAt ?? Math.floor((deps.nowSec ?? (() => Date.now() / 1000))()),
+        severity: b.severity,
+        kind: b.kind,
+        value: b.value ?? '',
+      });
+      return reply.status(result.committed ? 201 : 202).send(result);
+    },
+  );
+}

@@ -1,0 +1,62 @@
+import type { PeerAddress, Registration } from '@chainm2m/lwm2m';
+import { TypedEmitter } from './TypedEmitter.js';
+
+/** Why a registration ended. */
+export type DeregistrationReason = 'client' | 'replaced' | 'revoked' | 'admin';
+
+export interface RegisteredEvent {
+  readonly registration: Registration;
+  /** The registration of the same endpoint this one replaced, if any. */
+  readonly replaced?: Registration;
+}
+export interface UpdatedEvent {
+  readonly registration: Registration;
+  readonly previous: Registration;
+}
+export interface DeregisteredEvent {
+  readonly registration: Registration;
+  readonly reason: DeregistrationReason;
+}
+export interface ExpiredEvent {
+  readonly registration: Registration;
+}
+/** A Register/Update/De-register refused by the identity check (the paper's second check). */
+export interface UnauthorizedEvent {
+  readonly operation: 'register' | 'update' | 'deregister';
+  /** `ep` the client claimed (register) or of the registration it tried to touch. */
+  readonly endpoint?: string;
+  /** PSK identity of the DTLS session; absent on NoSec. */
+  readonly identity?: string;
+  readonly peer: PeerAddress;
+  readonly reason: 'unknown-identity' | 'bootstrap-identity' | 'identity-of-other-endpoint' | 'nosec-disabled' | 'identity-mismatch';
+  /** Unix ms. */
+  readonly at: number;
+}
+/** A notification of an observation (single or composite). */
+export interface NotificationEvent {
+  readonly observationId: string;
+  readonly endpoint: string;
+  readonly registrationId: string;
+  /** Observed paths (one for a single observe, several for Observe-Composite). */
+  readonly paths: readonly string[];
+  readonly content: import('../dm/DeviceContent.js').DeviceContent;
+  /** Unix ms. */
+  readonly at: number;
+}
+/** A queue-mode device became reachable (Register/Update). */
+export interface AwakeEvent {
+  readonly registration: Registration;
+}
+
+export interface Lwm2mServerEventMap {
+  registered: RegisteredEvent;
+  updated: UpdatedEvent;
+  deregistered: DeregisteredEvent;
+  expired: ExpiredEvent;
+  unauthorized: UnauthorizedEvent;
+  notification: NotificationEvent;
+  awake: AwakeEvent;
+}
+
+/** The server's typed event emitter (`on(name, cb)` returns an unsubscribe function). */
+export class Lwm2mServerEvents extends TypedEmitter<Lwm2mServerEventMap> {}

@@ -1,0 +1,192 @@
+/**
+ * Parsing of the Register / Update query parameters and link-format payload (LwM2M 1.1 TS Core
+ * §6.2.1, §6.2.2). Pure functions: they return a result, never throw.
+ */
+import type { RegisteredObjectLink } from '@chainm2m/lwm2m';
+import { readLinkFormat } from './linkFormat.js';
+
+export type ParseResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
+
+export interface RegisterParams {
+  readonly endpoint: string;
+  readonly lifetime: number;
+  readonly lwm2mVersion: string;
+  readonly binding: string;
+  readonly queueMode: boolean;
+  readonly smsNumber?: string;
+}
+
+export interface UpdateParams {
+  readonly lifetime?: number;
+  readonly binding?: string;
+  readonly smsNumber?: string;
+  readonly queueMode?: boolean;
+}
+
+export interface ParsedObjectLinks {
+  readonly objectLinks: readonly RegisteredObjectLink[];
+  readonly rootPath: string;
+  readonly supportedContentFormats?: readonly number[];
+}
+
+export const DEFAULT_LIFETIME_S = 86400;
+const MAX_LIFETIME_S = 0xffffffff;
+const MAX_ENDPOINT_LENGTH = 255;
+
+function ok<T>(value: T): ParseResult<T> {
+  return { ok: true, value };
+}
+function fail<T>(reason: string): ParseResult<T> {
+  return { ok: false, reason };
+}
+
+function splitQuery(query: readonly string[]): ParseResult<Map<string, string | undefined>> {
+  const m = new Map<string, string | undefined>();
+  for (const q of query) {
+    const eq = q.indexOf('=');
+    const name = eq < 0 ? q : q.slice(0, eq);
+    const value = eq < 0 ? undefined : q.slice(eq + 1);
+    if (m.has(name)) return fail(`duplicate query parameter ${name}`);
+    m.set(name, value);
+  }
+  return ok(m);
+}
+
+function parseLifetime(v: string | undefined): number | undefined {
+  if (v === undefined || !/^[0-9]{1,10}$/.test(v)) return undefined;
+  const n = Number(v);
+  return n >= 1 && n <= MAX_LIFETIME_S ? n : undefined;
+}
+
+function validBinding(b: string): boolean {
+  // LwM2M 1.0: U, UQ, S, SQ, US, UQS; 1.1: any of U, S, N, T (+ Q accepted for 1.0 clients).
+  if (!/^[USNTQ]{1,5}$/.test(b)) return false;
+  return new Set(b).size === b.length;
+}
+
+function validEndpoint(ep: string): boolean {
+  if (ep.length === 0 || ep.length > MAX_ENDPOINT_LENGTH) return false;
+  // No control characters.
+  for (let i = 0; i < ep.length; i++) if (ep.charCodeAt(i) < 0x20 || ep.charCodeAt(i) === 0x7f) return false;
+  return true;
+}
+
+export function parseRegisterQuery(query: readonly string[]): ParseResult<RegisterParams> {
+  const q = splitQuery(query);
+  if (!q.ok) return q;
+  const m = q.value;
+  const ep = m.get('ep');
+  if (ep === undefined || !validEndpoint(ep)) return fail('missing or invalid ep');
+  let lifetime = DEFAULT_LIFETIME_S;
+  if (m.has('lt')) {
+    const lt = parseLifetime(m.get('lt'));
+    if (lt === undefined) return fail('invalid lt');
+    lifetime = lt;
+  }
+  const version = m.get('lwm2m') ?? '1.0';
+  if (!/^1\.[0-9]$/.test(version)) return fail('invalid lwm2m version');
+  const binding = m.get('b') ?? 'U';
+  if (!validBinding(binding)) return fail('invalid b');
+  const queueParam = m.has('Q');
+  if (queueParam && m.get('Q') !== undefined && m.get('Q') !== '') return fail('Q takes no value');
+  const sms = m.get('sms');
+  if (sms !== undefined && !/^[+0-9]{1,20}$/.test(sms)) return fail('invalid sms');
+  const params: RegisterParams = {
+    endpoint: ep,
+    lifetime,
+    lwm2mVersion: version,
+    binding,
+    queueMode: queueParam || binding.includes('Q'),
+    ...(sms !== undefined ? { smsNumber: sms } : {}),
+  };
+  return ok(params);
+}
+
+export function parseUpdateQuery(query: readonly string[]): ParseResult<UpdateParams> {
+  const q = splitQuery(query);
+  if (!q.ok) return q;
+  const m = q.value;
+  const out: { -readonly [K in keyof UpdateParams]: UpdateParams[K] } = {};
+  for (const name of m.keys()) {
+    if (!['lt', 'b', 'sms', 'Q'].includes(name)) return fail(`unexpected query parameter ${name}`);
+  }
+  if (m.has('lt')) {
+    const lt = parseLifetime(m.get('lt'));
+    if (lt === undefined) return fail('invalid lt');
+    out.lifetime = lt;
+  }
+  if (m.has('b')) {
+    const b = m.get('b') ?? '';
+    if (!validBinding(b)) return fail('invalid b');
+    out.binding = b;
+    out.queueMode = b.includes('Q') || m.has('Q');
+  } else if (m.has('Q')) {
+    out.queueMode = true;
+  }
+  if (m.has('sms')) {
+    const sms = m.get('sms') ?? '';
+    if (!/^[+0-9]{1,20}$/.test(sms)) return fail('invalid sms');
+    out.smsNumber = sms;
+  }
+  return ok(out);
+}
+
+function normalizeRoot(uri: string): string {
+  let p = uri.trim();
+  if (!p.startsWith('/')) p = '/' + p;
+  while (p.length > 1 && p.endsWith('/')) p = p.slice(0, -1);
+  return p;
+}
+
+function parseFormats(ct: string): number[] | undefined {
+  const parts = ct.trim().split(/\s+/).filter((s) => s.length > 0);
+  const out: number[] = [];
+  for (const p of parts) {
+    if (!/^[0-9]{1,5}$/.test(p)) return undefined;
+    const n = Number(p);
+    if (n > 65535) return undefined;
+    out.push(n);
+  }
+  return out;
+}
+
+/** Parses the Register/Update link-format payload into object links. */
+export function parseObjectLinks(text: string): ParseResult<ParsedObjectLinks> {
+  const links = readLinkFormat(text);
+  if (links === undefined) return fail('malformed link-format payload');
+  let rootPath = '/';
+  let formats: number[] | undefined;
+  for (const l of links) {
+    if (l.attributes['rt'] === 'oma.lwm2m') {
+      rootPath = normalizeRoot(l.uri);
+      const ct = l.attributes['ct'];
+      if (ct !== undefined) {
+        formats = parseFormats(ct);
+        if (formats === undefined) return fail('invalid ct');
+      }
+    }
+  }
+  const prefix = rootPath === '/' ? '' : rootPath;
+  const objectLinks: RegisteredObjectLink[] = [];
+  for (const l of links) {
+    if (l.attributes['rt'] === 'oma.lwm2m') continue;
+    let uri = l.uri;
+    if (prefix && uri.startsWith(prefix + '/')) uri = uri.slice(prefix.length);
+    else if (prefix) continue; // outside the LwM2M root: not an object link
+    const segs = uri.split('/').slice(1);
+    if (segs.length < 1 || segs.length > 2 || !segs.every((s) => /^[0-9]{1,5}$/.test(s))) continue;
+    const objectId = Number(segs[0]);
+    const instanceId = segs[1] === undefined ? undefined : Number(segs[1]);
+    if (objectId > 65535 || (instanceId !== undefined && instanceId > 65535)) continue;
+    const { ver, ...rest } = l.attributes;
+    const link: { -readonly [K in keyof RegisteredObjectLink]: RegisteredObjectLink[K] } = {
+      path: instanceId === undefined ? `/${objectId}` : `/${objectId}/${instanceId}`,
+      objectId,
+    };
+    if (instanceId !== undefined) link.instanceId = instanceId;
+    if (ver !== undefined) link.version = ver;
+    if (Object.keys(rest).length > 0) link.attributes = rest;
+    objectLinks.push(link);
+  }
+  return ok({ objectLinks, rootPath, ...(formats !== undefined ? { supportedContentFormats: formats } : {}) });
+}
