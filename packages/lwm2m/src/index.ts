@@ -16,3 +16,5 @@ export * from './model/ObjectModel.js';
 export * from './model/builtinObjects.js';
 export * from './model/loadDdf.js';
 export * from './model/ObjectRegistry.js';
+export * from './store/InMemoryUserDirectory.js';
+export * from './store/InMemoryAnomalyLog.js';
