@@ -18,3 +18,4 @@ export * from './model/loadDdf.js';
 export * from './model/ObjectRegistry.js';
 export * from './store/InMemoryUserDirectory.js';
 export * from './store/InMemoryAnomalyLog.js';
+export * from './coap/index.js';
