@@ -84,7 +84,7 @@ export async function clientRoutes(app: FastifyInstance, devices: DeviceApi): Pr
   app.get<{ Querystring: { offset: number; limit: number } }>(
     '/api/clients',
     {
-      preHandler: readers,
+      preValidation: readers,
       schema: {
         tags: ['clients'],
         summary: 'Registered LwM2M clients',
@@ -102,7 +102,7 @@ export async function clientRoutes(app: FastifyInstance, devices: DeviceApi): Pr
   app.get<{ Params: { ep: string } }>(
     '/api/clients/:ep',
     {
-      preHandler: readers,
+      preValidation: readers,
       schema: {
         tags: ['clients'],
         summary: 'One registered client',
@@ -130,7 +130,7 @@ export async function clientRoutes(app: FastifyInstance, devices: DeviceApi): Pr
 
     app.get<{ Params: PathParams; Querystring: CallQuery }>(
       url,
-      { preHandler: [readers, checkClearance], schema: { ...base, summary: 'Read', querystring: callQuery } },
+      { preValidation: [readers, checkClearance], schema: { ...base, summary: 'Read', querystring: callQuery } },
       async (request) => ({ content: await devices.read(request.params.ep, lwm2mPath(request.params), callOptions(request.query)) }),
     );
 
@@ -138,7 +138,7 @@ export async function clientRoutes(app: FastifyInstance, devices: DeviceApi): Pr
       app.put<{ Params: PathParams; Querystring: CallQuery; Body: { content: unknown } }>(
         url,
         {
-          preHandler: [operators, checkClearance],
+          preValidation: [operators, checkClearance],
           schema: {
             ...base,
             summary: 'Write (replace; ?replace=false for a partial update)',
@@ -160,7 +160,7 @@ export async function clientRoutes(app: FastifyInstance, devices: DeviceApi): Pr
       app.post<{ Params: PathParams; Querystring: CallQuery; Body: { content?: unknown; args?: string } | undefined }>(
         url,
         {
-          preHandler: [operators, checkClearance],
+          preValidation: [operators, checkClearance],
           schema: {
             ...base,
             summary: depth === 1 ? 'Create an object instance' : 'Execute (optional args)',
@@ -184,7 +184,7 @@ export async function clientRoutes(app: FastifyInstance, devices: DeviceApi): Pr
     if (depth === 2) {
       app.delete<{ Params: PathParams; Querystring: CallQuery }>(
         url,
-        { preHandler: [operators, checkClearance], schema: { ...base, summary: 'Delete an object instance', querystring: callQuery } },
+        { preValidation: [operators, checkClearance], schema: { ...base, summary: 'Delete an object instance', querystring: callQuery } },
         async (request, reply) => {
           await devices.delete(request.params.ep, lwm2mPath(request.params), callOptions(request.query));
           return reply.status(204).send();
@@ -195,13 +195,13 @@ export async function clientRoutes(app: FastifyInstance, devices: DeviceApi): Pr
     if (depth <= 3) {
       app.get<{ Params: PathParams; Querystring: CallQuery }>(
         `${url}/discover`,
-        { preHandler: [readers, checkClearance], schema: { ...base, summary: 'Discover', querystring: callQuery } },
+        { preValidation: [readers, checkClearance], schema: { ...base, summary: 'Discover', querystring: callQuery } },
         async (request) => ({ links: await devices.discover(request.params.ep, lwm2mPath(request.params), callOptions(request.query)) }),
       );
       app.put<{ Params: PathParams; Querystring: CallQuery }>(
         `${url}/attributes`,
         {
-          preHandler: [operators, checkClearance],
+          preValidation: [operators, checkClearance],
           schema: {
             ...base,
             summary: 'Write-Attributes (pmin, pmax, gt, lt, st, epmin, epmax as query parameters)',
@@ -231,13 +231,13 @@ export async function clientRoutes(app: FastifyInstance, devices: DeviceApi): Pr
       );
       app.post<{ Params: PathParams; Querystring: CallQuery }>(
         `${url}/observe`,
-        { preHandler: [operators, checkClearance], schema: { ...base, summary: 'Observe; notifications arrive on /api/events', querystring: callQuery } },
+        { preValidation: [operators, checkClearance], schema: { ...base, summary: 'Observe; notifications arrive on /api/events', querystring: callQuery } },
         async (request) => ({ content: await devices.observe(request.params.ep, lwm2mPath(request.params), callOptions(request.query)) }),
       );
       app.delete<{ Params: PathParams; Querystring: CallQuery }>(
         `${url}/observe`,
         {
-          preHandler: [operators, checkClearance],
+          preValidation: [operators, checkClearance],
           schema: { ...base, summary: 'Cancel an observation (?active=true sends a cancelling GET)', querystring: { type: 'object', properties: { ...callQuery.properties, active: { type: 'boolean', default: false } } } },
         },
         async (request, reply) => {

@@ -13,7 +13,7 @@ export async function eventRoutes(app: FastifyInstance, events: ApiEventSource, 
   app.get<{ Querystring: { endpoint?: string; types?: string } }>(
     '/api/events',
     {
-      preHandler: requireRole('user', 'application'),
+      preValidation: requireRole('user', 'application'),
       schema: {
         tags: ['events'],
         summary: 'Server-sent events; filter with ?endpoint= and ?types=registration,notification',

@@ -41,7 +41,7 @@ export async function managementRoutes(app: FastifyInstance, deps: ApiDeps): Pro
   app.get<{ Querystring: { offset: number; limit: number } }>(
     '/api/endpoints',
     {
-      preHandler: admin,
+      preValidation: admin,
       schema: {
         ...secured,
         tags: ['endpoints'],
@@ -56,7 +56,7 @@ export async function managementRoutes(app: FastifyInstance, deps: ApiDeps): Pro
   app.post<{ Body: NewEndpointBody }>(
     '/api/endpoints',
     {
-      preHandler: admin,
+      preValidation: admin,
       schema: {
         ...secured,
         tags: ['endpoints'],
@@ -99,14 +99,14 @@ export async function managementRoutes(app: FastifyInstance, deps: ApiDeps): Pro
 
   app.get<{ Params: { ep: string } }>(
     '/api/endpoints/:ep',
-    { preHandler: admin, schema: { ...secured, tags: ['endpoints'], summary: 'One endpoint (no keys)', response: { 200: endpointViewSchema, 404: errorSchema } } },
+    { preValidation: admin, schema: { ...secured, tags: ['endpoints'], summary: 'One endpoint (no keys)', response: { 200: endpointViewSchema, 404: errorSchema } } },
     async (request) => deps.endpoints.get(request.params.ep),
   );
 
   app.delete<{ Params: { ep: string }; Querystring: { compromised: boolean } }>(
     '/api/endpoints/:ep',
     {
-      preHandler: admin,
+      preValidation: admin,
       schema: {
         ...secured,
         tags: ['endpoints'],
@@ -124,7 +124,7 @@ export async function managementRoutes(app: FastifyInstance, deps: ApiDeps): Pro
   app.get<{ Querystring: { offset: number; limit: number } }>(
     '/api/users',
     {
-      preHandler: admin,
+      preValidation: admin,
       schema: {
         ...secured,
         tags: ['users'],
@@ -139,7 +139,7 @@ export async function managementRoutes(app: FastifyInstance, deps: ApiDeps): Pro
   app.post<{ Body: { username: string; role: UserRole; clearance?: number; password: string; email?: string } }>(
     '/api/users',
     {
-      preHandler: admin,
+      preValidation: admin,
       schema: {
         ...secured,
         tags: ['users'],
@@ -165,7 +165,7 @@ export async function managementRoutes(app: FastifyInstance, deps: ApiDeps): Pro
   app.put<{ Params: { username: string }; Body: { role?: UserRole; clearance?: number; password?: string; email?: string; active?: boolean } }>(
     '/api/users/:username',
     {
-      preHandler: admin,
+      preValidation: admin,
       schema: {
         ...secured,
         tags: ['users'],
@@ -191,7 +191,7 @@ export async function managementRoutes(app: FastifyInstance, deps: ApiDeps): Pro
   app.get<{ Querystring: { endpoint?: string; from?: number; to?: number; offset: number; limit: number } }>(
     '/api/anomalies',
     {
-      preHandler: readers,
+      preValidation: readers,
       schema: {
         ...secured,
         tags: ['anomalies'],
@@ -219,7 +219,7 @@ export async function managementRoutes(app: FastifyInstance, deps: ApiDeps): Pro
   app.post<{ Body: { endpoint: string; collectedAt?: number; severity: number; kind: string; value?: string } }>(
     '/api/anomalies',
     {
-      preHandler: reporters,
+      preValidation: reporters,
       schema: {
         ...secured,
         tags: ['anomalies'],
