@@ -152,14 +152,15 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 function splitPath(req: ClientRequest): { path: string[]; query: string[] } {
-  const query = [...(req.query ?? [])];
-  if (Array.isArray(req.path)) return { path: [...req.path], query };
+  if (Array.isArray(req.path)) return { path: [...req.path], query: [...(req.query ?? [])] };
+  const query: string[] = [];
   let p: string = req.path;
   const q = p.indexOf('?');
   if (q >= 0) {
     for (const part of p.slice(q + 1).split('&')) if (part !== '') query.push(part);
     p = p.slice(0, q);
   }
+  query.push(...(req.query ?? []));
   return { path: p.split('/').filter((s) => s !== ''), query };
 }
 
