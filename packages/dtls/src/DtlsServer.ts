@@ -1,0 +1,480 @@
+/**
+ * DTLS 1.2 PSK server (RFC 6347, RFC 4279) over one UDP socket, shaped as a `DatagramTransport`.
+ *
+ * Before a ClientHello returns a valid cookie nothing is stored for its sender (stateless
+ * HelloVerifyRequest, answered with the ClientHello's own record sequence number). Per peer there is at
+ * most one handshake in progress and one established session; a completed handshake replaces the
+ * session. Records are processed synchronously; the only async step is PSK resolution.
+ */
+import { AlertDescription, AlertLevel, ContentType, HandshakeType, MAX_PLAINTEXT, ProtocolVersion } from './constants.js';
+import { CipherSuites, DEFAULT_CIPHER_SUITES, type CipherSuiteInfo, type CipherSuiteName } from './crypto/CipherSuite.js';
+import { DtlsError } from './DtlsError.js';
+import { encodeHandshake, parseFragments, type HandshakeFragment } from './handshake/HandshakeFragment.js';
+import { encodeAlert, parseAlert } from './handshake/messages/Alert.js';
+import { parseClientHello, type ClientHello } from './handshake/messages/ClientHello.js';
+import { encodeHelloVerifyRequest } from './handshake/messages/HelloVerifyRequest.js';
+import { NodeUdpSocket, type UdpSocket } from './net/UdpSocket.js';
+import { parseRecords, plainRecord, type DtlsRecord } from './record/Record.js';
+import { CookieFactory } from './server/CookieFactory.js';
+import { ServerHandshake, type ServerHandshakeContext, type ServerHandshakeEvents } from './server/ServerHandshake.js';
+import type { Session } from './Session.js';
+import { SystemClock, SystemRandom, peerKey, type Clock, type DatagramTransport, type InboundDatagram, type PeerAddress, type Random, type SessionEvent, type TimerHandle } from './types.js';
+
+export type PskResolver = (identity: string, peer: PeerAddress) => Promise<Uint8Array | undefined>;
+
+export interface DtlsServerOptions {
+  host?: string;
+  port?: number;
+  pskResolver: PskResolver;
+  /** Server preference order. */
+  cipherSuites?: CipherSuiteName[];
+  /** Sent in a ServerKeyExchange only when set. */
+  identityHint?: string;
+  clock?: Clock;
+  random?: Random;
+  maxSessions?: number;
+  maxHandshakes?: number;
+  idleTimeoutMs?: number;
+  retransmitInitialMs?: number;
+  retransmitMaxMs?: number;
+  /** Expiries of the flight timer before a handshake is abandoned (default 5). */
+  maxRetransmissions?: number;
+  /** Largest datagram we send (default 1400). */
+  mtu?: number;
+  /** Alert for an unknown identity: `unknown_psk_identity` (default) or `decrypt_error` (RFC 4279 §2, hides which identities exist). */
+  unknownIdentityAlert?: 'unknown_psk_identity' | 'decrypt_error';
+  /** Cookie secret rotation period (default 60 s). */
+  cookieRotateMs?: number;
+  /** A socket to use instead of binding `host`/`port` (tests). */
+  socket?: UdpSocket;
+}
+
+export interface HandshakeFailedEvent {
+  readonly peer: PeerAddress;
+  readonly identity?: string;
+  readonly reason: string;
+  readonly alert?: number;
+}
+
+export interface DtlsServerStats {
+  sessions: number;
+  handshakes: number;
+  /** Bytes held by handshake reassembly buffers. */
+  reassemblyBytes: number;
+  malformedDropped: number;
+  unexpectedDropped: number;
+  replayDropped: number;
+  badRecordDropped: number;
+  helloVerifyRequestsSent: number;
+  handshakesCompleted: number;
+  handshakesFailed: number;
+  handshakesRejected: number;
+}
+
+interface PeerState {
+  readonly peer: PeerAddress;
+  session: Session | undefined;
+  handshake: ServerHandshake | undefined;
+}
+
+export class DtlsServer implements DatagramTransport {
+  readonly secure = true as const;
+  private readonly peers = new Map<string, PeerState>();
+  private readonly clock: Clock;
+  private readonly random: Random;
+  private readonly cookies: CookieFactory;
+  private readonly suites: CipherSuiteInfo[];
+  private readonly ctx: ServerHandshakeContext;
+  private readonly hsEvents: ServerHandshakeEvents;
+  private readonly maxSessions: number;
+  private readonly maxHandshakes: number;
+  private readonly idleTimeoutMs: number;
+  private datagramHandler: (d: InboundDatagram) => void = () => {};
+  private readonly sessionHandlers = new Set<(e: SessionEvent) => void>();
+  private readonly failedHandlers = new Set<(e: HandshakeFailedEvent) => void>();
+  private sessionCount = 0;
+  private handshakeCount = 0;
+  private sweepTimer: TimerHandle | undefined;
+  private closed = false;
+  private readonly counters = {
+    malformedDropped: 0,
+    unexpectedDropped: 0,
+    replayDropped: 0,
+    badRecordDropped: 0,
+    helloVerifyRequestsSent: 0,
+    handshakesCompleted: 0,
+    handshakesFailed: 0,
+    handshakesRejected: 0,
+  };
+
+  constructor(
+    private readonly socket: UdpSocket,
+    opts: DtlsServerOptions,
+  ) {
+    this.clock = opts.clock ?? SystemClock;
+    this.random = opts.random ?? SystemRandom;
+    this.cookies = new CookieFactory(this.clock, this.random, opts.cookieRotateMs ?? 60_000);
+    const names = opts.cipherSuites ?? [...DEFAULT_CIPHER_SUITES];
+    if (names.length === 0) throw new DtlsError('DTLS_BAD_OPTIONS', 'no cipher suites');
+    this.suites = names.map((n) => {
+      const s = CipherSuites[n];
+      if (!s) throw new DtlsError('DTLS_BAD_OPTIONS', `unknown cipher suite ${String(n)}`);
+      return s;
+    });
+    this.maxSessions = opts.maxSessions ?? 100_000;
+    this.maxHandshakes = opts.maxHandshakes ?? 10_000;
+    this.idleTimeoutMs = opts.idleTimeoutMs ?? 15 * 60_000;
+    const resolver = opts.pskResolver;
+    this.ctx = {
+      clock: this.clock,
+      random: this.random,
+      mtu: opts.mtu ?? 1400,
+      retransmitInitialMs: opts.retransmitInitialMs ?? 1000,
+      retransmitMaxMs: opts.retransmitMaxMs ?? 60_000,
+      maxRetransmissions: opts.maxRetransmissions ?? 5,
+      identityHint: opts.identityHint,
+      unknownIdentityAlert: opts.unknownIdentityAlert === 'decrypt_error' ? AlertDescription.DecryptError : AlertDescription.UnknownPskIdentity,
+      resolvePsk: (identity, peer) => resolver(identity, peer),
+      sendDatagram: (peer, data) => this.socket.send(data, peer),
+    };
+    this.hsEvents = {
+      completed: (hs, session) => this.onHandshakeCompleted(hs, session),
+      failed: (hs, reason, alert, identity) => this.onHandshakeFailed(hs, reason, alert, identity),
+    };
+    socket.onMessage((data, peer) => this.onDatagramIn(data, peer));
+    this.armSweep();
+  }
+
+  static async listen(opts: DtlsServerOptions): Promise<DtlsServer> {
+    const socket = opts.socket ?? (await NodeUdpSocket.bind({ host: opts.host ?? '0.0.0.0', port: opts.port ?? 0 }));
+    return new DtlsServer(socket, opts);
+  }
+
+  // ---- DatagramTransport ----
+
+  send(peer: PeerAddress, data: Uint8Array): Promise<void> {
+    const session = this.peers.get(peerKey(peer))?.session;
+    if (this.closed) return Promise.reject(new DtlsError('DTLS_CLOSED', 'server is closed'));
+    if (!session) return Promise.reject(new DtlsError('DTLS_NO_SESSION', 'no DTLS session with this peer', { peer: `${peer.address}:${peer.port}` }));
+    if (data.length > MAX_PLAINTEXT) return Promise.reject(new DtlsError('DTLS_TOO_LARGE', 'datagram too large', { length: data.length }));
+    this.socket.send(session.seal(ContentType.ApplicationData, data), peer);
+    return Promise.resolve();
+  }
+
+  onDatagram(handler: (datagram: InboundDatagram) => void): void {
+    this.datagramHandler = handler;
+  }
+
+  onSession(handler: (event: SessionEvent) => void): () => void {
+    this.sessionHandlers.add(handler);
+    return () => void this.sessionHandlers.delete(handler);
+  }
+
+  address(): PeerAddress {
+    return this.socket.address();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.sweepTimer?.cancel();
+    for (const st of this.peers.values()) {
+      st.handshake?.abort();
+      if (st.session) this.socket.send(st.session.seal(ContentType.Alert, encodeAlert(AlertLevel.Warning, AlertDescription.CloseNotify)), st.peer);
+    }
+    const down = [...this.peers.values()].filter((s) => s.session);
+    this.peers.clear();
+    this.sessionCount = 0;
+    this.handshakeCount = 0;
+    for (const st of down) this.emitSession({ kind: 'down', peer: st.peer, reason: 'server closed' });
+    await this.socket.close();
+  }
+
+  // ---- management ----
+
+  on(event: 'handshakeFailed', cb: (e: HandshakeFailedEvent) => void): this {
+    if (event === 'handshakeFailed') this.failedHandlers.add(cb);
+    return this;
+  }
+
+  off(event: 'handshakeFailed', cb: (e: HandshakeFailedEvent) => void): this {
+    if (event === 'handshakeFailed') this.failedHandlers.delete(cb);
+    return this;
+  }
+
+  /** Sends close_notify and forgets the peer's session (and any handshake in progress). */
+  dropSession(peer: PeerAddress, reason = 'dropped'): boolean {
+    const st = this.peers.get(peerKey(peer));
+    if (!st) return false;
+    const had = st.session !== undefined;
+    if (st.handshake) {
+      st.handshake.abort();
+      this.setHandshake(st, undefined);
+    }
+    if (st.session) {
+      this.socket.send(st.session.seal(ContentType.Alert, encodeAlert(AlertLevel.Warning, AlertDescription.CloseNotify)), st.peer);
+      this.removeSession(st, reason);
+    }
+    this.gc(st);
+    return had;
+  }
+
+  dropSessionsByIdentity(identity: string, reason = 'dropped'): number {
+    let n = 0;
+    for (const st of [...this.peers.values()]) {
+      if (st.session?.identity === identity && this.dropSession(st.peer, reason)) n += 1;
+    }
+    return n;
+  }
+
+  /** The session's authenticated identity and suite, if the peer has one. */
+  sessionInfo(peer: PeerAddress): { pskIdentity: string; cipherSuite: CipherSuiteName } | undefined {
+    const s = this.peers.get(peerKey(peer))?.session;
+    return s ? { pskIdentity: s.identity, cipherSuite: s.suite.name } : undefined;
+  }
+
+  stats(): DtlsServerStats {
+    let reassemblyBytes = 0;
+    for (const st of this.peers.values()) reassemblyBytes += st.handshake?.bufferedBytes ?? 0;
+    return { sessions: this.sessionCount, handshakes: this.handshakeCount, reassemblyBytes, ...this.counters };
+  }
+
+  /** Number of peers with any state (session or handshake): 0 after a spoofed ClientHello flood. */
+  get peerStateCount(): number {
+    return this.peers.size;
+  }
+
+  // ---- inbound ----
+
+  private onDatagramIn(data: Buffer, peer: PeerAddress): void {
+    if (this.closed) return;
+    const records: DtlsRecord[] = [];
+    if (!parseRecords(data, records)) this.counters.malformedDropped += 1;
+    if (records.length === 0) return;
+    const key = peerKey(peer);
+    for (const rec of records) {
+      try {
+        if (rec.epoch === 0) this.onPlainRecord(rec, peer, key);
+        else this.onProtectedRecord(rec, key);
+      } catch {
+        // A bug or hostile input in one record never takes the server down.
+        this.counters.malformedDropped += 1;
+      }
+    }
+  }
+
+  private onPlainRecord(rec: DtlsRecord, peer: PeerAddress, key: string): void {
+    const st = this.peers.get(key);
+    switch (rec.type) {
+      case ContentType.Handshake:
+        if (rec.fragment.length >= 12 && rec.fragment[0] === HandshakeType.ClientHello) return this.onClientHello(rec, peer, key, st);
+        if (st?.handshake) return st.handshake.onPlainHandshake(rec);
+        this.counters.unexpectedDropped += 1;
+        return;
+      case ContentType.ChangeCipherSpec:
+        if (st?.handshake) return st.handshake.onChangeCipherSpec(rec.fragment);
+        this.counters.unexpectedDropped += 1;
+        return;
+      case ContentType.Alert:
+        if (st?.handshake) return st.handshake.onPlainAlert(rec.fragment);
+        this.counters.unexpectedDropped += 1;
+        return;
+      default:
+        this.counters.unexpectedDropped += 1;
+    }
+  }
+
+  private onClientHello(rec: DtlsRecord, peer: PeerAddress, key: string, st: PeerState | undefined): void {
+    const frags: HandshakeFragment[] = [];
+    parseFragments(rec.fragment, frags);
+    const f = frags[0];
+    // A ClientHello must arrive unfragmented: before the cookie we keep no reassembly state.
+    if (!f || f.type !== HandshakeType.ClientHello || f.offset !== 0 || f.body.length !== f.length) {
+      this.counters.malformedDropped += 1;
+      return;
+    }
+    let hello: ClientHello;
+    try {
+      hello = parseClientHello(f.body);
+    } catch {
+      this.counters.malformedDropped += 1;
+      return;
+    }
+    if (st?.handshake && st.handshake.state !== 'failed' && st.handshake.clientRandom.equals(hello.random)) {
+      st.handshake.onClientHelloRetransmit();
+      return;
+    }
+    if (!this.cookies.verify(peer, hello.random, hello.cookie)) {
+      const hvr = encodeHandshake(HandshakeType.HelloVerifyRequest, f.seq, encodeHelloVerifyRequest(this.cookies.make(peer, hello.random)));
+      this.socket.send(plainRecord(ContentType.Handshake, 0, rec.seq, hvr), peer);
+      this.counters.helloVerifyRequestsSent += 1;
+      return;
+    }
+    // The peer proved it receives at its address: from here on state may be allocated.
+    const reject = (reason: string, alert: number): void => {
+      this.socket.send(plainRecord(ContentType.Alert, 0, rec.seq, encodeAlert(AlertLevel.Fatal, alert)), peer);
+      this.counters.handshakesFailed += 1;
+      this.emitFailed({ peer, reason, alert });
+    };
+    if (hello.version > ProtocolVersion.Dtls12) {
+      return reject('client does not offer DTLS 1.2', AlertDescription.ProtocolVersion);
+    }
+    if (!hello.compressionMethods.includes(0)) return reject('no null compression', AlertDescription.IllegalParameter);
+    const suite = this.suites.find((s) => hello.cipherSuites.includes(s.id));
+    if (!suite) return reject('no common cipher suite', AlertDescription.HandshakeFailure);
+    if (!st?.handshake && this.handshakeCount >= this.maxHandshakes) {
+      this.counters.handshakesRejected += 1;
+      return;
+    }
+    if (!st?.session && this.sessionCount >= this.maxSessions) {
+      this.counters.handshakesRejected += 1;
+      return;
+    }
+    let state = st;
+    if (!state) {
+      state = { peer: { address: peer.address, port: peer.port }, session: undefined, handshake: undefined };
+      this.peers.set(key, state);
+    }
+    if (state.handshake) {
+      state.handshake.abort();
+      this.setHandshake(state, undefined);
+    }
+    const hs = new ServerHandshake(this.ctx, state.peer, hello, { type: f.type, seq: f.seq, body: f.body }, rec.seq, suite, this.hsEvents);
+    this.setHandshake(state, hs);
+    hs.start();
+  }
+
+  private onProtectedRecord(rec: DtlsRecord, key: string): void {
+    const st = this.peers.get(key);
+    if (!st) {
+      this.counters.unexpectedDropped += 1;
+      return;
+    }
+    const session = st.session;
+    if (st.handshake?.wantsEpoch(rec.epoch)) {
+      const mine = st.handshake.onProtected(rec, session !== undefined && session.readEpoch === rec.epoch);
+      if (mine) return;
+    }
+    if (!session || rec.epoch !== session.readEpoch) {
+      this.counters.unexpectedDropped += 1;
+      return;
+    }
+    const pt = session.open(rec);
+    if (pt === 'replay') {
+      this.counters.replayDropped += 1;
+      return;
+    }
+    if (pt === 'bad') {
+      this.counters.badRecordDropped += 1;
+      return;
+    }
+    session.lastActivity = this.clock.now();
+    switch (rec.type) {
+      case ContentType.ApplicationData:
+        session.resendFinalFlight = undefined;
+        this.datagramHandler({ peer: st.peer, data: pt, security: { pskIdentity: session.identity, cipherSuite: session.suite.name } });
+        return;
+      case ContentType.Alert: {
+        const a = parseAlert(pt);
+        if (!a) return;
+        if (a.description === AlertDescription.CloseNotify) {
+          this.socket.send(session.seal(ContentType.Alert, encodeAlert(AlertLevel.Warning, AlertDescription.CloseNotify)), st.peer);
+          this.removeSession(st, 'close_notify');
+          this.gc(st);
+        } else if (a.level === AlertLevel.Fatal) {
+          this.removeSession(st, `peer alert ${a.description}`);
+          this.gc(st);
+        }
+        return;
+      }
+      case ContentType.Handshake:
+        if (pt[0] === HandshakeType.Finished) session.resendFinalFlight?.();
+        else this.socket.send(session.seal(ContentType.Alert, encodeAlert(AlertLevel.Warning, AlertDescription.NoRenegotiation)), st.peer);
+        return;
+      default:
+        this.counters.unexpectedDropped += 1;
+    }
+  }
+
+  // ---- bookkeeping ----
+
+  private setHandshake(st: PeerState, hs: ServerHandshake | undefined): void {
+    if (st.handshake && !hs) this.handshakeCount -= 1;
+    if (!st.handshake && hs) this.handshakeCount += 1;
+    st.handshake = hs;
+  }
+
+  private removeSession(st: PeerState, reason: string): void {
+    if (!st.session) return;
+    st.session = undefined;
+    this.sessionCount -= 1;
+    this.emitSession({ kind: 'down', peer: st.peer, reason });
+  }
+
+  private gc(st: PeerState): void {
+    if (!st.session && !st.handshake) this.peers.delete(peerKey(st.peer));
+  }
+
+  private onHandshakeCompleted(hs: ServerHandshake, session: Session): void {
+    const st = this.peers.get(peerKey(hs.peer));
+    if (!st || st.handshake !== hs) return;
+    this.setHandshake(st, undefined);
+    this.counters.handshakesCompleted += 1;
+    if (st.session) this.removeSession(st, 'replaced by a new handshake');
+    st.session = session;
+    this.sessionCount += 1;
+    this.emitSession({ kind: 'up', peer: st.peer, security: { pskIdentity: session.identity, cipherSuite: session.suite.name } });
+  }
+
+  private onHandshakeFailed(hs: ServerHandshake, reason: string, alert: number | undefined, identity: string | undefined): void {
+    const st = this.peers.get(peerKey(hs.peer));
+    if (st && st.handshake === hs) {
+      this.setHandshake(st, undefined);
+      this.gc(st);
+    }
+    this.counters.handshakesFailed += 1;
+    const e: { peer: PeerAddress; reason: string; identity?: string; alert?: number } = { peer: hs.peer, reason };
+    if (identity !== undefined) e.identity = identity;
+    if (alert !== undefined) e.alert = alert;
+    this.emitFailed(e);
+  }
+
+  private emitFailed(e: HandshakeFailedEvent): void {
+    for (const h of this.failedHandlers) {
+      try {
+        h(e);
+      } catch {
+        // listeners must not break the server
+      }
+    }
+  }
+
+  private emitSession(e: SessionEvent): void {
+    for (const h of this.sessionHandlers) {
+      try {
+        h(e);
+      } catch {
+        // listeners must not break the server
+      }
+    }
+  }
+
+  private armSweep(): void {
+    const every = Math.max(50, Math.min(this.idleTimeoutMs / 4, 5000));
+    this.sweepTimer = this.clock.setTimer(every, () => {
+      if (this.closed) return;
+      this.sweepIdle();
+      this.armSweep();
+    });
+  }
+
+  private sweepIdle(): void {
+    const limit = this.clock.now() - this.idleTimeoutMs;
+    for (const st of [...this.peers.values()]) {
+      if (st.session && st.session.lastActivity <= limit) {
+        this.removeSession(st, 'idle timeout');
+        this.gc(st);
+      }
+    }
+  }
+}

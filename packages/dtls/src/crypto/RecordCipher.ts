@@ -1,0 +1,181 @@
+/**
+ * Record protection for one direction of one epoch (RFC 5246 §6.2.3, RFC 6347 §4.1.2.1):
+ * AES-CCM / AES-CCM_8 (RFC 6655), AES-GCM (RFC 5288) with nonce = fixed IV ‖ epoch ‖ seq, and
+ * AES-CBC + HMAC-SHA256 (MAC-then-encrypt, explicit IV). Nonce and additional-data buffers are
+ * preallocated; the work is synchronous.
+ */
+import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual, type CipherCCM, type CipherGCM, type DecipherCCM, type DecipherGCM } from 'node:crypto';
+import { ProtocolVersion, RECORD_HEADER_LENGTH } from '../constants.js';
+import type { CipherSuiteInfo } from './CipherSuite.js';
+
+export interface RecordCipher {
+  /** Overhead added to the plaintext length (explicit nonce/IV, tag, MAC, max padding). */
+  readonly overhead: number;
+  /** Returns a complete record (header + protected fragment). */
+  seal(type: number, epoch: number, seq: number, plaintext: Uint8Array): Buffer;
+  /** Returns the plaintext, or undefined when the record does not authenticate. */
+  open(type: number, epoch: number, seq: number, fragment: Uint8Array): Buffer | undefined;
+}
+
+function writeHeader(out: Buffer, type: number, epoch: number, seq: number, length: number): void {
+  out[0] = type;
+  out.writeUInt16BE(ProtocolVersion.Dtls12, 1);
+  out.writeUInt16BE(epoch, 3);
+  out.writeUIntBE(seq, 5, 6);
+  out.writeUInt16BE(length, 11);
+}
+
+function writeAad(aad: Buffer, type: number, epoch: number, seq: number, length: number): void {
+  aad.writeUInt16BE(epoch, 0);
+  aad.writeUIntBE(seq, 2, 6);
+  aad[8] = type;
+  aad.writeUInt16BE(ProtocolVersion.Dtls12, 9);
+  aad.writeUInt16BE(length, 11);
+}
+
+class AeadCipher implements RecordCipher {
+  readonly overhead: number;
+  private readonly nonce = Buffer.alloc(12);
+  private readonly aad = Buffer.alloc(13);
+  private readonly algorithm: 'aes-128-ccm' | 'aes-128-gcm';
+
+  constructor(
+    private readonly suite: CipherSuiteInfo,
+    private readonly key: Buffer,
+    iv: Buffer,
+  ) {
+    this.overhead = 8 + suite.tagLength;
+    iv.copy(this.nonce, 0, 0, 4);
+    this.algorithm = suite.mode === 'ccm' ? 'aes-128-ccm' : 'aes-128-gcm';
+  }
+
+  seal(type: number, epoch: number, seq: number, plaintext: Uint8Array): Buffer {
+    const tagLength = this.suite.tagLength;
+    const fragLen = 8 + plaintext.length + tagLength;
+    const out = Buffer.allocUnsafe(RECORD_HEADER_LENGTH + fragLen);
+    writeHeader(out, type, epoch, seq, fragLen);
+    this.nonce.writeUInt16BE(epoch, 4);
+    this.nonce.writeUIntBE(seq, 6, 6);
+    this.nonce.copy(out, RECORD_HEADER_LENGTH, 4, 12);
+    writeAad(this.aad, type, epoch, seq, plaintext.length);
+    let ct: Buffer;
+    let tag: Buffer;
+    if (this.suite.mode === 'ccm') {
+      const c = createCipheriv('aes-128-ccm', this.key, this.nonce, { authTagLength: tagLength }) as CipherCCM;
+      c.setAAD(this.aad, { plaintextLength: plaintext.length });
+      ct = c.update(plaintext);
+      c.final();
+      tag = c.getAuthTag();
+    } else {
+      const c = createCipheriv('aes-128-gcm', this.key, this.nonce) as CipherGCM;
+      c.setAAD(this.aad);
+      ct = c.update(plaintext);
+      c.final();
+      tag = c.getAuthTag();
+    }
+    ct.copy(out, RECORD_HEADER_LENGTH + 8);
+    tag.copy(out, RECORD_HEADER_LENGTH + 8 + ct.length);
+    return out;
+  }
+
+  open(type: number, epoch: number, seq: number, fragment: Uint8Array): Buffer | undefined {
+    const tagLength = this.suite.tagLength;
+    const ctLen = fragment.length - 8 - tagLength;
+    if (ctLen < 0) return undefined;
+    const nonce = this.nonce;
+    nonce[4] = fragment[0] as number;
+    nonce[5] = fragment[1] as number;
+    nonce[6] = fragment[2] as number;
+    nonce[7] = fragment[3] as number;
+    nonce[8] = fragment[4] as number;
+    nonce[9] = fragment[5] as number;
+    nonce[10] = fragment[6] as number;
+    nonce[11] = fragment[7] as number;
+    writeAad(this.aad, type, epoch, seq, ctLen);
+    const ct = fragment.subarray(8, 8 + ctLen);
+    const tag = fragment.subarray(8 + ctLen);
+    try {
+      if (this.suite.mode === 'ccm') {
+        const d = createDecipheriv('aes-128-ccm', this.key, nonce, { authTagLength: tagLength }) as DecipherCCM;
+        d.setAuthTag(tag);
+        d.setAAD(this.aad, { plaintextLength: ctLen });
+        const pt = d.update(ct);
+        d.final();
+        return pt;
+      }
+      const d = createDecipheriv(this.algorithm, this.key, nonce) as DecipherGCM;
+      d.setAuthTag(tag);
+      d.setAAD(this.aad);
+      const pt = d.update(ct);
+      d.final();
+      return pt;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+const MAC_LENGTH = 32;
+
+class CbcCipher implements RecordCipher {
+  readonly overhead = 16 + MAC_LENGTH + 16;
+  private readonly aad = Buffer.alloc(13);
+
+  constructor(
+    private readonly key: Buffer,
+    private readonly macKey: Buffer,
+    private readonly randomBytes: (n: number) => Uint8Array,
+  ) {}
+
+  private mac(type: number, epoch: number, seq: number, data: Uint8Array): Buffer {
+    writeAad(this.aad, type, epoch, seq, data.length);
+    return createHmac('sha256', this.macKey).update(this.aad).update(data).digest();
+  }
+
+  seal(type: number, epoch: number, seq: number, plaintext: Uint8Array): Buffer {
+    const mac = this.mac(type, epoch, seq, plaintext);
+    const unpadded = plaintext.length + MAC_LENGTH + 1;
+    const pad = (16 - (unpadded % 16)) % 16;
+    const inner = Buffer.allocUnsafe(unpadded + pad);
+    inner.set(plaintext, 0);
+    mac.copy(inner, plaintext.length);
+    inner.fill(pad, plaintext.length + MAC_LENGTH);
+    const iv = Buffer.from(this.randomBytes(16));
+    const c = createCipheriv('aes-128-cbc', this.key, iv).setAutoPadding(false);
+    const ct = c.update(inner);
+    c.final();
+    const fragLen = 16 + ct.length;
+    const out = Buffer.allocUnsafe(RECORD_HEADER_LENGTH + fragLen);
+    writeHeader(out, type, epoch, seq, fragLen);
+    iv.copy(out, RECORD_HEADER_LENGTH);
+    ct.copy(out, RECORD_HEADER_LENGTH + 16);
+    return out;
+  }
+
+  open(type: number, epoch: number, seq: number, fragment: Uint8Array): Buffer | undefined {
+    const ctLen = fragment.length - 16;
+    if (ctLen < MAC_LENGTH + 16 || ctLen % 16 !== 0) return undefined;
+    let inner: Buffer;
+    try {
+      const d = createDecipheriv('aes-128-cbc', this.key, fragment.subarray(0, 16)).setAutoPadding(false);
+      inner = d.update(fragment.subarray(16));
+      d.final();
+    } catch {
+      return undefined;
+    }
+    const pad = inner[inner.length - 1] as number;
+    let ok = pad + 1 + MAC_LENGTH <= inner.length;
+    const padStart = ok ? inner.length - 1 - pad : inner.length - 1;
+    for (let i = padStart; i < inner.length; i++) if (inner[i] !== pad) ok = false;
+    const ptLen = Math.max(0, padStart - MAC_LENGTH);
+    const pt = inner.subarray(0, ptLen);
+    const expected = this.mac(type, epoch, seq, pt);
+    const got = inner.subarray(ptLen, ptLen + MAC_LENGTH);
+    const macOk = got.length === MAC_LENGTH && timingSafeEqual(expected, got);
+    return ok && macOk ? pt : undefined;
+  }
+}
+
+export function createRecordCipher(suite: CipherSuiteInfo, key: Buffer, iv: Buffer, macKey: Buffer, randomBytes: (n: number) => Uint8Array): RecordCipher {
+  return suite.mode === 'cbc' ? new CbcCipher(key, macKey, randomBytes) : new AeadCipher(suite, key, iv);
+}
