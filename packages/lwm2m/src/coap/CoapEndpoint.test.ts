@@ -71,7 +71,7 @@ function rig(handler?: CoapRequestHandler, extra: { blockSize?: number; maxDedup
   };
 }
 
-function raw(type: CoapType, code: number, mid: number, token: number[], options: CoapOptionValue[], payload = new Uint8Array(0)): Uint8Array {
+function raw(type: CoapType, code: number, mid: number, token: number[], options: CoapOptionValue[], payload: Uint8Array = new Uint8Array(0)): Uint8Array {
   return encodeMessage({ type, code, messageId: mid, token: Uint8Array.from(token), options, payload });
 }
 
