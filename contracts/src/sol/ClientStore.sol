@@ -8,34 +8,38 @@ import {Roles} from "./Roles.sol";
 /**
  * @title ClientStore
  * @notice Registry of LwM2M clients and their (sealed) PSK credentials. See {IClientStore}.
- * @dev Storage per client: a flattened record (strings are one slot each when shorter than
- * 32 bytes; the small fields share two slots) in a mapping keyed by the endpoint hash, one
- * slot in the listing array, and one slot per PSK identity in the identity index.
+ * @dev Storage per client: a flattened record in a mapping keyed by the endpoint hash (endpoint
+ * and identities take one slot each when shorter than 32 bytes, a sealed PSK its length slot
+ * plus ceil(len/32) slots; server URIs and binding are interned; the small fields share two
+ * slots), one slot in the listing array, and one slot per PSK identity in the identity index.
  */
 contract ClientStore is IClientStore, Roles {
     struct Record {
         string endpoint;
-        string bsServerUri;
         string bsIdentity;
         bytes bsSealedPsk;
-        string srvServerUri;
         string srvIdentity;
         bytes srvSealedPsk;
-        string binding;
         // packed slot
         address registrar;
         uint8 clearance;
-        uint64 createdAt;
+        uint40 createdAt;
+        uint40 updatedAt;
         // packed slot
-        uint64 updatedAt;
+        uint32 bsServerUri; // ids of interned strings (see _intern)
+        uint32 srvServerUri;
+        uint32 binding;
         uint16 shortServerId;
         uint32 lifetime;
-        uint64 position; // index in _endpointHashes plus one; 0 = absent
+        uint32 position; // index in _endpointHashes plus one; 0 = absent
     }
 
     mapping(bytes32 endpointHash => Record) private _records;
     bytes32[] private _endpointHashes;
     mapping(bytes32 identityHash => bytes32 endpointHash) private _identities;
+    /// @dev Server URIs and bindings repeat across clients: each distinct value is stored once.
+    string[] private _interned;
+    mapping(bytes32 valueHash => uint32 id) private _internedIds;
 
     /// @inheritdoc IClientStore
     function addClient(Client calldata c) external onlyRole(REGISTRAR_ROLE) {
@@ -60,7 +64,7 @@ contract ClientStore is IClientStore, Roles {
         delete _identities[keccak256(bytes(r.srvIdentity))];
         _indexIdentities(c, h);
         _write(r, c);
-        r.updatedAt = uint64(block.timestamp);
+        r.updatedAt = uint40(block.timestamp);
         emit ClientUpdated(h, c.endpoint, msg.sender);
     }
 
@@ -76,7 +80,7 @@ contract ClientStore is IClientStore, Roles {
         if (position != last) {
             bytes32 moved = _endpointHashes[last - 1];
             _endpointHashes[position - 1] = moved;
-            _records[moved].position = uint64(position);
+            _records[moved].position = uint32(position);
         }
         _endpointHashes.pop();
         delete _records[h];
@@ -136,9 +140,9 @@ contract ClientStore is IClientStore, Roles {
         r.endpoint = c.endpoint;
         _write(r, c);
         r.registrar = msg.sender;
-        r.createdAt = uint64(block.timestamp);
-        r.updatedAt = uint64(block.timestamp);
-        r.position = uint64(_endpointHashes.length);
+        r.createdAt = uint40(block.timestamp);
+        r.updatedAt = uint40(block.timestamp);
+        r.position = uint32(_endpointHashes.length);
         emit ClientAdded(h, c.endpoint, msg.sender);
     }
 
@@ -163,28 +167,40 @@ contract ClientStore is IClientStore, Roles {
     }
 
     function _write(Record storage r, Client calldata c) private {
-        r.bsServerUri = c.bootstrap.serverUri;
         r.bsIdentity = c.bootstrap.pskIdentity;
         r.bsSealedPsk = c.bootstrap.sealedPsk;
-        r.srvServerUri = c.server.serverUri;
         r.srvIdentity = c.server.pskIdentity;
         r.srvSealedPsk = c.server.sealedPsk;
-        r.binding = c.server.binding;
         r.clearance = c.clearance;
+        r.bsServerUri = _intern(c.bootstrap.serverUri);
+        r.srvServerUri = _intern(c.server.serverUri);
+        r.binding = _intern(c.server.binding);
         r.shortServerId = c.server.shortServerId;
         r.lifetime = c.server.lifetime;
     }
 
+    /// @dev Id (1-based) of `value` in `_interned`, appending it on first use.
+    function _intern(string calldata value) private returns (uint32 id) {
+        bytes32 h = keccak256(bytes(value));
+        id = _internedIds[h];
+        if (id == 0) {
+            _interned.push(value);
+            id = uint32(_interned.length);
+            _internedIds[h] = id;
+        }
+    }
+
     function _toClient(Record storage r) private view returns (Client memory c) {
         c.endpoint = r.endpoint;
-        c.bootstrap = BootstrapAccount({serverUri: r.bsServerUri, pskIdentity: r.bsIdentity, sealedPsk: r.bsSealedPsk});
+        c.bootstrap =
+            BootstrapAccount({serverUri: _interned[r.bsServerUri - 1], pskIdentity: r.bsIdentity, sealedPsk: r.bsSealedPsk});
         c.server = ServerAccount({
-            serverUri: r.srvServerUri,
+            serverUri: _interned[r.srvServerUri - 1],
             pskIdentity: r.srvIdentity,
             sealedPsk: r.srvSealedPsk,
             shortServerId: r.shortServerId,
             lifetime: r.lifetime,
-            binding: r.binding
+            binding: _interned[r.binding - 1]
         });
         c.clearance = r.clearance;
         c.registrar = r.registrar;
