@@ -1,0 +1,170 @@
+/**
+ * End to end over real sockets on loopback: our DTLS client + CoAP endpoint as the device, the
+ * bootstrap server (DtlsServer + CoapEndpoint + handler) with in-memory stores.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InMemorySecurityStore } from '@chainm2m/lwm2m';
+import { makeSecurityInfo } from '@chainm2m/lwm2m/testing';
+import { startBootstrapServer, type BootstrapServer, type BootstrapEventMap } from '../../src/index.js';
+import { connectDevice, type DtlsDevice } from '../helpers/dtlsDevice.js';
+import { expectedObjects } from '../helpers/MiniDevice.js';
+
+const infos = Array.from({ length: 12 }, (_, i) => makeSecurityInfo(`e2e-${i}`));
+const [devA, devB, devC] = infos as [typeof infos[0], typeof infos[0], typeof infos[0]];
+let server: BootstrapServer;
+const devices: DtlsDevice[] = [];
+const events: { event: keyof BootstrapEventMap; payload: Record<string, unknown> }[] = [];
+
+beforeAll(async () => {
+  const securityStore = new InMemorySecurityStore(infos);
+  server = await startBootstrapServer({ securityStore, host: '127.0.0.1', port: 0, policy: { stepTimeoutMs: 400, maxAttempts: 2 } });
+  for (const e of ['started', 'unauthorized', 'rejected', 'step', 'finished', 'failed', 'handshakeFailed'] as const) {
+    server.events.on(e, (payload) => events.push({ event: e, payload: payload as unknown as Record<string, unknown> }));
+  }
+});
+
+afterAll(async () => {
+  for (const d of devices) await d.close();
+  await server?.close();
+});
+
+/** Resolves when the server reports the end of `endpoint`'s session (finished or failed). */
+function sessionEnd(endpoint: string): Promise<{ event: 'finished' | 'failed'; reason?: string }> {
+  return new Promise((resolve) => {
+    const offs = [
+      server.events.on('finished', (e) => e.endpoint === endpoint && (offs.forEach((o) => o()), resolve({ event: 'finished' }))),
+      server.events.on('failed', (e) => e.endpoint === endpoint && (offs.forEach((o) => o()), resolve({ event: 'failed', reason: e.reason }))),
+    ];
+  });
+}
+
+async function device(...args: Parameters<typeof connectDevice> extends [unknown, ...infer R] ? R : never): Promise<DtlsDevice> {
+  const d = await connectDevice(server.address, ...args);
+  devices.push(d);
+  return d;
+}
+
+describe('bootstrap server end to end (in-memory stores)', () => {
+  it('listens on CoAPS only: no NoSec listener unless enabled', () => {
+    expect(server.address.port).toBeGreaterThan(0);
+    expect(server.nosecAddress).toBeUndefined();
+  });
+
+  it('a device bootstraps and ends with the Security and Server objects of its record', async () => {
+    const d = await device(devA.bootstrap);
+    const end = sessionEnd(devA.endpoint);
+    const res = await d.requestBootstrap(`ep=${devA.endpoint}`);
+    expect(res.code).toBe('2.04');
+    expect(await end).toEqual({ event: 'finished' });
+    expect(d.device.finishedCount).toBe(1);
+    expect(d.device.snapshot()).toEqual(expectedObjects(devA));
+    const mine = events.filter((e) => e.payload.endpoint === devA.endpoint);
+    expect(mine.map((e) => e.event)).toContain('finished');
+    expect(mine.find((e) => e.event === 'started')?.payload.identity).toBe(devA.bootstrap.identity);
+  });
+
+  it('refuses the bootstrap identity of another endpoint with 4.03 and reports it', async () => {
+    const d = await device(devB.bootstrap);
+    const res = await d.requestBootstrap(`ep=${devC.endpoint}`);
+    expect(res.code).toBe('4.03');
+    expect(events.find((e) => e.event === 'unauthorized' && e.payload.endpoint === devC.endpoint)?.payload).toMatchObject({
+      identity: devB.bootstrap.identity,
+      identityEndpoint: devB.endpoint,
+      reason: 'identity-mismatch',
+    });
+    expect(d.device.received).toHaveLength(0);
+  });
+
+  it('refuses an unknown endpoint with 4.00', async () => {
+    const d = await device(devC.bootstrap);
+    expect((await d.requestBootstrap('ep=no-such-endpoint')).code).toBe('4.00');
+    expect(events.some((e) => e.event === 'unauthorized' && e.payload.reason === 'unknown-endpoint')).toBe(true);
+  });
+
+  it('a wrong key fails the handshake, reported as handshakeFailed without the key', async () => {
+    const wrong = { ...infos[3]!.bootstrap, key: new Uint8Array(16).fill(0xee) };
+    await expect(connectDevice(server.address, wrong, { timeoutMs: 3000 })).rejects.toThrow();
+    const failed = events.filter((e) => e.event === 'handshakeFailed' && e.payload.identity === wrong.identity);
+    expect(failed.length).toBeGreaterThan(0);
+    expect(JSON.stringify(failed)).not.toContain('eeeeeeee');
+  });
+
+  it('an unknown identity and the LwM2M-server identity both fail the handshake (only bootstrap keys are served)', async () => {
+    await expect(connectDevice(server.address, { serverUri: '', identity: 'nobody', key: new Uint8Array(16) }, { timeoutMs: 3000 })).rejects.toThrow();
+    const dm = infos[4]!.server;
+    await expect(connectDevice(server.address, { serverUri: dm.serverUri, identity: dm.identity, key: dm.key }, { timeoutMs: 3000 })).rejects.toThrow();
+  });
+
+  it('a device that never answers: the session fails after the step deadline and retries', async () => {
+    const info = infos[5]!;
+    const d = await device(info.bootstrap, { silent: true });
+    const failed = server.events.once('failed');
+    expect((await d.requestBootstrap(`ep=${info.endpoint}`)).code).toBe('2.04');
+    const f = await failed;
+    expect(f).toMatchObject({ endpoint: info.endpoint, reason: 'no response to Bootstrap-Delete /0 after 2 attempts' });
+    expect(d.device.received.map((r) => r.path)).toEqual(['/0', '/0']);
+  });
+
+  it('a device that rejects SenML-JSON and TLV is bootstrapped with per-resource writes', async () => {
+    const info = infos[6]!;
+    const d = await device(info.bootstrap, { rejectFormats: [110, 11542] });
+    const end = sessionEnd(info.endpoint);
+    expect((await d.requestBootstrap(`ep=${info.endpoint}&pct=11542`)).code).toBe('2.04');
+    expect(await end).toEqual({ event: 'finished' });
+    expect(d.device.snapshot()).toEqual(expectedObjects(info));
+    expect(d.device.received.filter((r) => r.contentFormat === 0 || r.contentFormat === 42).length).toBe(15);
+  });
+
+  it('a device that rejects TLV (4.00) gets SenML-JSON despite asking for TLV', async () => {
+    const info = infos[7]!;
+    const d = await device(info.bootstrap, { rejectFormats: [11542], rejectCode: '4.00' });
+    const end = sessionEnd(info.endpoint);
+    expect((await d.requestBootstrap(`ep=${info.endpoint}&pct=11542`)).code).toBe('2.04');
+    expect(await end).toEqual({ event: 'finished' });
+    expect(d.device.snapshot()).toEqual(expectedObjects(info));
+    expect(d.device.received.filter((r) => r.method === 'PUT').map((r) => r.contentFormat)).toEqual([11542, 110, 110, 110]);
+  });
+
+  it('several devices bootstrap at the same time', async () => {
+    const batch = infos.slice(8, 12);
+    const ds = await Promise.all(batch.map((i) => device(i.bootstrap)));
+    await Promise.all(
+      ds.map(async (d, k) => {
+        const end = sessionEnd(batch[k]!.endpoint);
+        expect((await d.requestBootstrap(`ep=${batch[k]!.endpoint}`)).code).toBe('2.04');
+        expect(await end).toEqual({ event: 'finished' });
+        expect(d.device.snapshot()).toEqual(expectedObjects(batch[k]!));
+      }),
+    );
+    expect(server.stats().bootstrap.finished).toBeGreaterThanOrEqual(batch.length + 3);
+  });
+
+  it('no event carries a key', () => {
+    const text = JSON.stringify(events);
+    for (const i of infos) {
+      for (const k of [i.bootstrap.key, i.server.key]) {
+        expect(text).not.toContain(Buffer.from(k).toString('hex'));
+        expect(text).not.toContain(Buffer.from(k).toString('base64url'));
+      }
+    }
+  });
+});
+
+describe('NoSec listener', () => {
+  it('is opened only when enabled, and refuses endpoints that have PSK credentials with 4.03', async () => {
+    const { CoapEndpoint } = await import('@chainm2m/lwm2m');
+    const { UdpTransport } = await import('@chainm2m/dtls');
+    const s = await startBootstrapServer({ securityStore: new InMemorySecurityStore([devA]), host: '127.0.0.1', port: 0, nosec: { port: 0 } });
+    const udp = await UdpTransport.bind({ host: '127.0.0.1', port: 0 });
+    const coap = new CoapEndpoint({ transport: udp });
+    try {
+      expect(s.nosecAddress?.port).toBeGreaterThan(0);
+      const res = await coap.request(s.nosecAddress!, { method: 'POST', path: `/bs?ep=${devA.endpoint}`, timeoutMs: 5000 });
+      expect(res.code).toBe('4.03');
+      expect(s.stats().bootstrap.unauthorized).toBe(1);
+    } finally {
+      await coap.close();
+      await s.close();
+    }
+  });
+});
