@@ -1,1 +1,26 @@
-export {};
+export { ClientSimError } from './ClientSimError.js';
+export {
+  SimDevice,
+  type BootstrapAccount,
+  type SimDeviceEvent,
+  type SimDeviceOptions,
+  type SimDeviceState,
+} from './device/SimDevice.js';
+export type { ServerAccountConfig } from './device/bootstrapHandler.js';
+export type { ConnectTarget, Connector, SimCoapEndpoint, SimConnection } from './device/coapShapes.js';
+export { defaultConnector, defaultEndpointFactory } from './device/defaults.js';
+export { FormatPolicy, type FormatPolicyOptions, type RejectCode } from './device/FormatPolicy.js';
+export { Scheduler } from './device/Scheduler.js';
+export { parseCoapUri, type CoapUri } from './device/coapUri.js';
+export type { NotificationAttributes } from './device/attributes.js';
+export {
+  SimObjectTree,
+  type DynamicResource,
+  type ObjectLink,
+  type SimEntry,
+  type SimResourceValue,
+  type SimValue,
+} from './model/SimObjectTree.js';
+export { SIM_OBJECT_IDS, defaultSimRegistry } from './model/simObjects.js';
+export type { SimProfile } from './model/deviceProfile.js';
+export { SIM_DATA_FORMATS, decodeEntries, encodeEntries } from './codec/simCodec.js';
