@@ -1,0 +1,6 @@
+export { buildApp } from './buildApp.js';
+export { ApiError, ApiErrorCode } from './ApiError.js';
+export type { ApiDeps, DeviceApi, DeviceCallOptions, ApiEvent, ApiEventType, ApiEventSource, JsonContent } from './ApiDeps.js';
+export { TokenIssuer, es256KeysFromFiles, type JwtConfig, type JwtKeys, type TokenClaims } from './jwt.js';
+export { DefaultLoginRateLimits, type LoginRateLimits } from './LoginRateLimiter.js';
+export { errorToHttp, type HttpError } from './errorToHttp.js';
