@@ -49,14 +49,14 @@ export async function bootstrapDriver(
     rejectDone = rej;
   });
   done.catch(() => undefined);
-  let server: TestServer | undefined;
+  const holder: { server?: TestServer } = {};
   const run = async (peer: PeerAddress, ep: string): Promise<void> => {
     for (const { step, req } of script(ep)) {
-      const res: ClientResponse = await (server as TestServer).coap.request(peer, { timeoutMs: 10_000, ...req });
+      const res: ClientResponse = await (holder.server as TestServer).coap.request(peer, { timeoutMs: 10_000, ...req });
       responses.push({ step, code: res.code });
     }
   };
-  server = await listen(keys, async (req) => {
+  const server = await listen(keys, async (req) => {
     requests.push(req);
     if (req.method === 'POST' && req.path.join('/') === 'bs') {
       const ep = req.query.find((q) => q.startsWith('ep='))?.slice(3) ?? '';
@@ -65,6 +65,7 @@ export async function bootstrapDriver(
     }
     return { code: '4.04' };
   });
+  holder.server = server;
   return { ...server, result: { requests, responses, done } };
 }
 
