@@ -53,6 +53,8 @@ export interface DeviceCoapResponse {
 export interface CoapObservationHandle {
   response: DeviceCoapResponse;
   cancel(active?: boolean): Promise<void>;
+  /** Called once when the observation ends other than by `cancel()` (RST, error notification, forgetPeer). */
+  onEnd?(cb: (reason: string) => void): void;
 }
 
 /** The client side of a CoAP endpoint, as the device-management service uses it. */

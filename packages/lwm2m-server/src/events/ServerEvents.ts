@@ -43,6 +43,14 @@ export interface NotificationEvent {
   /** Unix ms. */
   readonly at: number;
 }
+/** A DTLS handshake failed (unknown identity, bad key/MAC, timeout): reported, not an error. */
+export interface HandshakeFailedEvent {
+  readonly peer: PeerAddress;
+  readonly identity?: string;
+  readonly reason: string;
+  /** Unix ms. */
+  readonly at: number;
+}
 /** A queue-mode device became reachable (Register/Update). */
 export interface AwakeEvent {
   readonly registration: Registration;
@@ -56,6 +64,7 @@ export interface Lwm2mServerEventMap {
   unauthorized: UnauthorizedEvent;
   notification: NotificationEvent;
   awake: AwakeEvent;
+  handshakeFailed: HandshakeFailedEvent;
 }
 
 /** The server's typed event emitter (`on(name, cb)` returns an unsubscribe function). */
