@@ -33,6 +33,9 @@ function writeAad(aad: Buffer, type: number, epoch: number, seq: number, length:
   aad.writeUInt16BE(length, 11);
 }
 
+/** OpenSSL skips CCM processing for a zero-length input without a data pointer ("tag not set"). */
+const EMPTY = Buffer.alloc(0);
+
 class AeadCipher implements RecordCipher {
   readonly overhead: number;
   private readonly nonce = Buffer.alloc(12);
@@ -49,7 +52,8 @@ class AeadCipher implements RecordCipher {
     this.algorithm = suite.mode === 'ccm' ? 'aes-128-ccm' : 'aes-128-gcm';
   }
 
-  seal(type: number, epoch: number, seq: number, plaintext: Uint8Array): Buffer {
+  seal(type: number, epoch: number, seq: number, input: Uint8Array): Buffer {
+    const plaintext = input.length === 0 ? EMPTY : input;
     const tagLength = this.suite.tagLength;
     const fragLen = 8 + plaintext.length + tagLength;
     const out = Buffer.allocUnsafe(RECORD_HEADER_LENGTH + fragLen);
