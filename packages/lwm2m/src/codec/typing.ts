@@ -1,0 +1,99 @@
+/** Turning raw wire values into typed LwM2M values with the object model, and back. */
+import type { ObjectRegistry } from '../model/ObjectRegistry.js';
+import type { ResourceModel, ResourceType } from '../model/ObjectModel.js';
+import type { Lwm2mValue, ObjectLink } from '../node/Lwm2mNode.js';
+import { CodecError, CodecErrorCode } from './CodecError.js';
+import type { RawValue } from './wire/senml.js';
+import { base64Decode, formatObjlnk, parseObjlnk, secondsToTime, timeToSeconds } from './values.js';
+
+export function modelOf(model: ObjectRegistry | undefined, objectId: number, resourceId: number): ResourceModel | undefined {
+  return model?.resource(objectId, resourceId);
+}
+
+function mismatch(type: ResourceType, raw: RawValue): CodecError {
+  return new CodecError(CodecErrorCode.TypeMismatch, `a ${raw.kind} value does not fit resource type ${type}`, { type, kind: raw.kind });
+}
+
+/** Type of a raw value when no model is known. */
+export function inferType(raw: RawValue): ResourceType {
+  switch (raw.kind) {
+    case 'number':
+      return Number.isInteger(raw.value) ? 'integer' : 'float';
+    case 'string':
+      return 'string';
+    case 'boolean':
+      return 'boolean';
+    case 'data':
+      return 'opaque';
+    case 'objlnk':
+      return 'objlnk';
+  }
+}
+
+/**
+ * Converts a raw SenML / LwM2M JSON value to `type`. `stringOpaque`: opaque carried as base64 in a
+ * string (LwM2M JSON `sv`); `stringObjlnk`: objlnk allowed in a string.
+ */
+export function typeRawValue(type: ResourceType, raw: RawValue): Lwm2mValue {
+  switch (type) {
+    case 'integer':
+    case 'unsignedInteger':
+      if (raw.kind !== 'number' || !Number.isSafeInteger(raw.value)) throw mismatch(type, raw);
+      if (type === 'unsignedInteger' && raw.value < 0) throw mismatch(type, raw);
+      return raw.value;
+    case 'float':
+      if (raw.kind !== 'number') throw mismatch(type, raw);
+      return raw.value;
+    case 'time':
+      if (raw.kind !== 'number' || !Number.isInteger(raw.value)) throw mismatch(type, raw);
+      return secondsToTime(raw.value);
+    case 'boolean':
+      if (raw.kind !== 'boolean') throw mismatch(type, raw);
+      return raw.value;
+    case 'string':
+    case 'corelnk':
+      if (raw.kind !== 'string') throw mismatch(type, raw);
+      return raw.value;
+    case 'opaque':
+      if (raw.kind === 'data') return raw.value;
+      if (raw.kind === 'string') {
+        try {
+          return base64Decode(raw.value);
+        } catch {
+          throw mismatch(type, raw);
+        }
+      }
+      throw mismatch(type, raw);
+    case 'objlnk':
+      if (raw.kind !== 'objlnk' && raw.kind !== 'string') throw mismatch(type, raw);
+      return parseObjlnk(raw.value);
+    case 'none':
+      throw new CodecError(CodecErrorCode.TypeMismatch, 'executable resources carry no value');
+  }
+}
+
+/** SenML field for a typed value. */
+export type SenmlValueField = { v: number } | { vs: string } | { vb: boolean } | { vd: Uint8Array } | { vlo: string };
+
+export function senmlValue(type: ResourceType, value: Lwm2mValue): SenmlValueField {
+  switch (type) {
+    case 'integer':
+    case 'unsignedInteger':
+      return { v: Number(value as number | bigint) };
+    case 'float':
+      return { v: value as number };
+    case 'time':
+      return { v: timeToSeconds(value as Date) };
+    case 'boolean':
+      return { vb: value as boolean };
+    case 'string':
+    case 'corelnk':
+      return { vs: value as string };
+    case 'opaque':
+      return { vd: value as Uint8Array };
+    case 'objlnk':
+      return { vlo: formatObjlnk(value as ObjectLink) };
+    case 'none':
+      throw new CodecError(CodecErrorCode.Unsupported, 'executable resources carry no value');
+  }
+}
