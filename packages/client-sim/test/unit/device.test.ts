@@ -1,0 +1,169 @@
+import { ContentFormat } from '@chainm2m/lwm2m';
+import { afterEach, describe, expect, it } from 'vitest';
+import { dec, enc, hex, registeredDevice, toHex } from '../harness.js';
+
+type Harness = Awaited<ReturnType<typeof registeredDevice>>;
+
+describe('SimDevice device management over CoapEndpoint on an in-memory link', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  it('decodes writes in every format (hand-made payloads)', async () => {
+    h = await registeredDevice();
+    // TLV, instance-level partial update: 5706 = "#FF0000", 5851 = 40
+    let res = await h.request({ method: 'POST', path: '/3311/0', contentFormat: ContentFormat.Tlv, payload: hex('e7164a 23464630303030 e116db 28') });
+    expect(res.code).toBe('2.04');
+    expect(h.device.objects.get(3311, 0, 5706)).toBe('#FF0000');
+    expect(h.device.objects.get(3311, 0, 5851)).toBe(40);
+    // SenML-JSON
+    res = await h.request({ method: 'PUT', path: '/3311/0/5851', contentFormat: ContentFormat.SenmlJson, payload: enc('[{"bn":"/3311/0/5851","v":41}]') });
+    expect(res.code).toBe('2.04');
+    expect(h.device.objects.get(3311, 0, 5851)).toBe(41);
+    // SenML-CBOR: [{-2: "/3311/0/5851", 2: 55}]
+    res = await h.request({ method: 'PUT', path: '/3311/0/5851', contentFormat: ContentFormat.SenmlCbor, payload: hex('81a2216c2f333331312f302f35383531021837') });
+    expect(res.code).toBe('2.04');
+    expect(h.device.objects.get(3311, 0, 5851)).toBe(55);
+    // LwM2M JSON
+    res = await h.request({ method: 'POST', path: '/3311/0', contentFormat: ContentFormat.Json, payload: enc('{"bn":"/3311/0/","e":[{"n":"5706","sv":"#00FF00"},{"n":"5850","bv":true}]}') });
+    expect(res.code).toBe('2.04');
+    expect(h.device.objects.get(3311, 0, 5706)).toBe('#00FF00');
+    expect(h.device.objects.get(3311, 0, 5850)).toBe(true);
+    // text
+    res = await h.request({ method: 'PUT', path: '/3311/0/5851', contentFormat: ContentFormat.Text, payload: enc('75') });
+    expect(res.code).toBe('2.04');
+    expect(h.device.objects.get(3311, 0, 5851)).toBe(75);
+    // malformed payloads are 4.00, never a crash
+    for (const [cf, payload] of [
+      [ContentFormat.Tlv, hex('e8ff')],
+      [ContentFormat.SenmlJson, enc('{not json')],
+      [ContentFormat.SenmlCbor, hex('ff00')],
+      [ContentFormat.Text, enc('12x')],
+    ] as const) {
+      const r = await h.request({ method: 'PUT', path: '/3311/0/5851', contentFormat: cf, payload });
+      expect(r.code).toBe('4.00');
+    }
+    expect(h.device.objects.get(3311, 0, 5851)).toBe(75);
+  });
+
+  it('reads in TLV, SenML-JSON, SenML-CBOR and text per Accept', async () => {
+    h = await registeredDevice();
+    h.device.objects.set(3311, 0, 5851, 40);
+    let res = await h.request({ method: 'GET', path: '/3311/0/5851', accept: ContentFormat.Tlv });
+    expect(res.contentFormat).toBe(ContentFormat.Tlv);
+    expect(toHex(res.payload)).toBe('e116db28');
+    res = await h.request({ method: 'GET', path: '/3311/0/5851' });
+    expect(res.contentFormat).toBe(ContentFormat.Text);
+    expect(dec(res.payload)).toBe('40');
+    res = await h.request({ method: 'GET', path: '/3311/0/5851', accept: ContentFormat.SenmlCbor });
+    expect(toHex(res.payload)).toBe('81a2216c2f333331312f302f35383531021828');
+    res = await h.request({ method: 'GET', path: '/3/0/6', accept: ContentFormat.SenmlJson });
+    expect(JSON.parse(dec(res.payload))).toEqual([
+      { bn: '/3/0/6/', n: '0', v: 1 },
+      { n: '1', v: 5 },
+    ]);
+    res = await h.request({ method: 'GET', path: '/3/0', accept: ContentFormat.Tlv });
+    expect(res.code).toBe('2.05');
+    // Manufacturer first: resource 0, 8 bytes "chainm2m"
+    expect(toHex(res.payload.subarray(0, 3))).toBe('c80008');
+    res = await h.request({ method: 'GET', path: '/0/0' });
+    expect(res.code).toBe('4.01');
+    res = await h.request({ method: 'GET', path: '/3/0/4' });
+    expect(res.code).toBe('4.05');
+    res = await h.request({ method: 'GET', path: '/3/7' });
+    expect(res.code).toBe('4.04');
+    res = await h.request({ method: 'GET', path: '/3/0/0', accept: 9999 });
+    expect(res.code).toBe('4.06');
+  });
+
+  it('answers chosen formats with 4.15 or 4.00 and does not produce them', async () => {
+    h = await registeredDevice({ rejectFormats: [ContentFormat.Tlv], rejectCode: '4.00' });
+    let res = await h.request({ method: 'PUT', path: '/3311/0/5851', contentFormat: ContentFormat.Tlv, payload: hex('e116db28') });
+    expect(res.code).toBe('4.00');
+    res = await h.request({ method: 'GET', path: '/3311/0', accept: ContentFormat.Tlv });
+    expect(res.code).toBe('4.06');
+    res = await h.request({ method: 'PUT', path: '/3311/0/5851', contentFormat: ContentFormat.Text, payload: enc('30') });
+    expect(res.code).toBe('2.04');
+    const reg = h.serverRequests[0];
+    expect(dec(reg?.payload ?? new Uint8Array())).toContain('ct="110 112 11543"');
+    await h.close();
+    h = await registeredDevice({ supportedFormats: [ContentFormat.Text, ContentFormat.SenmlJson] });
+    res = await h.request({ method: 'PUT', path: '/3311/0/5851', contentFormat: ContentFormat.SenmlCbor, payload: hex('81a2216c2f333331312f302f35383531021837') });
+    expect(res.code).toBe('4.15');
+  });
+
+  it('executes (reboot, reset min/max, toggle) and refuses non-executables', async () => {
+    h = await registeredDevice();
+    let res = await h.request({ method: 'POST', path: '/3/0/4' });
+    expect(res.code).toBe('2.04');
+    expect(h.device.reboots).toBe(1);
+    res = await h.request({ method: 'POST', path: '/3303/0/5605', payload: enc("0='x'") });
+    expect(res.code).toBe('2.04');
+    expect(h.device.objects.get(3311, 0, 5850)).toBe(false);
+    res = await h.request({ method: 'POST', path: '/3311/0/5850' });
+    expect(res.code).toBe('2.04');
+    expect(h.device.objects.get(3311, 0, 5850)).toBe(true);
+    res = await h.request({ method: 'POST', path: '/3/0/0' });
+    expect(res.code).toBe('4.05');
+    res = await h.request({ method: 'POST', path: '/3/0/999' });
+    expect(res.code).toBe('4.04');
+    res = await h.request({ method: 'PUT', path: '/3/0/0', contentFormat: ContentFormat.Text, payload: enc('evil') });
+    expect(res.code).toBe('4.05');
+  });
+
+  it('creates and deletes instances, discovers with attributes', async () => {
+    h = await registeredDevice();
+    let res = await h.request({ method: 'POST', path: '/3303', contentFormat: ContentFormat.SenmlJson, payload: enc('[{"bn":"/3303/1/","n":"5750","vs":"attic"}]') });
+    expect(res.code).toBe('2.01');
+    expect(res.locationPath).toEqual(['3303', '1']);
+    expect(h.device.objects.get(3303, 1, 5750)).toBe('attic');
+    res = await h.request({ method: 'POST', path: '/3303', contentFormat: ContentFormat.SenmlJson, payload: enc('[{"bn":"/3303/1/","n":"5750","vs":"again"}]') });
+    expect(res.code).toBe('4.00');
+    res = await h.request({ method: 'DELETE', path: '/3303/1' });
+    expect(res.code).toBe('2.02');
+    res = await h.request({ method: 'GET', path: '/3303/1' });
+    expect(res.code).toBe('4.04');
+    res = await h.request({ method: 'DELETE', path: '/3/0' });
+    expect(res.code).toBe('4.05');
+
+    res = await h.request({ method: 'PUT', path: '/3/0/9', query: ['pmin=10', 'pmax=60'] });
+    expect(res.code).toBe('2.04');
+    res = await h.request({ method: 'PUT', path: '/3/0/0', query: ['gt=5'] });
+    expect(res.code).toBe('4.00');
+    res = await h.request({ method: 'PUT', path: '/3/0/9', query: ['pmin=90'] });
+    expect(res.code).toBe('4.00'); // pmax < pmin
+    res = await h.request({ method: 'GET', path: '/3/0', accept: ContentFormat.Link });
+    expect(res.code).toBe('2.05');
+    const links = dec(res.payload);
+    expect(links.startsWith('</3/0>,</3/0/0>')).toBe(true);
+    expect(links).toContain('</3/0/6>;dim=2');
+    expect(links).toContain('</3/0/9>;pmin=10;pmax=60');
+    expect(links).toContain('</3/0/4>');
+  });
+
+  it('sends Updates before the lifetime ends, on the injected clock', async () => {
+    h = await registeredDevice({}, 60);
+    const count = () => h!.serverRequests.filter((r) => r.method === 'POST' && r.path.join('/') === 'rd/x1').length;
+    h.clock.advance(53_000);
+    await new Promise((r) => setImmediate(r));
+    expect(count()).toBe(0);
+    h.clock.advance(2_000);
+    await new Promise((r) => setImmediate(r));
+    expect(count()).toBe(1);
+    h.clock.advance(54_000);
+    await new Promise((r) => setImmediate(r));
+    expect(count()).toBe(2);
+    // the server shortens the lifetime: an Update with lt follows
+    const res = await h.request({ method: 'PUT', path: '/1/0/1', contentFormat: ContentFormat.Text, payload: enc('30') });
+    expect(res.code).toBe('2.04');
+    await new Promise((r) => setImmediate(r));
+    expect(h.serverRequests.at(-1)?.query).toEqual(['lt=30']);
+    await h.device.deregister();
+    expect(h.serverRequests.at(-1)?.method).toBe('DELETE');
+    h.clock.advance(600_000);
+    await new Promise((r) => setImmediate(r));
+    expect(h.serverRequests.at(-1)?.method).toBe('DELETE');
+  });
+});
