@@ -1,0 +1,153 @@
+/**
+ * Deployment of the contracts and the deployment file `<dataDir>/deployment.json`:
+ * `{ chainId, addresses: { ClientStore, UserStore, AnomalyStore }, block, deployer }`.
+ * A second `deploy()` reuses the file when the node is the same chain and the code is there.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { Wallet, getAddress } from 'ethers';
+import { loadArtifact } from '@chainm2m/contracts';
+import { ChainAdapterError } from '../ChainAdapterError.js';
+import { CONTRACT_NAMES, contractInterfaces, type ContractName } from './ChainConnection.js';
+import { JsonRpc } from './JsonRpc.js';
+import { TxSender } from './TxSender.js';
+
+export interface Deployment {
+  readonly chainId: number;
+  readonly addresses: Readonly<Record<ContractName, string>>;
+  /** Block of the first deployment transaction (event sync starts here). */
+  readonly block: number;
+  readonly deployer: string;
+}
+
+export const DEPLOYMENT_FILE = 'deployment.json';
+
+export function deploymentFilePath(dataDir: string): string {
+  return join(dataDir, DEPLOYMENT_FILE);
+}
+
+export function parseDeployment(text: string): Deployment {
+  let o: unknown;
+  try {
+    o = JSON.parse(text);
+  } catch {
+    throw new ChainAdapterError('CHAIN_BAD_DEPLOYMENT', 'the deployment file is not JSON');
+  }
+  const d = o as Partial<Record<string, unknown>>;
+  const addresses = d['addresses'] as Partial<Record<string, unknown>> | undefined;
+  if (
+    typeof d['chainId'] !== 'number' ||
+    typeof d['block'] !== 'number' ||
+    typeof d['deployer'] !== 'string' ||
+    !addresses ||
+    !CONTRACT_NAMES.every((n) => typeof addresses[n] === 'string')
+  ) {
+    throw new ChainAdapterError('CHAIN_BAD_DEPLOYMENT', 'the deployment file lacks chainId, block, deployer or an address');
+  }
+  try {
+    return {
+      chainId: d['chainId'],
+      block: d['block'],
+      deployer: getAddress(d['deployer']),
+      addresses: Object.fromEntries(CONTRACT_NAMES.map((n) => [n, getAddress(addresses[n] as string)])) as Record<ContractName, string>,
+    };
+  } catch {
+    throw new ChainAdapterError('CHAIN_BAD_DEPLOYMENT', 'the deployment file holds a malformed address');
+  }
+}
+
+/** Reads `<dataDir>/deployment.json`; `undefined` when there is none. */
+export function readDeployment(dataDir: string): Deployment | undefined {
+  let text: string;
+  try {
+    text = readFileSync(deploymentFilePath(dataDir), 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new ChainAdapterError('CHAIN_BAD_DEPLOYMENT', 'cannot read the deployment file', { cause: e });
+  }
+  return parseDeployment(text);
+}
+
+/** Writes the deployment file atomically (temp file, fsync, rename). */
+export function writeDeployment(dataDir: string, deployment: Deployment): void {
+  mkdirSync(dataDir, { recursive: true });
+  const path = deploymentFilePath(dataDir);
+  const tmp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w', 0o644);
+  try {
+    writeSync(fd, `${JSON.stringify(deployment, null, 2)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+export interface DeployOptions {
+  readonly rpcUrl: string;
+  /** Deployer key; it gets DEFAULT_ADMIN_ROLE and every role. */
+  readonly privateKey: string;
+  /** Where `deployment.json` lives. */
+  readonly dataDir: string;
+  /** Deploy again even if a usable deployment file exists. */
+  readonly force?: boolean;
+  readonly requestTimeoutMs?: number;
+}
+
+export interface DeployResult {
+  readonly deployment: Deployment;
+  /** `true` when an existing deployment was reused (nothing sent). */
+  readonly reused: boolean;
+  readonly path: string;
+}
+
+async function hasCode(rpc: JsonRpc, address: string): Promise<boolean> {
+  const code = await rpc.request<string>('eth_getCode', [address, 'latest']);
+  return typeof code === 'string' && code !== '0x' && code.length > 2;
+}
+
+/** Deploys ClientStore, UserStore and AnomalyStore once; reuses `<dataDir>/deployment.json` when valid. */
+export async function deploy(options: DeployOptions): Promise<DeployResult> {
+  const rpc = new JsonRpc(options.rpcUrl, options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs });
+  const path = deploymentFilePath(options.dataDir);
+  try {
+    const chainId = await rpc.chainId();
+    const existing = readDeployment(options.dataDir);
+    if (existing && !options.force && existing.chainId === chainId) {
+      let complete = true;
+      for (const n of CONTRACT_NAMES) if (!(await hasCode(rpc, existing.addresses[n]))) complete = false;
+      if (complete) return { deployment: existing, reused: true, path };
+    }
+    let wallet: Wallet;
+    try {
+      wallet = new Wallet(options.privateKey);
+    } catch {
+      throw new ChainAdapterError('INVALID_INPUT', 'the deployer private key is malformed');
+    }
+    const ifaces = contractInterfaces();
+    const sender = new TxSender(rpc, wallet, chainId, CONTRACT_NAMES.map((n) => ifaces[n]));
+    const addresses: Partial<Record<ContractName, string>> = {};
+    let block = Number.MAX_SAFE_INTEGER;
+    // Broadcast all three (consecutive nonces), then wait for the receipts.
+    const hashes: [ContractName, string][] = [];
+    for (const n of CONTRACT_NAMES) {
+      hashes.push([n, await sender.broadcast({ data: loadArtifact(n).bytecode, contract: n, method: 'constructor' })]);
+    }
+    for (const [n, hash] of hashes) {
+      const r = await sender.waitForReceipt(hash);
+      if (!r.contractAddress) throw new ChainAdapterError('CHAIN_RPC_ERROR', `deploying ${n}: the receipt has no contract address`);
+      addresses[n] = getAddress(r.contractAddress);
+      block = Math.min(block, r.blockNumber);
+    }
+    const deployment: Deployment = {
+      chainId,
+      addresses: addresses as Record<ContractName, string>,
+      block,
+      deployer: wallet.address,
+    };
+    writeDeployment(options.dataDir, deployment);
+    return { deployment, reused: false, path };
+  } finally {
+    rpc.destroy();
+  }
+}
