@@ -207,6 +207,7 @@ export class CoapEndpoint {
     staleNotifications: 0,
     sendErrors: 0,
     handlerErrors: 0,
+    internalErrors: 0,
   };
   private clientObsCount = 0;
 
@@ -648,8 +649,8 @@ export class CoapEndpoint {
     try {
       this.receive(d);
     } catch {
-      // Defensive: nothing inbound may take the process down.
-      this.counters.malformedDropped++;
+      // Defensive: nothing inbound may take the process down (a bug if this ever counts).
+      this.counters.internalErrors++;
     }
   }
 
@@ -815,7 +816,11 @@ export class CoapEndpoint {
     const state: ReplyState = { request: m, peer, pk, entry, emptyAckSent: false, replied: false };
     this.serveRequest(state, security).catch(() => {
       this.counters.handlerErrors++;
-      this.reply(state, C.InternalServerError, [], EMPTY);
+      try {
+        this.reply(state, C.InternalServerError, [], EMPTY);
+      } catch {
+        // nothing more we can do for this request
+      }
     });
   }
 
@@ -1174,7 +1179,11 @@ class ServerObservation implements ObserveRegistration {
 
   notify(resp: CoapResponse): Promise<void> {
     if (!this.isActive) return Promise.resolve();
-    return this.host.notify(this, resp);
+    try {
+      return this.host.notify(this, resp);
+    } catch (cause) {
+      return Promise.reject(new CoapError(CoapErrorCode.BadRequest, 'notification cannot be encoded', { cause }));
+    }
   }
 
   onCancel(cb: (reason: ObserveCancelReason) => void): void {

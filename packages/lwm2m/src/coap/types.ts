@@ -55,6 +55,7 @@ export interface ObserveRegistration {
    * Sends a notification (NON, and CON at least every `notifyConEvery` notifications or
    * `notifyConIntervalMs`). Resolves when sent (NON) or acknowledged (CON); resolves without
    * sending when the observation is no longer active. A non-2.xx response ends the observation.
+   * Rejects (COAP_BAD_REQUEST) only when `resp` cannot be encoded.
    */
   notify(resp: CoapResponse): Promise<void>;
   /** Called once when the observation ends, whatever the reason (`cancel()` gives 'ended'). */
@@ -109,7 +110,11 @@ export interface CoapObservation {
 }
 
 export interface CoapStats {
-  /** Datagrams that were not valid CoAP (counted, dropped; a CON gets a RST when its header is readable). */
+  /**
+   * Datagrams that were not valid CoAP, or valid messages of an impossible kind (an empty NON, a
+   * request in an ACK/RST, a response in a RST): counted and dropped; a CON gets a RST when its
+   * header is readable.
+   */
   malformedDropped: number;
   /** Duplicate CON/NON messages (a duplicate CON gets the cached reply again). */
   duplicates: number;
@@ -131,6 +136,8 @@ export interface CoapStats {
   sendErrors: number;
   /** Handler exceptions (answered 5.00). */
   handlerErrors: number;
+  /** Unexpected exceptions while processing an inbound datagram (dropped); should stay 0. */
+  internalErrors: number;
   /** Live state sizes. */
   pendingRequests: number;
   dedupEntries: number;
