@@ -1,0 +1,120 @@
+import { ContentFormat, type CoapRequest } from '@chainm2m/lwm2m';
+import { describe, expect, it } from 'vitest';
+import { SimObjectTree } from '../model/SimObjectTree.js';
+import { SIM_OBJECT_IDS } from '../model/simObjects.js';
+import { findServerAccount, handleBootstrapRequest } from './bootstrapHandler.js';
+import { FormatPolicy } from './FormatPolicy.js';
+
+const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+function req(method: CoapRequest['method'], path: string, extra: Partial<CoapRequest> = {}): CoapRequest {
+  return {
+    method,
+    path: path.split('/').filter((s) => s !== ''),
+    query: [],
+    payload: new Uint8Array(),
+    token: new Uint8Array([1]),
+    confirmable: true,
+    peer: { address: '127.0.0.1', port: 5784 },
+    security: {},
+    ...extra,
+  };
+}
+
+function freshTree(): SimObjectTree {
+  const t = new SimObjectTree(SIM_OBJECT_IDS);
+  t.set(0, 0, 0, 'coaps://bs:5784');
+  t.set(0, 0, 1, true);
+  t.set(0, 0, 2, 0);
+  t.set(0, 5, 0, 'coaps://old:5684');
+  t.set(0, 5, 1, false);
+  t.set(1, 3, 0, 7);
+  t.set(3303, 0, 5701, 'Cel');
+  return t;
+}
+
+describe('bootstrap request handling', () => {
+  it('Bootstrap-Delete / keeps the bootstrap account and the non-bootstrap objects', () => {
+    const t = freshTree();
+    const { response } = handleBootstrapRequest(t, new FormatPolicy(), req('DELETE', '/'));
+    expect(response.code).toBe('2.02');
+    expect(t.instanceIds(0)).toEqual([0]);
+    expect(t.instanceIds(1)).toEqual([]);
+    expect(t.get(3303, 0, 5701)).toBe('Cel');
+  });
+
+  it('writes a whole /0 object in one TLV payload and finishes', () => {
+    const t = freshTree();
+    const policy = new FormatPolicy();
+    handleBootstrapRequest(t, policy, req('DELETE', '/0'));
+    const uri = Buffer.from('coaps://127.0.0.1:5684');
+    const inst1 = Buffer.concat([
+      Buffer.from([0xc8, 0x00, uri.length]),
+      uri,
+      Buffer.from([0xc1, 0x01, 0x00, 0xc1, 0x02, 0x00, 0xc3, 0x03]),
+      Buffer.from('ep1'),
+      Buffer.from([0xc4, 0x05, 1, 2, 3, 4, 0xc1, 0x0a, 0x65]),
+    ]);
+    const payload = Buffer.concat([Buffer.from([0x08, 0x01, inst1.length]), inst1]);
+    let r = handleBootstrapRequest(t, policy, req('PUT', '/0', { contentFormat: ContentFormat.Tlv, payload: new Uint8Array(payload) }));
+    expect(r.response.code).toBe('2.04');
+    expect(t.instanceIds(0)).toEqual([0, 1]);
+    r = handleBootstrapRequest(t, policy, req('POST', '/bs'));
+    expect(r).toMatchObject({ response: { code: '4.06' }, finished: false }); // no /1 yet
+    r = handleBootstrapRequest(
+      t,
+      policy,
+      req('PUT', '/1/0', { contentFormat: ContentFormat.SenmlJson, payload: enc('[{"bn":"/1/0/","n":"0","v":101},{"n":"1","v":300},{"n":"7","vs":"U"}]') }),
+    );
+    expect(r.response.code).toBe('2.04');
+    r = handleBootstrapRequest(t, policy, req('POST', '/bs'));
+    expect(r).toMatchObject({ response: { code: '2.04' }, finished: true });
+    expect(findServerAccount(t)).toMatchObject({ uri: 'coaps://127.0.0.1:5684', identity: 'ep1', key: new Uint8Array([1, 2, 3, 4]), shortServerId: 101, lifetime: 300 });
+  });
+
+  it('rejects chosen formats (4.15 or 4.00) and accepts the per-resource text/opaque fallback', () => {
+    const t = freshTree();
+    const policy = new FormatPolicy({ rejectFormats: [ContentFormat.Tlv, ContentFormat.SenmlCbor, ContentFormat.SenmlJson], rejectCode: '4.00' });
+    expect(policy.preferred).toBeUndefined();
+    let r = handleBootstrapRequest(t, policy, req('PUT', '/0/1', { contentFormat: ContentFormat.SenmlJson, payload: enc('[]') }));
+    expect(r.response.code).toBe('4.00');
+    const writes: Array<[string, number, Uint8Array]> = [
+      ['/0/1/0', ContentFormat.Text, enc('coap://127.0.0.1:5683')],
+      ['/0/1/1', ContentFormat.Text, enc('0')],
+      ['/0/1/2', ContentFormat.Text, enc('3')],
+      ['/0/1/3', ContentFormat.Opaque, new Uint8Array()],
+      ['/0/1/10', ContentFormat.Text, enc('101')],
+      ['/1/0/0', ContentFormat.Text, enc('101')],
+      ['/1/0/1', ContentFormat.Text, enc('60')],
+      ['/1/0/7', ContentFormat.Text, enc('U')],
+    ];
+    for (const [path, cf, payload] of writes) {
+      r = handleBootstrapRequest(t, policy, req('PUT', path, { contentFormat: cf, payload }));
+      expect(r.response.code, path).toBe('2.04');
+    }
+    expect(findServerAccount(t)).toMatchObject({ uri: 'coap://127.0.0.1:5683', securityMode: 3, shortServerId: 101, lifetime: 60 });
+    const strict = new FormatPolicy({ rejectFormats: [ContentFormat.Tlv] });
+    r = handleBootstrapRequest(t, strict, req('PUT', '/0/1', { contentFormat: ContentFormat.Tlv, payload: new Uint8Array([0xc1, 0x0a, 0x65]) }));
+    expect(r.response.code).toBe('4.15');
+  });
+
+  it('Bootstrap-Discover lists instances with ssid and uri', () => {
+    const t = freshTree();
+    t.set(0, 5, 10, 101);
+    t.set(1, 3, 0, 101);
+    const { response } = handleBootstrapRequest(t, new FormatPolicy(), req('GET', '/', { accept: ContentFormat.Link }));
+    expect(response.code).toBe('2.05');
+    const text = new TextDecoder().decode(response.payload);
+    expect(text.startsWith('</>;lwm2m=1.1,</0>;ver=1.1,</0/0>;uri="coaps://bs:5784",</0/5>;ssid=101;uri="coaps://old:5684",</1>;ver=1.1,</1/3>;ssid=101')).toBe(true);
+    expect(text).toContain('</3303/0>');
+  });
+
+  it('answers malformed paths and payloads without throwing', () => {
+    const t = freshTree();
+    const policy = new FormatPolicy();
+    expect(handleBootstrapRequest(t, policy, req('PUT', '/x/1')).response.code).toBe('4.04');
+    expect(handleBootstrapRequest(t, policy, req('PUT', '/0/1', { contentFormat: ContentFormat.SenmlJson, payload: enc('[{') })).response.code).toBe('4.00');
+    expect(handleBootstrapRequest(t, policy, req('PUT', '/0/1')).response.code).toBe('4.00');
+    expect(handleBootstrapRequest(t, policy, req('GET', '/3/0')).response.code).toBe('4.05');
+  });
+});
