@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ANVIL_DEFAULT_PRIVATE_KEYS, ContractsError, parsePrivateKeys, startAnvil } from '../src/index.js';
+import { ANVIL_DEFAULT_PRIVATE_KEYS, ContractsError, anvilBinaryPath, parsePrivateKeys, startAnvil } from '../src/index.js';
 import type { AnvilInstance } from '../src/index.js';
 
 async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
@@ -75,6 +75,25 @@ describe('startAnvil', () => {
     const err = await startAnvil({ extraArgs: ['--no-such-flag'] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ContractsError);
     expect((err as ContractsError).code).toBe('CONTRACTS_ANVIL_START_FAILED');
+  });
+
+  it('fails with a typed error when the binary cannot be spawned', async () => {
+    const previous = process.env['CHAINM2M_ANVIL_BIN'];
+    process.env['CHAINM2M_ANVIL_BIN'] = '/nonexistent/anvil';
+    try {
+      const err = await startAnvil().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ContractsError);
+      expect((err as ContractsError).code).toBe('CONTRACTS_ANVIL_START_FAILED');
+    } finally {
+      if (previous === undefined) delete process.env['CHAINM2M_ANVIL_BIN'];
+      else process.env['CHAINM2M_ANVIL_BIN'] = previous;
+    }
+  });
+
+  it('resolves the binary from the npm package', () => {
+    const bin = anvilBinaryPath();
+    expect(bin).toMatch(/@foundry-rs[/\\]anvil-[a-z0-9]+-[a-z0-9]+[/\\]bin[/\\]anvil(?:\.exe)?$/);
+    expect(existsSync(bin)).toBe(true);
   });
 
   it('parses private keys from the banner', () => {
