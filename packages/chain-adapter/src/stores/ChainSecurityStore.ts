@@ -20,7 +20,9 @@ import type {
   SecurityListPage,
   AccountKind,
 } from '@chainm2m/lwm2m';
+import { DuplicateEntryError } from '@chainm2m/lwm2m';
 import { ChainAdapterError, isChainAdapterError } from '../ChainAdapterError.js';
+import { storeCall, toStoreError } from './storeErrors.js';
 import type { ChainConnection, ParsedLog } from '../chain/ChainConnection.js';
 import { CLIENT_TYPE, encodeCall } from '../chain/fastAbi.js';
 import type { TxReceipt, TxRequest } from '../chain/TxSender.js';
@@ -205,7 +207,12 @@ export class ChainSecurityStore implements EditableSecurityStore {
   // ---------------------------------------------------------------- writes
 
   async add(info: SecurityInfo): Promise<void> {
+    return storeCall(() => this.doAdd(info), 'endpoint', info?.endpoint);
+  }
+
+  private async doAdd(info: SecurityInfo): Promise<void> {
     this.checkOpen();
+    validateSecurityInfo(info);
     this.checkNotDuplicate([info]);
     const rec = sealSecurityInfo(info, this.key.publicKey);
     const receipt = await this.sendOwn({
@@ -218,6 +225,10 @@ export class ChainSecurityStore implements EditableSecurityStore {
   }
 
   async addMany(infos: readonly SecurityInfo[]): Promise<void> {
+    return storeCall(() => this.doAddMany(infos));
+  }
+
+  private async doAddMany(infos: readonly SecurityInfo[]): Promise<void> {
     this.checkOpen();
     if (infos.length === 0) return;
     for (const i of infos) validateSecurityInfo(i);
@@ -261,7 +272,16 @@ export class ChainSecurityStore implements EditableSecurityStore {
   }
 
   async update(info: SecurityInfo): Promise<void> {
+    return storeCall(() => this.doUpdate(info), 'endpoint', info?.endpoint);
+  }
+
+  private async doUpdate(info: SecurityInfo): Promise<void> {
     this.checkOpen();
+    validateSecurityInfo(info);
+    for (const id of [info.bootstrap.identity, info.server.identity]) {
+      const owner = this.byIdentity.get(id);
+      if (owner && owner.endpoint !== info.endpoint) throw new DuplicateEntryError('identity', id);
+    }
     const rec = sealSecurityInfo(info, this.key.publicKey);
     const receipt = await this.sendOwn({
       to: this.conn.deployment.addresses.ClientStore,
@@ -626,11 +646,7 @@ export class ChainSecurityStore implements EditableSecurityStore {
       const dupEp = eps.has(i.endpoint) || this.byEndpoint.has(i.endpoint);
       const dupId = [i.bootstrap?.identity, i.server?.identity].find((id) => id !== undefined && (ids.has(id) || this.byIdentity.has(id)));
       if (dupEp || dupId !== undefined) {
-        throw new ChainAdapterError(
-          'DUPLICATE',
-          dupEp ? `endpoint "${i.endpoint}" already exists` : `PSK identity "${String(dupId)}" is already in use`,
-          { details: { endpoint: i.endpoint, ...(dupEp ? {} : { identity: dupId }) } },
-        );
+        throw new DuplicateEntryError(dupEp ? 'endpoint' : 'identity', dupEp ? i.endpoint : String(dupId));
       }
       eps.add(i.endpoint);
       if (i.bootstrap?.identity !== undefined) ids.add(i.bootstrap.identity);
@@ -638,9 +654,10 @@ export class ChainSecurityStore implements EditableSecurityStore {
     }
   }
 
-  private partial(e: unknown, committed: readonly string[], total: number): ChainAdapterError {
-    const base = isChainAdapterError(e) ? e : new ChainAdapterError('CHAIN_RPC_ERROR', String(e), { cause: e });
-    if (committed.length === 0) return base;
+  private partial(e: unknown, committed: readonly string[], total: number): unknown {
+    if (committed.length === 0) return e;
+    const mapped = toStoreError(e);
+    const base = isChainAdapterError(e) ? e : new ChainAdapterError('CHAIN_RPC_ERROR', mapped instanceof Error ? mapped.message : String(e), { cause: e });
     return new ChainAdapterError(base.code, `${base.message} (after ${committed.length} of ${total} endpoints were committed)`, {
       details: { ...base.details, committed: [...committed] },
       cause: base,

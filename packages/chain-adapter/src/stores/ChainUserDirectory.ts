@@ -5,9 +5,10 @@
  * value read is kept so logins keep working from it while the chain is unreachable
  * (`isStale()` then reports true).
  */
-import type { NewUser, UserDirectory, UserPatch, UserRecord, UserRole } from '@chainm2m/lwm2m';
+import { InvalidEntryError, UnknownEntryError, type NewUser, type UserDirectory, type UserPatch, type UserRecord, type UserRole } from '@chainm2m/lwm2m';
 import type { Result } from 'ethers';
 import { ChainAdapterError, isChainAdapterError } from '../ChainAdapterError.js';
+import { storeCall } from './storeErrors.js';
 import type { ChainConnection } from '../chain/ChainConnection.js';
 import { SealedField, sealString, unsealString, type SealingKeyPair } from '../sealing/seal.js';
 
@@ -68,12 +69,12 @@ export class ChainUserDirectory implements UserDirectory {
 
   async add(user: NewUser): Promise<void> {
     validate(user);
-    await this.conn.send('UserStore', 'addUser', [this.encode({ ...user, active: true })]);
+    await storeCall(() => this.conn.send('UserStore', 'addUser', [this.encode({ ...user, active: true })]), 'username', user.username);
   }
 
   async update(username: string, patch: UserPatch): Promise<UserRecord> {
     const current = await this.get(username);
-    if (!current) throw new ChainAdapterError('NOT_FOUND', `user "${username}" not found`, { details: { username } });
+    if (!current) throw new UnknownEntryError('username', username);
     const next = {
       username,
       role: patch.role ?? current.role,
@@ -83,7 +84,7 @@ export class ChainUserDirectory implements UserDirectory {
       active: patch.active ?? current.active,
     };
     validate(next);
-    const receipt = await this.conn.send('UserStore', 'updateUser', [this.encode(next)]);
+    const receipt = await storeCall(() => this.conn.send('UserStore', 'updateUser', [this.encode(next)]), 'username', username);
     const updatedAt = await this.conn.blockTimestamp(receipt.blockNumber);
     const rec: UserRecord = { ...next, createdAt: current.createdAt, updatedAt };
     this.remember(rec);
@@ -91,7 +92,7 @@ export class ChainUserDirectory implements UserDirectory {
   }
 
   async disable(username: string): Promise<void> {
-    await this.conn.send('UserStore', 'disableUser', [username]);
+    await storeCall(() => this.conn.send('UserStore', 'disableUser', [username]), 'username', username);
     const cached = this.lastSeen.get(username);
     if (cached) this.remember({ ...cached, active: false });
   }
@@ -134,7 +135,7 @@ export class ChainUserDirectory implements UserDirectory {
 
 function validate(u: NewUser): void {
   const bad = (reason: string): never => {
-    throw new ChainAdapterError('INVALID_INPUT', `invalid user: ${reason}`, { details: { reason } });
+    throw new InvalidEntryError(`invalid user: ${reason}`, { reason });
   };
   if (typeof u.username !== 'string' || u.username.length === 0) bad('empty username');
   if (!ROLES.includes(u.role)) bad('role');

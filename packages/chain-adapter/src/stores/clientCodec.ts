@@ -1,7 +1,7 @@
 /** SecurityInfo <-> ClientStore `Client` struct, sealing the PSKs on the way in. */
 import type { Result } from 'ethers';
 import type { SecurityInfo } from '@chainm2m/lwm2m';
-import { ChainAdapterError } from '../ChainAdapterError.js';
+import { DuplicateEntryError, InvalidEntryError } from '@chainm2m/lwm2m';
 import { SealedField, seal, unseal, type SealingKeyPair } from '../sealing/seal.js';
 import type { AbiValue } from '../chain/fastAbi.js';
 
@@ -25,12 +25,10 @@ export interface SealedClientRecord {
 
 const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000';
 
-/** Rejects what the contract would reject, before spending a round trip. */
+/** Rejects what the contract would reject, before spending a round trip (lwm2m store errors). */
 export function validateSecurityInfo(info: SecurityInfo): void {
   const bad = (reason: string): never => {
-    throw new ChainAdapterError('INVALID_INPUT', `invalid security info for "${String(info?.endpoint)}": ${reason}`, {
-      details: { endpoint: info?.endpoint, reason },
-    });
+    throw new InvalidEntryError(`invalid security info for "${String(info?.endpoint)}": ${reason}`, { endpoint: info?.endpoint, reason });
   };
   if (!info || typeof info.endpoint !== 'string' || info.endpoint.length === 0) bad('empty endpoint');
   for (const [name, acc] of [['bootstrap', info.bootstrap], ['server', info.server]] as const) {
@@ -38,7 +36,7 @@ export function validateSecurityInfo(info: SecurityInfo): void {
     if (typeof acc.serverUri !== 'string') bad(`${name} serverUri`);
     if (!(acc.key instanceof Uint8Array) || acc.key.length === 0) bad(`empty ${name} key`);
   }
-  if (info.bootstrap.identity === info.server.identity) bad('both accounts use the same identity');
+  if (info.bootstrap.identity === info.server.identity) throw new DuplicateEntryError('identity', info.server.identity);
   const s = info.server;
   if (!Number.isInteger(s.shortServerId) || s.shortServerId < 0 || s.shortServerId > 0xffff) bad('shortServerId not uint16');
   if (!Number.isInteger(s.lifetime) || s.lifetime <= 0 || s.lifetime > 0xffffffff) bad('lifetime not a positive uint32');
