@@ -143,7 +143,11 @@ export class DtlsClient implements DatagramTransport {
   async close(): Promise<void> {
     if (this.closed) return;
     const s = this.session;
-    if (s) this.socket.send(s.seal(ContentType.Alert, encodeAlert(AlertLevel.Warning, AlertDescription.CloseNotify)), this.peer);
+    if (s) {
+      const alert = s.seal(ContentType.Alert, encodeAlert(AlertLevel.Warning, AlertDescription.CloseNotify));
+      // Let the close_notify leave before the socket closes.
+      await new Promise<void>((resolve) => this.socket.send(alert, this.peer, () => resolve()));
+    }
     this.down('closed');
     this.closed = true;
     await this.socket.close();

@@ -178,15 +178,21 @@ export class DtlsServer implements DatagramTransport {
     if (this.closed) return;
     this.closed = true;
     this.sweepTimer?.cancel();
+    const flushed: Promise<void>[] = [];
     for (const st of this.peers.values()) {
       st.handshake?.abort();
-      if (st.session) this.socket.send(st.session.seal(ContentType.Alert, encodeAlert(AlertLevel.Warning, AlertDescription.CloseNotify)), st.peer);
+      const s = st.session;
+      if (s) {
+        const alert = s.seal(ContentType.Alert, encodeAlert(AlertLevel.Warning, AlertDescription.CloseNotify));
+        flushed.push(new Promise<void>((resolve) => this.socket.send(alert, st.peer, () => resolve())));
+      }
     }
     const down = [...this.peers.values()].filter((s) => s.session);
     this.peers.clear();
     this.sessionCount = 0;
     this.handshakeCount = 0;
     for (const st of down) this.emitSession({ kind: 'down', peer: st.peer, reason: 'server closed' });
+    await Promise.all(flushed);
     await this.socket.close();
   }
 

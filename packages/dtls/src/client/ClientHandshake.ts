@@ -91,11 +91,8 @@ export class ClientHandshake {
     });
     const seq = this.nextSendSeq++;
     this.hello = encodeHandshake(HandshakeType.ClientHello, seq, body);
-    this.flight = fragmentHandshake(HandshakeType.ClientHello, seq, body, handshakeRoom(this.o.mtu, 0)).map((payload) => ({
-      type: ContentType.Handshake,
-      payload,
-      nextEpoch: false,
-    }));
+    // Never fragmented: a server keeps no state before the cookie, so it cannot reassemble a ClientHello.
+    this.flight = [{ type: ContentType.Handshake, payload: this.hello, nextEpoch: false }];
     this.sendFlight();
     this.timer.start();
   }
