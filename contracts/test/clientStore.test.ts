@@ -196,6 +196,29 @@ describe('ClientStore', () => {
       expect(await store.getFunction('clientCount').staticCall()).toBe(0n);
     });
 
+    it('round-trips long values and empty server URIs / binding', async () => {
+      const long = makeClient(`urn:dev:ops:${'x'.repeat(80)}`);
+      long.bootstrap.pskIdentity = `identity-${'b'.repeat(70)}`;
+      long.bootstrap.serverUri = '';
+      long.server.serverUri = `coaps://${'h'.repeat(60)}.example:5684`;
+      long.server.binding = '';
+      long.bootstrap.sealedPsk = blob('long') + 'ff'.repeat(100);
+      const t = await add(long);
+      expect(await getClient(long.endpoint)).toEqual(expected(long, owner.address, t, t));
+      const [viaId] = (await store.getFunction('getClientByIdentity').staticCall(long.bootstrap.pskIdentity)) as unknown as [
+        { toObject(d: boolean): object },
+      ];
+      expect(viaId.toObject(true)).toEqual(expected(long, owner.address, t, t));
+      // a second client shares the interned values without disturbing the first
+      const short = makeClient('s');
+      const t2 = await add(short);
+      expect(await getClient('s')).toEqual(expected(short, owner.address, t2, t2));
+      await send(store, 'removeClient', long.endpoint, false);
+      const again = makeClient(long.endpoint, 'again');
+      const t3 = await add(again);
+      expect(await getClient(long.endpoint)).toEqual(expected(again, owner.address, t3, t3));
+    });
+
     it('can re-add an endpoint and its identities after removal', async () => {
       await add(makeClient('dev-1'));
       await add(makeClient('dev-2'));
