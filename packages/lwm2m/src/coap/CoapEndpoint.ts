@@ -210,6 +210,7 @@ export class CoapEndpoint {
     internalErrors: 0,
   };
   private clientObsCount = 0;
+  private lastSweepAt = -Infinity;
 
   constructor(opts: CoapEndpointOptions) {
     this.transport = opts.transport;
@@ -775,6 +776,9 @@ export class CoapEndpoint {
   /** Expires the oldest dedup entries and stale block transfers (all kept in insertion order). */
   private sweep(): void {
     const now = this.clock.now();
+    // At most once a second: lookups check expiry themselves, this only frees memory.
+    if (now - this.lastSweepAt < 1000) return;
+    this.lastSweepAt = now;
     for (const [key, e] of this.dedup) {
       if (e.at + this.exchangeLifetimeMs > now) break;
       this.dedup.delete(key);

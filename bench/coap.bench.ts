@@ -1,0 +1,66 @@
+/**
+ * CoAP endpoint: confirmable request/response round trips per second over plain UDP on loopback
+ * (our client endpoint -> our server endpoint, GET with a 64-byte piggybacked response), next to
+ * raw UDP echo round trips measured in the same run.
+ */
+import { performance } from 'node:perf_hooks';
+import { CoapEndpoint } from '../packages/lwm2m/src/index.js';
+import { UdpTestTransport } from '../packages/lwm2m/src/coap/testing/UdpTestTransport.js';
+import { udpRoundTrips } from './lib/udpBaseline.js';
+import { report, summarize, type LatencySummary } from './lib/stats.js';
+
+const DURATION_MS = 3000;
+const CONCURRENCY = 32;
+
+async function coapRoundTrips(concurrency: number, durationMs: number): Promise<{ perSec: number; latencyUs: LatencySummary; stats: unknown }> {
+  const payload = new Uint8Array(64).fill(0x42);
+  const server = new CoapEndpoint({ transport: await UdpTestTransport.bind(), handler: async () => ({ code: '2.05', contentFormat: 42, payload }) });
+  const client = new CoapEndpoint({ transport: await UdpTestTransport.bind() });
+  const peer = server.address();
+  // warm-up
+  for (let i = 0; i < 200; i++) await client.request(peer, { method: 'GET', path: '/3/0/0' });
+  const samples: number[] = [];
+  let failed = 0;
+  const start = performance.now();
+  const deadline = start + durationMs;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        const t0 = performance.now();
+        try {
+          await client.request(peer, { method: 'GET', path: '/3/0/0' });
+          samples.push((performance.now() - t0) * 1000);
+        } catch {
+          failed++;
+        }
+      }
+    }),
+  );
+  const elapsed = (performance.now() - start) / 1000;
+  const stats = { client: client.stats(), server: server.stats(), failed };
+  await client.close();
+  await server.close();
+  return { perSec: samples.length / elapsed, latencyUs: summarize(samples), stats };
+}
+
+const udp = await udpRoundTrips({ durationMs: 2000, concurrency: CONCURRENCY, size: 64 });
+const con = await coapRoundTrips(CONCURRENCY, DURATION_MS);
+const con1 = await coapRoundTrips(1, 1000);
+report(
+  'coap',
+  {
+    udpRoundTripsPerSec: udp.perSec,
+    udpLatencyUs: udp.latencyUs,
+    coapConRoundTripsPerSec: con.perSec,
+    coapLatencyUs: con.latencyUs,
+    coapRatioToUdp: con.perSec / udp.perSec,
+    coapSerialRoundTripsPerSec: con1.perSec,
+    coapSerialLatencyUs: con1.latencyUs,
+    endpointStats: con.stats,
+  },
+  [
+    `raw UDP round trips (${CONCURRENCY} in flight, 64 B): ${Math.round(udp.perSec)}/s (p50 ${udp.latencyUs.p50.toFixed(0)} µs, p99 ${udp.latencyUs.p99.toFixed(0)} µs)`,
+    `CoAP CON GET round trips (${CONCURRENCY} in flight, 64 B response): ${Math.round(con.perSec)}/s = ${(100 * con.perSec / udp.perSec).toFixed(0)}% of raw UDP (p50 ${con.latencyUs.p50.toFixed(0)} µs, p99 ${con.latencyUs.p99.toFixed(0)} µs)`,
+    `CoAP CON GET, one at a time: ${Math.round(con1.perSec)}/s (p50 ${con1.latencyUs.p50.toFixed(0)} µs, p99 ${con1.latencyUs.p99.toFixed(0)} µs)`,
+  ],
+);
