@@ -13,8 +13,8 @@ export interface ChainFixture {
   readonly deployment: Deployment;
   readonly sealingKey: SealingKeyPair;
   readonly privateKey: string;
-  /** Opens a connection (closed by `cleanup`). */
-  connect(): Promise<ChainConnection>;
+  /** Opens a connection (closed by `cleanup`); `verify: false` works while the chain is down. */
+  connect(verify?: boolean): Promise<ChainConnection>;
   /** SIGTERM (or SIGKILL) the chain and start it again on the same port. */
   restart(mode?: 'stop' | 'kill'): Promise<void>;
   cleanup(): Promise<void>;
@@ -32,8 +32,8 @@ export async function startChainFixture(): Promise<ChainFixture> {
     deployment,
     sealingKey: generateSealingKeyPair(),
     privateKey,
-    async connect() {
-      const c = await connectChain({ rpcUrl: f.chain.rpcUrl, privateKey, deployment, requestTimeoutMs: 2_000, receiptTimeoutMs: 10_000 });
+    async connect(verify = true) {
+      const c = await connectChain({ rpcUrl: f.chain.rpcUrl, privateKey, deployment, requestTimeoutMs: 2_000, receiptTimeoutMs: 10_000, verify });
       conns.push(c);
       return c;
     },
