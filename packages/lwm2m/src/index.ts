@@ -28,3 +28,7 @@ export * from './codec/wire/lwm2mJson.js';
 export * from './codec/wire/linkFormat.js';
 export * from './codec/linkPayloads.js';
 export * from './codec/Lwm2mCodec.js';
+export * from './operation/ResponseCode.js';
+export * from './operation/Lwm2mRequest.js';
+export * from './operation/InvalidRequestError.js';
+export * from './operation/coapMapping.js';
