@@ -24,3 +24,13 @@ export {
 export { SIM_OBJECT_IDS, defaultSimRegistry } from './model/simObjects.js';
 export type { SimProfile } from './model/deviceProfile.js';
 export { SIM_DATA_FORMATS, decodeEntries, encodeEntries } from './codec/simCodec.js';
+export {
+  runSimulation,
+  latencyStats,
+  type LatencyStats,
+  type SimulationOptions,
+  type SimulationProgress,
+  type SimulationResult,
+} from './sim/runSimulation.js';
+export { formatSimulationProgress, formatSimulationSummary } from './sim/formatProgress.js';
+export { deriveSimCredentials, simulationEndpoints, type PskCredentials } from './sim/credentials.js';
