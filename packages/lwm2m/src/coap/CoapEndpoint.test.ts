@@ -202,6 +202,19 @@ describe('CoapEndpoint request/response', () => {
     expect(r.server.stats().duplicates).toBe(1);
   });
 
+  it('forgets message ids of a peer whose DTLS session went down', async () => {
+    let calls = 0;
+    const r = rig(async () => ({ code: '2.05', payload: text(`v${++calls}`) }));
+    const req = raw('CON', 1, 4243, [1], [textOption(CoapOption.UriPath, 'x')]);
+    r.net.inject(r.st, r.ct.address(), req);
+    await flush();
+    r.st.emitSession({ kind: 'down', peer: r.ct.address(), reason: 'test' });
+    r.net.inject(r.st, r.ct.address(), req);
+    await flush();
+    expect(calls).toBe(2);
+    expect(r.server.stats().duplicates).toBe(0);
+  });
+
   it('ignores duplicate NON requests', async () => {
     let calls = 0;
     const r = rig(async () => ({ code: '2.05', payload: text(`v${++calls}`) }));
@@ -502,6 +515,16 @@ describe('CoapEndpoint observe', () => {
     expect(r.cancels).toEqual(['reset']);
     expect(r.reg().active).toBe(false);
     expect(r.server.stats().serverObservations).toBe(0);
+  });
+
+  it('a RST to a CON notification also cancels', async () => {
+    const r = observeRig({ notifyConEvery: 1 });
+    const obs = await r.client.observe(r.st.address(), { method: 'GET', path: 'x' }, () => undefined);
+    await obs.cancel();
+    await r.reg().notify({ code: '2.05', payload: text('late') });
+    expect(r.decoded(toClient(r)).at(-1)?.type).toBe('CON');
+    expect(r.decoded(toServer(r)).at(-1)?.type).toBe('RST');
+    expect(r.cancels).toEqual(['reset']);
   });
 
   it('active cancel: GET with Observe: 1 on the same token deregisters', async () => {
