@@ -207,7 +207,7 @@ export async function startAnvil(opts: StartAnvilOptions = {}): Promise<AnvilIns
     if (exited) return;
     child.kill(signal);
     if (signal === 'SIGTERM') {
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
       await exitPromise;
       clearTimeout(timer);
     } else {
