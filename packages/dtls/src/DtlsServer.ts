@@ -61,6 +61,8 @@ export interface DtlsServerStats {
   handshakes: number;
   /** Bytes held by handshake reassembly buffers. */
   reassemblyBytes: number;
+  datagramsIn: number;
+  recordsIn: number;
   malformedDropped: number;
   unexpectedDropped: number;
   replayDropped: number;
@@ -97,6 +99,8 @@ export class DtlsServer implements DatagramTransport {
   private sweepTimer: TimerHandle | undefined;
   private closed = false;
   private readonly counters = {
+    datagramsIn: 0,
+    recordsIn: 0,
     malformedDropped: 0,
     unexpectedDropped: 0,
     replayDropped: 0,
@@ -254,9 +258,11 @@ export class DtlsServer implements DatagramTransport {
 
   private onDatagramIn(data: Buffer, peer: PeerAddress): void {
     if (this.closed) return;
+    this.counters.datagramsIn += 1;
     const records: DtlsRecord[] = [];
     if (!parseRecords(data, records)) this.counters.malformedDropped += 1;
     if (records.length === 0) return;
+    this.counters.recordsIn += records.length;
     const key = peerKey(peer);
     for (const rec of records) {
       try {
@@ -308,6 +314,11 @@ export class DtlsServer implements DatagramTransport {
     }
     if (st?.handshake && st.handshake.state !== 'failed' && st.handshake.clientRandom.equals(hello.random)) {
       st.handshake.onClientHelloRetransmit();
+      return;
+    }
+    if (st?.session?.clientRandom?.equals(hello.random)) {
+      // A late duplicate of the ClientHello that created the current session.
+      this.counters.unexpectedDropped += 1;
       return;
     }
     if (!this.cookies.verify(peer, hello.random, hello.cookie)) {

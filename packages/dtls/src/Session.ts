@@ -12,6 +12,8 @@ export class Session {
   lastActivity: number;
   /** Re-sends our last handshake flight (server: CCS + Finished) when the peer retransmits its Finished. */
   resendFinalFlight: (() => void) | undefined;
+  /** The ClientHello random of the handshake that made this session (a late duplicate must not restart it). */
+  clientRandom: Buffer | undefined;
 
   constructor(
     readonly peer: PeerAddress,

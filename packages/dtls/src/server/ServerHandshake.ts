@@ -289,6 +289,7 @@ export class ServerHandshake {
     // The session inherits the replay window, so the client's Finished record cannot be replayed into it.
     const session = new Session(this.peer, this.identity ?? '', this.suite, 1, readCipher, w1, this.ctx.clock.now(), this.readWindow);
     session.resendFinalFlight = () => this.sendFlight(out);
+    session.clientRandom = this.clientRandom;
     this.events.completed(this, session);
   }
 
