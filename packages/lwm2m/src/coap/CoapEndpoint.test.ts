@@ -405,6 +405,28 @@ describe('CoapEndpoint block-wise', () => {
     expect(getUintOption(replies[2]!, CoapOption.Size1)).toBe(1024 * 1024);
   });
 
+  it('Block1 client: restarts the transfer once when the server answers 4.08', async () => {
+    let got: Uint8Array | undefined;
+    const r = rig(
+      async (req) => {
+        got = req.payload;
+        return { code: '2.04' };
+      },
+      { blockSize: 64 },
+    );
+    const body = bytesOf(200);
+    // the server loses its reassembly state after the second block (e.g. it was restarted)
+    let seenBlocks = 0;
+    r.net.dropIf = (s) => {
+      if (s.to.port === r.st.address().port && ++seenBlocks === 3) r.server.forgetPeer(r.ct.address());
+      return false;
+    };
+    const res = await r.client.request(r.st.address(), { method: 'PUT', path: 'x', payload: body });
+    expect(res.code).toBe('2.04');
+    expect(Buffer.from(got!).equals(Buffer.from(body))).toBe(true);
+    expect(r.decoded(toClient(r)).map((m) => m.code)).toEqual([0x5f, 0x5f, 0x88, 0x5f, 0x5f, 0x5f, 0x44]);
+  });
+
   it('Block1 client: switches to the smaller block size the server asks for in 2.31', async () => {
     const r = rig();
     const body = bytesOf(200);

@@ -444,6 +444,7 @@ export class CoapEndpoint {
       szx = b1.szx;
     }
     let offset = 0;
+    let restarted = false;
     for (;;) {
       const size = blockSize(szx);
       const more = offset + size < payload.length;
@@ -460,6 +461,12 @@ export class CoapEndpoint {
       }
       if (r.code === C.RequestEntityTooLarge && offset === 0 && b1 && b1.szx < szx) {
         szx = b1.szx;
+        continue;
+      }
+      if (r.code === C.RequestEntityIncomplete && offset > 0 && !restarted) {
+        // The server lost the transfer's state (RFC 7959 §2.9.2): start over, once.
+        restarted = true;
+        offset = 0;
         continue;
       }
       return r;
