@@ -88,25 +88,28 @@ function guard<T>(fn: () => T): T {
 // ---------------------------------------------------------------------------------------------
 // Node <-> path consistency
 
+function nodePathMismatch(node: Lwm2mNode, path: Lwm2mPath): CodecError {
+  return pathMismatch(`a ${node.kind} node cannot be at ${path.toString()}`, { path: path.toString(), kind: node.kind, id: node.id });
+}
+
 /** Ids of the node itself, given the path it is written to (an object instance may go to an object path). */
 function nodeIds(node: Lwm2mNode, path: Lwm2mPath): number[] {
   const ids = path.ids();
   const d = ids.length;
-  const fail = () => pathMismatch(`a ${node.kind} node cannot be at ${path.toString()}`, { path: path.toString(), kind: node.kind, id: node.id });
   switch (node.kind) {
     case 'object':
-      if (d !== 1 || ids[0] !== node.id) throw fail();
+      if (d !== 1 || ids[0] !== node.id) throw nodePathMismatch(node, path);
       return ids;
     case 'objectInstance':
       if (d === 2 && ids[1] === node.id) return ids;
       if (d === 1) return [...ids, node.id];
-      throw fail();
+      throw nodePathMismatch(node, path);
     case 'singleResource':
     case 'multipleResource':
-      if (d !== 3 || ids[2] !== node.id) throw fail();
+      if (d !== 3 || ids[2] !== node.id) throw nodePathMismatch(node, path);
       return ids;
     case 'resourceInstance':
-      if (d !== 4 || ids[3] !== node.id) throw fail();
+      if (d !== 4 || ids[3] !== node.id) throw nodePathMismatch(node, path);
       return ids;
   }
 }
@@ -158,10 +161,28 @@ function typeEntry(rec: ResolvedRecord, model: ObjectRegistry | undefined): Type
 }
 
 function parseName(name: string): number[] {
-  const m = /^\/?((?:0|[1-9]\d{0,4})(?:\/(?:0|[1-9]\d{0,4})){0,3})\/?$/.exec(name);
-  if (!m || m[1] === undefined) throw pathMismatch('invalid name in payload', { name: name.slice(0, 64) });
-  const ids = m[1].split('/').map(Number);
-  if (ids.some((x) => x > 65534)) throw pathMismatch('id out of range in payload name', { name: name.slice(0, 64) });
+  // Hand-written (hot path): `/a/b/c/d`, leading and trailing slash optional, ids 0..65534, no leading zeros.
+  const ids: number[] = [];
+  const n = name.length;
+  let i = name.charCodeAt(0) === 47 ? 1 : 0;
+  const end = n > i && name.charCodeAt(n - 1) === 47 ? n - 1 : n;
+  if (i >= end) throw pathMismatch('invalid name in payload', { name: name.slice(0, 64) });
+  while (i < end) {
+    let v = 0;
+    const start = i;
+    while (i < end) {
+      const c = name.charCodeAt(i);
+      if (c === 47) break;
+      if (c < 48 || c > 57 || i - start >= 5 || (i > start && v === 0)) throw pathMismatch('invalid name in payload', { name: name.slice(0, 64) });
+      v = v * 10 + (c - 48);
+      i++;
+    }
+    if (i === start || v > 65534 || ids.length === 4) throw pathMismatch('invalid name in payload', { name: name.slice(0, 64) });
+    ids.push(v);
+    if (i < end) i++; // skip '/'
+    if (i === end && name.charCodeAt(end - 1) === 47 && end !== n) break;
+  }
+  if (name.charCodeAt(end - 1) === 47) throw pathMismatch('invalid name in payload', { name: name.slice(0, 64) });
   return ids;
 }
 
@@ -428,10 +449,13 @@ function tlvToInstance(objectId: number, instanceId: number, entries: readonly T
   );
 }
 
+function isResource(e: TlvEntry): boolean {
+  return e.type === TlvType.Resource || e.type === TlvType.MultipleResource;
+}
+
 function decodeTlvNode(bytes: Uint8Array, path: Lwm2mPath, model: ObjectRegistry | undefined): Lwm2mNode {
   const entries = decodeTlv(bytes);
   const o = path.objectId as number;
-  const isResource = (e: TlvEntry) => e.type === TlvType.Resource || e.type === TlvType.MultipleResource;
   switch (path.depth) {
     case 4: {
       const [e] = entries;

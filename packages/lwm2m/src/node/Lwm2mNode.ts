@@ -72,46 +72,47 @@ const I64_MAX = 2n ** 63n - 1n;
 const U64_MAX = 2n ** 64n - 1n;
 
 /** Throws `InvalidValueError` when `value` is not a valid JS representation of `type`. */
+function badValue(type: ResourceType, value: unknown): never {
+  throw new InvalidValueError(`value does not fit resource type ${type}`, { type, valueType: typeof value });
+}
+
 export function checkValue(type: ResourceType, value: unknown): asserts value is Lwm2mValue {
-  const bad = (): never => {
-    throw new InvalidValueError(`value does not fit resource type ${type}`, { type, valueType: typeof value });
-  };
   switch (type) {
     case 'string':
     case 'corelnk':
-      if (typeof value !== 'string') bad();
+      if (typeof value !== 'string') badValue(type, value);
       return;
     case 'integer':
       if (typeof value === 'number') {
-        if (!Number.isSafeInteger(value)) bad();
+        if (!Number.isSafeInteger(value)) badValue(type, value);
       } else if (typeof value === 'bigint') {
-        if (value < I64_MIN || value > I64_MAX) bad();
-      } else bad();
+        if (value < I64_MIN || value > I64_MAX) badValue(type, value);
+      } else badValue(type, value);
       return;
     case 'unsignedInteger':
       if (typeof value === 'number') {
-        if (!Number.isSafeInteger(value) || value < 0) bad();
+        if (!Number.isSafeInteger(value) || value < 0) badValue(type, value);
       } else if (typeof value === 'bigint') {
-        if (value < 0n || value > U64_MAX) bad();
-      } else bad();
+        if (value < 0n || value > U64_MAX) badValue(type, value);
+      } else badValue(type, value);
       return;
     case 'float':
-      if (typeof value !== 'number' || Number.isNaN(value)) bad();
+      if (typeof value !== 'number' || Number.isNaN(value)) badValue(type, value);
       return;
     case 'boolean':
-      if (typeof value !== 'boolean') bad();
+      if (typeof value !== 'boolean') badValue(type, value);
       return;
     case 'opaque':
-      if (!(value instanceof Uint8Array)) bad();
+      if (!(value instanceof Uint8Array)) badValue(type, value);
       return;
     case 'time':
-      if (!(value instanceof Date) || Number.isNaN(value.getTime())) bad();
+      if (!(value instanceof Date) || Number.isNaN(value.getTime())) badValue(type, value);
       return;
     case 'objlnk': {
       const l = value as ObjectLink;
-      if (typeof value !== 'object' || value === null || value instanceof Uint8Array || value instanceof Date) bad();
-      if (!Number.isInteger(l.objectId) || !Number.isInteger(l.instanceId)) bad();
-      if (l.objectId < 0 || l.objectId > 65535 || l.instanceId < 0 || l.instanceId > 65535) bad();
+      if (typeof value !== 'object' || value === null || value instanceof Uint8Array || value instanceof Date) badValue(type, value);
+      if (!Number.isInteger(l.objectId) || !Number.isInteger(l.instanceId)) badValue(type, value);
+      if (l.objectId < 0 || l.objectId > 65535 || l.instanceId < 0 || l.instanceId > 65535) badValue(type, value);
       return;
     }
     case 'none':
@@ -142,6 +143,11 @@ export function multipleResource(
   if (Array.isArray(values)) {
     instances = (values as readonly Lwm2mResourceInstance[]).map((ri) => {
       if (ri.type !== type) throw new InvalidValueError('resource instance type differs from its resource', { id, instance: ri.id });
+      if (ri.kind === 'resourceInstance') {
+        checkId(ri.id, 'resource instance');
+        checkValue(type, ri.value);
+        return ri;
+      }
       return resourceInstance(ri.id, type, ri.value);
     });
   } else if (values instanceof Map) {

@@ -19,6 +19,9 @@ function checkId(value: number, what: string): number {
   return value;
 }
 
+/** Cached string forms (kept out of the instance so structural equality is unaffected). */
+const TEXT = new WeakMap<object, string>();
+
 /**
  * An LwM2M path: `/`, `/3`, `/3/0`, `/3/0/1` or `/3/0/6/1`. Immutable; ids are 0..65534.
  * A deeper level always has all shallower ones.
@@ -115,7 +118,12 @@ export class Lwm2mPath {
   }
 
   toString(): string {
-    return '/' + this.ids().join('/');
+    let text = TEXT.get(this);
+    if (text === undefined) {
+      text = '/' + this.ids().join('/');
+      TEXT.set(this, text);
+    }
+    return text;
   }
 
   toJSON(): string {

@@ -113,6 +113,11 @@ export function encodeTlv(entries: readonly TlvEntry[]): Uint8Array {
 
 /** Signed integer in the shortest of 1, 2, 4, 8 bytes, two's complement big-endian. */
 export function encodeTlvInteger(v: number | bigint): Uint8Array {
+  if (typeof v === 'number' && Number.isInteger(v) && v >= -2147483648 && v <= 2147483647) {
+    if (v >= -128 && v <= 127) return Uint8Array.of(v & 0xff);
+    if (v >= -32768 && v <= 32767) return Uint8Array.of((v >> 8) & 0xff, v & 0xff);
+    return Uint8Array.of((v >> 24) & 0xff, (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff);
+  }
   const b = BigInt(v);
   if (b >= -128n && b <= 127n) return Uint8Array.of(Number(b) & 0xff);
   if (b >= -32768n && b <= 32767n) {
@@ -153,15 +158,15 @@ function view(b: Uint8Array): DataView {
 
 /** Decodes a 1, 2, 4 or 8-byte signed integer; `bigint` only when it is beyond 2^53. */
 export function decodeTlvInteger(b: Uint8Array): number | bigint {
-  const dv = view(b);
   switch (b.length) {
     case 1:
-      return dv.getInt8(0);
+      return ((b[0] as number) << 24) >> 24;
     case 2:
-      return dv.getInt16(0);
+      return (((b[0] as number) << 24) >> 16) | (b[1] as number);
     case 4:
-      return dv.getInt32(0);
+      return ((b[0] as number) << 24) | ((b[1] as number) << 16) | ((b[2] as number) << 8) | (b[3] as number);
     case 8: {
+      const dv = view(b);
       const v = dv.getBigInt64(0);
       return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
     }
