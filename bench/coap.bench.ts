@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { CoapEndpoint } from '../packages/lwm2m/src/index.js';
 import { UdpTestTransport } from '../packages/lwm2m/src/coap/testing/UdpTestTransport.js';
+import { nodeCoapRoundTrips } from '../packages/lwm2m/src/coap/testing/nodeCoapRoundTrips.js';
 import { udpRoundTrips } from './lib/udpBaseline.js';
 import { report, summarize, type LatencySummary } from './lib/stats.js';
 
@@ -46,6 +47,7 @@ async function coapRoundTrips(concurrency: number, durationMs: number): Promise<
 const udp = await udpRoundTrips({ durationMs: 2000, concurrency: CONCURRENCY, size: 64 });
 const con = await coapRoundTrips(CONCURRENCY, DURATION_MS);
 const con1 = await coapRoundTrips(1, 1000);
+const nodeCoap = await nodeCoapRoundTrips(CONCURRENCY, DURATION_MS);
 report(
   'coap',
   {
@@ -56,11 +58,14 @@ report(
     coapRatioToUdp: con.perSec / udp.perSec,
     coapSerialRoundTripsPerSec: con1.perSec,
     coapSerialLatencyUs: con1.latencyUs,
+    nodeCoapRoundTripsPerSec: nodeCoap.perSec,
+    nodeCoapLatencyUs: nodeCoap.latencyUs,
     endpointStats: con.stats,
   },
   [
     `raw UDP round trips (${CONCURRENCY} in flight, 64 B): ${Math.round(udp.perSec)}/s (p50 ${udp.latencyUs.p50.toFixed(0)} µs, p99 ${udp.latencyUs.p99.toFixed(0)} µs)`,
     `CoAP CON GET round trips (${CONCURRENCY} in flight, 64 B response): ${Math.round(con.perSec)}/s = ${(100 * con.perSec / udp.perSec).toFixed(0)}% of raw UDP (p50 ${con.latencyUs.p50.toFixed(0)} µs, p99 ${con.latencyUs.p99.toFixed(0)} µs)`,
     `CoAP CON GET, one at a time: ${Math.round(con1.perSec)}/s (p50 ${con1.latencyUs.p50.toFixed(0)} µs, p99 ${con1.latencyUs.p99.toFixed(0)} µs)`,
+    `node-coap 1.5 client -> node-coap server, same load: ${Math.round(nodeCoap.perSec)}/s (p50 ${nodeCoap.latencyUs.p50.toFixed(0)} µs, p99 ${nodeCoap.latencyUs.p99.toFixed(0)} µs)`,
   ],
 );
