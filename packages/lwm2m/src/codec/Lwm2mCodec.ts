@@ -180,7 +180,6 @@ function parseName(name: string): number[] {
     if (i === start || v > 65534 || ids.length === 4) throw pathMismatch('invalid name in payload', { name: name.slice(0, 64) });
     ids.push(v);
     if (i < end) i++; // skip '/'
-    if (i === end && name.charCodeAt(end - 1) === 47 && end !== n) break;
   }
   if (name.charCodeAt(end - 1) === 47) throw pathMismatch('invalid name in payload', { name: name.slice(0, 64) });
   return ids;
