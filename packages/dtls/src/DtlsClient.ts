@@ -176,7 +176,7 @@ export class DtlsClient implements DatagramTransport {
       if (typeof pt === 'string') continue;
       s.lastActivity = this.clock.now();
       if (rec.type === ContentType.ApplicationData) {
-        this.datagramHandler({ peer: this.peer, data: pt, security: { pskIdentity: s.identity, cipherSuite: s.suite.name } });
+        this.datagramHandler({ peer: this.peer, data: pt, security: s.security });
       } else if (rec.type === ContentType.Alert) {
         const a = parseAlert(pt);
         if (a && (a.description === AlertDescription.CloseNotify || a.level === AlertLevel.Fatal)) {

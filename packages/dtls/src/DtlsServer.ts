@@ -6,7 +6,7 @@
  * most one handshake in progress and one established session; a completed handshake replaces the
  * session. Records are processed synchronously; the only async step is PSK resolution.
  */
-import { AlertDescription, AlertLevel, ContentType, HandshakeType, MAX_PLAINTEXT, ProtocolVersion } from './constants.js';
+import { AlertDescription, AlertLevel, ContentType, ExtensionType, HandshakeType, MAX_PLAINTEXT, ProtocolVersion } from './constants.js';
 import { CipherSuites, DEFAULT_CIPHER_SUITES, type CipherSuiteInfo, type CipherSuiteName } from './crypto/CipherSuite.js';
 import { DtlsError } from './DtlsError.js';
 import { encodeHandshake, parseFragments, type HandshakeFragment } from './handshake/HandshakeFragment.js';
@@ -337,6 +337,10 @@ export class DtlsServer implements DatagramTransport {
       return reject('client does not offer DTLS 1.2', AlertDescription.ProtocolVersion);
     }
     if (!hello.compressionMethods.includes(0)) return reject('no null compression', AlertDescription.IllegalParameter);
+    const reneg = hello.extensions.find((x) => x.type === ExtensionType.RenegotiationInfo);
+    if (reneg && !(reneg.data.length === 1 && reneg.data[0] === 0)) {
+      return reject('non-empty renegotiation_info in an initial handshake', AlertDescription.HandshakeFailure); // RFC 5746 §3.6
+    }
     const suite = this.suites.find((s) => hello.cipherSuites.includes(s.id));
     if (!suite) return reject('no common cipher suite', AlertDescription.HandshakeFailure);
     if (!st?.handshake && this.handshakeCount >= this.maxHandshakes) {
@@ -389,7 +393,7 @@ export class DtlsServer implements DatagramTransport {
     switch (rec.type) {
       case ContentType.ApplicationData:
         session.resendFinalFlight = undefined;
-        this.datagramHandler({ peer: st.peer, data: pt, security: { pskIdentity: session.identity, cipherSuite: session.suite.name } });
+        this.datagramHandler({ peer: st.peer, data: pt, security: session.security });
         return;
       case ContentType.Alert: {
         const a = parseAlert(pt);
@@ -440,7 +444,8 @@ export class DtlsServer implements DatagramTransport {
     if (st.session) this.removeSession(st, 'replaced by a new handshake');
     st.session = session;
     this.sessionCount += 1;
-    this.emitSession({ kind: 'up', peer: st.peer, security: { pskIdentity: session.identity, cipherSuite: session.suite.name } });
+    this.emitSession({ kind: 'up', peer: st.peer, security: session.security });
+    for (const rec of hs.takeLeftover()) this.onProtectedRecord(rec, peerKey(st.peer));
   }
 
   private onHandshakeFailed(hs: ServerHandshake, reason: string, alert: number | undefined, identity: string | undefined): void {

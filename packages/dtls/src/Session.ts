@@ -4,7 +4,7 @@ import type { RecordCipher } from './crypto/RecordCipher.js';
 import { writeRecord, type WriteState } from './flight/Flight.js';
 import { ReplayWindow } from './record/ReplayWindow.js';
 import type { DtlsRecord } from './record/Record.js';
-import type { PeerAddress } from './types.js';
+import type { PeerAddress, PeerSecurity } from './types.js';
 
 export type OpenResult = Buffer | 'replay' | 'bad';
 
@@ -14,6 +14,9 @@ export class Session {
   resendFinalFlight: (() => void) | undefined;
   /** The ClientHello random of the handshake that made this session (a late duplicate must not restart it). */
   clientRandom: Buffer | undefined;
+
+  /** What the upper layer is told about this peer (one frozen object per session). */
+  readonly security: PeerSecurity;
 
   constructor(
     readonly peer: PeerAddress,
@@ -26,6 +29,7 @@ export class Session {
     readonly window: ReplayWindow = new ReplayWindow(),
   ) {
     this.lastActivity = now;
+    this.security = Object.freeze({ pskIdentity: identity, cipherSuite: suite.name });
   }
 
   /** Replay check, authentication and decryption of a record of `readEpoch`. */

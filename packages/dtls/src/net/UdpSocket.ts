@@ -40,10 +40,15 @@ export class NodeUdpSocket implements UdpSocket {
       done?.(new Error('socket closed'));
       return;
     }
-    this.socket.send(data, peer.port, peer.address, (err) => {
-      if (err) this.sendErrors += 1;
-      done?.(err);
-    });
+    // Without a callback, send errors surface as 'error' events (counted above): no closure per datagram.
+    if (done) {
+      this.socket.send(data, peer.port, peer.address, (err) => {
+        if (err) this.sendErrors += 1;
+        done(err);
+      });
+    } else {
+      this.socket.send(data, peer.port, peer.address);
+    }
   }
 
   onMessage(handler: (data: Buffer, peer: PeerAddress) => void): void {

@@ -70,6 +70,7 @@ export class ServerHandshake {
   private nextSendSeq: number;
   private earlyCcs = false;
   private early: DtlsRecord[] = [];
+  private leftover: DtlsRecord[] = [];
   private identity: string | undefined;
   private master: Buffer | undefined;
 
@@ -215,12 +216,27 @@ export class ServerHandshake {
     this.readCipher = createRecordCipher(this.suite, keys.clientKey, keys.clientIv, keys.clientMacKey, rnd);
     this.w1 = { epoch: 1, seq: 0, cipher: createRecordCipher(this.suite, keys.serverKey, keys.serverIv, keys.serverMacKey, rnd) };
     this.state = this.earlyCcs ? 'waitFinished' : 'waitChangeCipherSpec';
+    this.replayEarly();
+  }
+
+  /** Records that arrived before the keys existed; the ones after the Finished go to the new session. */
+  private replayEarly(): void {
     const early = this.early;
     this.early = [];
-    for (const rec of early) {
-      if (this.state !== 'waitFinished') break;
-      this.onProtected(rec, false);
+    for (let i = 0; i < early.length; i++) {
+      if (this.state !== 'waitFinished') {
+        if (this.state === 'done') this.leftover = early.slice(i);
+        return;
+      }
+      this.onProtected(early[i] as DtlsRecord, false);
     }
+  }
+
+  /** Records (e.g. the first application data) buffered during the handshake that belong to the session. */
+  takeLeftover(): DtlsRecord[] {
+    const l = this.leftover;
+    this.leftover = [];
+    return l;
   }
 
   onChangeCipherSpec(payload: Buffer): void {
@@ -228,9 +244,7 @@ export class ServerHandshake {
     if (this.state === 'resolvingPsk') this.earlyCcs = true;
     else if (this.state === 'waitChangeCipherSpec') {
       this.state = 'waitFinished';
-      const early = this.early;
-      this.early = [];
-      for (const rec of early) this.onProtected(rec, false);
+      this.replayEarly();
     }
   }
 
