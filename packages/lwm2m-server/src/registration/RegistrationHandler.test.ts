@@ -220,3 +220,29 @@ describe('RegistrationHandler with NoSec enabled', () => {
     expect((await s.handler.handle(inbound('POST', '/rd?ep=dev1', { payload: '</3/0>', identity: 'dev2-id' }))).code).toBe('4.03');
   });
 });
+
+describe('RegistrationHandler id allocation', () => {
+  it('never hands out an id in use: a stuck random source ends in 5.03, the first registration intact', async () => {
+    const clock = new FakeClock(T0);
+    const store = await FileRegistrationStore.open();
+    const handler = new RegistrationHandler({
+      store,
+      securityStore: new TestSecurityStore([securityInfo('dev1'), securityInfo('dev2'), securityInfo('dev3')]),
+      events: new Lwm2mServerEvents(),
+      clock,
+      random: { next: () => 0, bytes: (n) => new Uint8Array(n) },
+      wallTime: () => clock.now(),
+    });
+    const a = await handler.handle(inbound('POST', '/rd?ep=dev1', { payload: '</3/0>', identity: 'dev1-id' }));
+    expect(a.code).toBe('2.01');
+    // Collision: drawn again, longer.
+    const b = await handler.handle(inbound('POST', '/rd?ep=dev2', { payload: '</3/0>', identity: 'dev2-id' }));
+    expect(b.code).toBe('2.01');
+    expect(b.locationPath?.[1]).not.toBe(a.locationPath?.[1]);
+    const c = await handler.handle(inbound('POST', '/rd?ep=dev3', { payload: '</3/0>', identity: 'dev3-id' }));
+    expect(c.code).toBe('5.03');
+    expect((await store.getByEndpoint('dev1'))?.id).toBe(a.locationPath?.[1]);
+    expect((await store.getByEndpoint('dev2'))?.id).toBe(b.locationPath?.[1]);
+    expect(await store.count()).toBe(2);
+  });
+});

@@ -15,6 +15,7 @@ import type {
   SecurityStore,
   TimerHandle,
 } from '@chainm2m/lwm2m';
+import { Lwm2mServerError } from '../Lwm2mServerError.js';
 import type { InboundCoapRequest, OutboundCoapResponse } from '../coap/CoapPorts.js';
 import type { DeregistrationReason, Lwm2mServerEvents, UnauthorizedEvent } from '../events/ServerEvents.js';
 import { ExpiryQueue } from './ExpiryQueue.js';
@@ -261,12 +262,14 @@ export class RegistrationHandler {
   }
 
   private async newId(): Promise<string> {
-    for (let attempt = 0; ; attempt++) {
-      const bytes = this.opts.random.bytes(8);
+    // 8 random bytes -> 8 base32 characters (40 bits); on a collision draw again, longer.
+    for (let attempt = 0; attempt < 16; attempt++) {
+      const bytes = this.opts.random.bytes(attempt < 4 ? 8 : 16);
       let id = '';
       for (const b of bytes) id += ID_ALPHABET[b & 31];
-      if (attempt > 8 || (await this.store.getById(id)) === undefined) return id;
+      if ((await this.store.getById(id)) === undefined) return id;
     }
+    throw new Lwm2mServerError('STORE_FAILURE', 'cannot draw a free registration id');
   }
 
   private async register(req: InboundCoapRequest): Promise<OutboundCoapResponse> {
