@@ -606,6 +606,17 @@ describe('CoapEndpoint observe', () => {
     expect(Buffer.from(got[0]!).equals(Buffer.from(body2))).toBe(true);
   });
 
+  it('close() settles a pending CON notification and ends the observation', async () => {
+    const r = observeRig({ notifyConEvery: 1 });
+    await r.client.observe(r.st.address(), { method: 'GET', path: 'x' }, () => undefined);
+    r.net.dropIf = () => true;
+    const p = r.reg().notify({ code: '2.05', payload: text('x') });
+    await r.server.close();
+    await expect(p).resolves.toBeUndefined();
+    expect(r.cancels).toEqual(['closed']);
+    expect(r.clock.pending).toBe(0); // no retransmission timer left behind
+  });
+
   it('forgetPeer ends server and client observations', async () => {
     const r = observeRig();
     const obs = await r.client.observe(r.st.address(), { method: 'GET', path: 'x' }, () => undefined);

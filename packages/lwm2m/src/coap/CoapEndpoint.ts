@@ -92,6 +92,8 @@ interface Outgoing {
   onAck(msg: CoapMessage): void;
   onReset(): void;
   onTimeout(): void;
+  /** forgetPeer() / close() dropped it. */
+  onAbort(): void;
 }
 
 interface TokenWaiter {
@@ -320,14 +322,15 @@ export class CoapEndpoint {
   forgetPeer(peer: PeerAddress): void {
     const pk = peerKey(peer);
     this.dropPeerMessageState(pk);
-    for (const [key, o] of this.outgoing) {
-      if (o.pk !== pk) continue;
-      o.timer?.cancel();
-      this.outgoing.delete(key);
-    }
     const err = new CoapError(CoapErrorCode.PeerForgotten, 'peer forgotten', { details: { peer: `${peer.address}:${peer.port}` } });
     for (const w of [...this.waiters.values()]) if (w.pk === pk) w.fail(err, 'forgotten');
     for (const o of [...this.serverObs.values()]) if (o.pk === pk) o.end('forgotten');
+    for (const [key, o] of [...this.outgoing]) {
+      if (o.pk !== pk) continue;
+      o.timer?.cancel();
+      this.outgoing.delete(key);
+      o.onAbort();
+    }
   }
 
   async close(): Promise<void> {
@@ -335,11 +338,15 @@ export class CoapEndpoint {
     this.closed = true;
     this.unsubscribeSession();
     this.transport.onDatagram(() => undefined);
-    for (const o of this.outgoing.values()) o.timer?.cancel();
-    this.outgoing.clear();
     const err = new CoapError(CoapErrorCode.Closed, 'endpoint closed');
     for (const w of [...this.waiters.values()]) w.fail(err, 'closed');
     for (const o of [...this.serverObs.values()]) o.end('closed');
+    const outs = [...this.outgoing.values()];
+    this.outgoing.clear();
+    for (const o of outs) {
+      o.timer?.cancel();
+      o.onAbort();
+    }
     this.dedup.clear();
     this.block1.clear();
     this.block2.clear();
@@ -583,6 +590,7 @@ export class CoapEndpoint {
         },
         onReset: () => finish(new CoapError(CoapErrorCode.Reset, `${peer.address}:${peer.port} answered with RST`)),
         onTimeout: () => finish(timeoutErr()),
+        onAbort: () => finish(new CoapError(CoapErrorCode.Closed, 'exchange aborted')),
       };
       const existing = this.waiters.get(tkey);
       if (existing) existing.fail(new CoapError(CoapErrorCode.Closed, 'token reused'), 'ended');
@@ -618,7 +626,13 @@ export class CoapEndpoint {
   }
 
   /** Sends a CON that is not a request (separate response, notification) with retransmission. */
-  private transmitCon(peer: PeerAddress, pk: string, msg: CoapMessage, onAck: () => void, onFail: (reason: 'reset' | 'timeout') => void): void {
+  private transmitCon(
+    peer: PeerAddress,
+    pk: string,
+    msg: CoapMessage,
+    onAck: () => void,
+    onFail: (reason: 'reset' | 'timeout' | 'aborted') => void,
+  ): void {
     const okey = `${pk}#${msg.messageId}`;
     const out: Outgoing = {
       pk,
@@ -631,6 +645,7 @@ export class CoapEndpoint {
       onAck,
       onReset: () => onFail('reset'),
       onTimeout: () => onFail('timeout'),
+      onAbort: () => onFail('aborted'),
     };
     this.outgoing.set(okey, out);
     this.schedule(okey, out);
@@ -1129,7 +1144,7 @@ export class CoapEndpoint {
     o.lastConAt = now;
     return new Promise<void>((resolve) => {
       this.transmitCon(o.peer, o.pk, msg, resolve, (reason) => {
-        o.end(reason);
+        if (reason !== 'aborted') o.end(reason);
         resolve();
       });
     });
