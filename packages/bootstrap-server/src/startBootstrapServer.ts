@@ -14,6 +14,7 @@ import type { BootstrapEventMap } from './BootstrapEvents.js';
 import type { BootstrapPolicy, BootstrapPolicyOptions } from './BootstrapPolicy.js';
 import { BootstrapSessionManager, type BootstrapStats } from './BootstrapSessionManager.js';
 import type { TypedEmitter } from './TypedEmitter.js';
+import { BufferedUdpSocket } from './net/BufferedUdpSocket.js';
 
 /** Standard ports of the LwM2M bootstrap server. */
 export const BootstrapPorts = { coap: 5783, coaps: 5784 } as const;
@@ -50,6 +51,8 @@ export interface BootstrapServerOptions {
   readonly startDelayMs?: number;
   /** Concurrent bootstrap sessions (default 10,000). */
   readonly maxSessions?: number;
+  /** Kernel receive/send buffer of the CoAPS socket, bytes (default 4 MiB; capped by the kernel). */
+  readonly socketBufferBytes?: number;
 }
 
 export interface BootstrapServerStats {
@@ -88,9 +91,13 @@ export async function startBootstrapServer(options: BootstrapServerOptions): Pro
     ...(options.maxSessions === undefined ? {} : { maxSessions: options.maxSessions }),
   });
 
-  const dtls = await DtlsServer.listen({
+  const socket = await BufferedUdpSocket.bind({
     host: options.host ?? '0.0.0.0',
     port: options.port ?? BootstrapPorts.coaps,
+    bufferBytes: options.socketBufferBytes ?? 4 * 1024 * 1024,
+  });
+  const dtls = await DtlsServer.listen({
+    socket,
     pskResolver: async (identity) => {
       try {
         const match = await securityStore.getByIdentity(identity);
