@@ -277,6 +277,20 @@ describe('CoapEndpoint request/response', () => {
     expect(r.decoded(toClient(r)).at(-1)).toMatchObject({ type: 'RST', messageId: 0x1234 });
   });
 
+  it('ping: an empty CON answered by RST; COAP_TIMEOUT when nobody answers', async () => {
+    const r = rig();
+    r.clock.advance(0);
+    await expect(r.client.ping(r.st.address())).resolves.toBe(0);
+    const [ping, rst] = r.decoded();
+    expect(ping).toMatchObject({ type: 'CON', code: 0 });
+    expect(rst).toMatchObject({ type: 'RST', code: 0, messageId: ping?.messageId });
+    r.net.dropIf = () => true;
+    const p = r.client.ping(r.st.address());
+    p.catch(() => undefined);
+    r.clock.advance(62_000);
+    await expect(p).rejects.toMatchObject({ code: 'COAP_TIMEOUT' });
+  });
+
   it('rejects with COAP_PEER_FORGOTTEN on forgetPeer and COAP_CLOSED on close', async () => {
     const r = rig();
     r.net.dropIf = () => true;

@@ -318,6 +318,49 @@ export class CoapEndpoint {
     return { response, active: false, cancel: () => Promise.resolve(), onEnd: () => undefined };
   }
 
+  /**
+   * CoAP ping (RFC 7252 §4.3): an empty CON, answered by RST (or ACK) from a live peer. Resolves
+   * with the round-trip time in ms; rejects COAP_TIMEOUT after the retransmission schedule.
+   */
+  ping(peer: PeerAddress): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      if (this.closed) {
+        reject(new CoapError(CoapErrorCode.Closed, 'endpoint closed'));
+        return;
+      }
+      const pk = peerKey(peer);
+      const started = this.clock.now();
+      const msg = emptyMessage('ACK', this.newMid());
+      const okey = `${pk}#${msg.messageId}`;
+      const bytes = encodeMessage({ ...msg, type: 'CON' });
+      const done = (): void => resolve(this.clock.now() - started);
+      const out: Outgoing = {
+        pk,
+        peer,
+        bytes,
+        confirmable: true,
+        timer: undefined,
+        attempt: 0,
+        timeout: this.initialTimeout(),
+        onAck: done,
+        onReset: done,
+        onTimeout: () => {
+          this.counters.timeouts++;
+          reject(new CoapError(CoapErrorCode.Timeout, `no answer to ping from ${peer.address}:${peer.port}`));
+        },
+        onAbort: () => reject(new CoapError(CoapErrorCode.Closed, 'ping aborted')),
+      };
+      this.outgoing.set(okey, out);
+      this.schedule(okey, out);
+      this.sendBytes(peer, bytes).catch((cause: unknown) => {
+        if (this.outgoing.get(okey) !== out) return;
+        this.outgoing.delete(okey);
+        out.timer?.cancel();
+        reject(new CoapError(CoapErrorCode.SendFailed, 'transport refused the datagram', { cause }));
+      });
+    });
+  }
+
   /** Drops every exchange, cached reply, block transfer and observation of a peer (e.g. a revoked device). */
   forgetPeer(peer: PeerAddress): void {
     const pk = peerKey(peer);

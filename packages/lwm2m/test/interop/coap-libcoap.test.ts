@@ -158,6 +158,11 @@ describe('our client -> libcoap coap-server-notls', () => {
     expect(res.payload.length).toBeGreaterThan(64);
   });
 
+  it('CoAP ping is answered', async () => {
+    await expect(client.ping(peer())).resolves.toBeGreaterThanOrEqual(0);
+    expect(client.stats().timeouts).toBe(0);
+  });
+
   it('PUT of 1000 bytes with Block1, then GET it back with Block2', async () => {
     const body = letters(1000);
     const put = await client.request(peer(), { method: 'PUT', path: '/example_data', contentFormat: 0, payload: text(body) });
