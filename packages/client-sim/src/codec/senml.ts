@@ -94,6 +94,14 @@ function fromRecords(records: readonly SenmlRecord[], base: readonly number[], t
   return { entries, instances };
 }
 
+function resolveNames(records: readonly SenmlRecord[]): number[][] {
+  let bn = '';
+  return records.map((rec) => {
+    if (rec.bn !== undefined) bn = rec.bn;
+    return parseIds(bn + (rec.n ?? ''));
+  });
+}
+
 function checkRecord(x: unknown): SenmlRecord {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) throw bad('SenML record must be an object');
   const o = x as Record<string, unknown>;
@@ -130,6 +138,42 @@ function checkRecord(x: unknown): SenmlRecord {
   return rec;
 }
 
+/** The paths named by a composite request (records with names only), ids shallowest first. */
+export function decodeSenmlNames(bytes: Uint8Array, format: 'json' | 'cbor'): number[][] {
+  const records = format === 'json' ? parseJsonRecords(bytes) : parseCborRecords(bytes);
+  return resolveNames(records);
+}
+
+function parseJsonRecords(bytes: Uint8Array): SenmlRecord[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (cause) {
+    throw bad('invalid JSON', { cause: String(cause) });
+  }
+  if (!Array.isArray(parsed)) throw bad('SenML-JSON must be an array');
+  return parsed.map(checkRecord);
+}
+
+function parseCborRecords(bytes: Uint8Array): SenmlRecord[] {
+  let parsed: unknown;
+  try {
+    parsed = cborDecoder.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  } catch (cause) {
+    throw bad('invalid CBOR', { cause: String(cause) });
+  }
+  if (!Array.isArray(parsed)) throw bad('SenML-CBOR must be an array');
+  return parsed.map((m: unknown) => {
+    if (!(m instanceof Map)) throw bad('SenML-CBOR record must be a map');
+    const o: Record<string, unknown> = {};
+    for (const [k, v] of m as Map<unknown, unknown>) {
+      const label = KEY_TO_LABEL.get(k as number | string);
+      if (label) o[label] = v;
+    }
+    return checkRecord(o);
+  });
+}
+
 export function encodeSenmlJson(entries: readonly SimEntry[], base: readonly number[]): Uint8Array {
   const json = toRecords(entries, base).map((r) => {
     const o: Record<string, unknown> = { ...r };
@@ -140,14 +184,7 @@ export function encodeSenmlJson(entries: readonly SimEntry[], base: readonly num
 }
 
 export function decodeSenmlJson(bytes: Uint8Array, base: readonly number[], typeOf: TypeOf): Decoded {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(new TextDecoder().decode(bytes));
-  } catch (cause) {
-    throw bad('invalid JSON', { cause: String(cause) });
-  }
-  if (!Array.isArray(parsed)) throw bad('SenML-JSON must be an array');
-  return fromRecords(parsed.map(checkRecord), base, typeOf);
+  return fromRecords(parseJsonRecords(bytes), base, typeOf);
 }
 
 const LABEL_TO_KEY: Record<string, number | string> = { bn: -2, n: 0, v: 2, vs: 3, vb: 4, vd: 8, vlo: 'vlo' };
@@ -168,21 +205,5 @@ export function encodeSenmlCbor(entries: readonly SimEntry[], base: readonly num
 }
 
 export function decodeSenmlCbor(bytes: Uint8Array, base: readonly number[], typeOf: TypeOf): Decoded {
-  let parsed: unknown;
-  try {
-    parsed = cborDecoder.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  } catch (cause) {
-    throw bad('invalid CBOR', { cause: String(cause) });
-  }
-  if (!Array.isArray(parsed)) throw bad('SenML-CBOR must be an array');
-  const records = parsed.map((m: unknown) => {
-    if (!(m instanceof Map)) throw bad('SenML-CBOR record must be a map');
-    const o: Record<string, unknown> = {};
-    for (const [k, v] of m as Map<unknown, unknown>) {
-      const label = KEY_TO_LABEL.get(k as number | string);
-      if (label) o[label] = v;
-    }
-    return checkRecord(o);
-  });
-  return fromRecords(records, base, typeOf);
+  return fromRecords(parseCborRecords(bytes), base, typeOf);
 }

@@ -1,6 +1,7 @@
 import { ContentFormat, type Clock } from '@chainm2m/lwm2m';
 import { ClientSimError } from '../ClientSimError.js';
 import { decodeEntries, encodeEntries } from '../codec/simCodec.js';
+import { decodeSenmlNames } from '../codec/senml.js';
 import { isReadableDef, isWritableDef } from '../model/simObjects.js';
 import type { SimEntry, SimObjectTree } from '../model/SimObjectTree.js';
 import { applyAttributeChanges, parseAttributeQuery, type NotificationAttributes } from './attributes.js';
@@ -14,6 +15,8 @@ import type { TimerHandle } from '@chainm2m/lwm2m';
 
 interface Observation {
   readonly ids: readonly number[];
+  /** Observe-Composite: the observed paths (then `ids` is the root). */
+  readonly targets?: readonly (readonly number[])[];
   readonly format: number;
   readonly reg: ObserveRegistration;
   lastBytes: Uint8Array;
@@ -87,6 +90,12 @@ export class ManagementHandler {
         return fail('4.05');
       case 'DELETE':
         return this.delete(ids);
+      case 'FETCH':
+        if (ids.length === 0) return this.readComposite(req, hctx.observe);
+        return fail('4.05');
+      case 'IPATCH':
+        if (ids.length === 0) return this.writeComposite(req);
+        return fail('4.05');
       default:
         return fail('4.05');
     }
@@ -194,11 +203,15 @@ export class ManagementHandler {
   /** Called by the tree listener: something under (o, i, r) changed. */
   changed(objectId: number, instanceId?: number, resourceId?: number): void {
     if (!this.observations) return;
+    const hits = (ids: readonly number[]): boolean => {
+      const [o, i, r] = ids;
+      if (o !== undefined && o !== objectId) return false;
+      if (i !== undefined && instanceId !== undefined && i !== instanceId) return false;
+      if (r !== undefined && resourceId !== undefined && r !== resourceId) return false;
+      return true;
+    };
     for (const obs of this.observations) {
-      const [o, i, r] = obs.ids;
-      if (o !== objectId) continue;
-      if (i !== undefined && instanceId !== undefined && i !== instanceId) continue;
-      if (r !== undefined && resourceId !== undefined && r !== resourceId) continue;
+      if (!(obs.targets ? obs.targets.some(hits) : hits(obs.ids))) continue;
       if (obs.dirty) continue;
       obs.dirty = true;
       queueMicrotask(() => {
@@ -218,8 +231,8 @@ export class ManagementHandler {
     let at = Infinity;
     if (a.pmax !== undefined && a.pmax >= (a.pmin ?? 0)) at = obs.lastNotifyAt + a.pmax * 1000;
     if (pendingChange) at = Math.min(at, pminAt);
-    const [o, i, r] = obs.ids;
-    if (this.ctx.tree.hasTimeVarying(o, i, r)) at = Math.min(at, Math.max(pminAt, now + this.ctx.sampleMs));
+    const varying = (ids: readonly number[]): boolean => this.ctx.tree.hasTimeVarying(ids[0], ids[1], ids[2]);
+    if (obs.targets ? obs.targets.some(varying) : varying(obs.ids)) at = Math.min(at, Math.max(pminAt, now + this.ctx.sampleMs));
     if (at === Infinity) return;
     obs.timer = this.ctx.scheduler.at(Math.max(at, now), () => {
       obs.timer = undefined;
@@ -248,13 +261,13 @@ export class ManagementHandler {
       return;
     }
     const now = this.ctx.clock.now();
-    const bad = this.checkTarget(obs.ids);
+    const bad = obs.targets ? undefined : this.checkTarget(obs.ids);
     if (bad) {
       this.drop(obs);
       void obs.reg.notify(bad).catch(() => undefined);
       return;
     }
-    const res = this.encode(obs.ids, obs.format);
+    const res = obs.targets ? this.encodeComposite(obs.targets, obs.format) : this.encode(obs.ids, obs.format);
     if (res.code !== '2.05' || !res.payload) {
       this.drop(obs);
       void obs.reg.notify(fail(res.code)).catch(() => undefined);
@@ -283,6 +296,75 @@ export class ManagementHandler {
     } else {
       this.schedule(obs, changed);
     }
+  }
+
+  private encodeComposite(targets: readonly (readonly number[])[], format: number): CoapResponse & { entries?: SimEntry[] } {
+    if (format !== ContentFormat.SenmlJson && format !== ContentFormat.SenmlCbor) return fail('4.06');
+    if (!this.ctx.formats.accepts(format)) return fail('4.06');
+    const entries = targets.flatMap((t) => (this.checkTarget(t) ? [] : this.readEntries(t)));
+    return { ...respond('2.05', encodeEntries(entries, format, [], this.ctx.tree.typeOf), format), entries };
+  }
+
+  /** Read-Composite / Observe-Composite (FETCH / with a SenML list of paths). */
+  private readComposite(req: CoapRequest, observe: ObserveRegistration | undefined): CoapResponse {
+    const cf = req.contentFormat;
+    if (cf !== ContentFormat.SenmlJson && cf !== ContentFormat.SenmlCbor) return fail('4.15');
+    if (!this.ctx.formats.accepts(cf)) return fail(this.ctx.formats.rejectCode);
+    let targets: number[][];
+    try {
+      targets = decodeSenmlNames(req.payload, cf === ContentFormat.SenmlJson ? 'json' : 'cbor');
+    } catch (e) {
+      if (e instanceof ClientSimError) return fail('4.00', e.message);
+      throw e;
+    }
+    if (targets.length === 0 || targets.some((t) => t.length === 0)) return fail('4.00', 'composite paths must name objects or below');
+    if (targets.some((t) => t[0] === 0)) return fail('4.01');
+    const res = this.encodeComposite(targets, req.accept ?? cf);
+    if (res.code !== '2.05') return res;
+    const { entries: _entries, ...response } = res;
+    if (observe && req.observe === 0 && res.contentFormat !== undefined && res.payload) {
+      const obs: Observation = {
+        ids: [],
+        targets,
+        format: res.contentFormat,
+        reg: observe,
+        lastBytes: res.payload,
+        lastNumber: undefined,
+        lastNotifyAt: this.ctx.clock.now(),
+        timer: undefined,
+        dirty: false,
+        sending: false,
+      };
+      observe.accept();
+      observe.onCancel(() => this.drop(obs));
+      (this.observations ??= new Set()).add(obs);
+      this.schedule(obs, false);
+    }
+    return response;
+  }
+
+  /** Write-Composite (IPATCH / with SenML records naming full paths). */
+  private writeComposite(req: CoapRequest): CoapResponse {
+    const cf = req.contentFormat;
+    if (cf !== ContentFormat.SenmlJson && cf !== ContentFormat.SenmlCbor) return fail('4.15');
+    if (!this.ctx.formats.accepts(cf)) return fail(this.ctx.formats.rejectCode);
+    let decoded;
+    try {
+      decoded = decodeEntries(req.payload, cf, [], this.ctx.tree.typeOf);
+    } catch (e) {
+      if (e instanceof ClientSimError) return fail('4.00', e.message);
+      throw e;
+    }
+    const t = this.ctx.tree;
+    for (const e of decoded.entries) {
+      if (e.objectId === 0) return fail('4.01');
+      if (!t.hasInstance(e.objectId, e.instanceId)) return fail('4.04');
+      const def = t.resourceDef(e.objectId, e.resourceId);
+      if (!def) return fail('4.04');
+      if (!isWritableDef(def)) return fail('4.05');
+    }
+    applyWrites(t, decoded, true);
+    return respond('2.04');
   }
 
   private discover(ids: number[]): CoapResponse {

@@ -166,4 +166,37 @@ describe('SimDevice device management over CoapEndpoint on an in-memory link', (
     await new Promise((r) => setImmediate(r));
     expect(h.serverRequests.at(-1)?.method).toBe('DELETE');
   });
+
+  it('serves Read-Composite (FETCH) and Write-Composite (IPATCH) in SenML', async () => {
+    h = await registeredDevice();
+    let res = await h.request({
+      method: 'FETCH',
+      path: '/',
+      contentFormat: ContentFormat.SenmlJson,
+      accept: ContentFormat.SenmlJson,
+      payload: enc('[{"n":"/3/0/0"},{"n":"/3303/0/5701"},{"n":"/3/0/6"}]'),
+    });
+    expect(res.code).toBe('2.05');
+    expect(JSON.parse(dec(res.payload))).toEqual([
+      { bn: '/', n: '3/0/0', vs: 'chainm2m' },
+      { n: '3303/0/5701', vs: 'Cel' },
+      { n: '3/0/6/0', v: 1 },
+      { n: '3/0/6/1', v: 5 },
+    ]);
+    res = await h.request({
+      method: 'IPATCH',
+      path: '/',
+      contentFormat: ContentFormat.SenmlJson,
+      payload: enc('[{"n":"/3311/0/5851","v":12},{"n":"/3311/0/5706","vs":"#010203"}]'),
+    });
+    expect(res.code).toBe('2.04');
+    expect(h.device.objects.get(3311, 0, 5851)).toBe(12);
+    expect(h.device.objects.get(3311, 0, 5706)).toBe('#010203');
+    res = await h.request({ method: 'IPATCH', path: '/', contentFormat: ContentFormat.SenmlJson, payload: enc('[{"n":"/3/0/0","vs":"x"}]') });
+    expect(res.code).toBe('4.05');
+    res = await h.request({ method: 'FETCH', path: '/', contentFormat: ContentFormat.SenmlJson, payload: enc('[{"n":"/0/0"}]') });
+    expect(res.code).toBe('4.01');
+    res = await h.request({ method: 'FETCH', path: '/', contentFormat: ContentFormat.Tlv, payload: new Uint8Array([1]) });
+    expect(res.code).toBe('4.15');
+  });
 });

@@ -95,4 +95,29 @@ describe('SimDevice Observe (server side) with pmin/pmax/st on a FakeClock', () 
     expect(notes).toHaveLength(1);
     expect(notes[0]).toContain('#123456');
   });
+
+  it('Observe-Composite notifies when any of its paths changes', async () => {
+    h = await registeredDevice({}, 3600);
+    const notes: string[] = [];
+    const obs = await h.server.observe(
+      h.peer,
+      { method: 'FETCH', path: '/', contentFormat: ContentFormat.SenmlJson, accept: ContentFormat.SenmlJson, payload: enc('[{"n":"/3311/0/5851"},{"n":"/3/0/9"}]') },
+      (r) => notes.push(dec(r.payload)),
+    );
+    expect(obs.response.code).toBe('2.05');
+    expect(JSON.parse(dec(obs.response.payload))).toEqual([
+      { bn: '/', n: '3311/0/5851', v: 100 },
+      { n: '3/0/9', v: 95 },
+    ]);
+    h.device.objects.set(3, 0, 9, 80);
+    await flush();
+    expect(notes).toHaveLength(1);
+    expect(JSON.parse(notes[0] as string)).toEqual([
+      { bn: '/', n: '3311/0/5851', v: 100 },
+      { n: '3/0/9', v: 80 },
+    ]);
+    h.device.objects.set(3303, 0, 5750, 'elsewhere');
+    await step(10_000);
+    expect(notes).toHaveLength(1);
+  });
 });
