@@ -7,7 +7,8 @@ import type { HandshakeFragment, HandshakeMessage } from './HandshakeFragment.js
 interface Partial {
   type: number;
   body: Buffer;
-  mask: Uint8Array;
+  /** Bytes received so far; absent when the message arrived whole. */
+  mask: Uint8Array | undefined;
   received: number;
 }
 
@@ -34,6 +35,13 @@ export class HandshakeReassembler {
     if (f.seq < this.next) return 'old';
     if (f.seq >= this.next + this.window || f.length > this.maxMessageLength) return 'dropped';
     let p = this.partial.get(f.seq);
+    if (!p && f.offset === 0 && f.body.length === f.length) {
+      // Fast path: an unfragmented message is kept as it is (no copy, no mask).
+      if (this.buffered + f.length > this.maxBuffered) return 'dropped';
+      this.partial.set(f.seq, { type: f.type, body: f.body, mask: undefined, received: f.length });
+      this.buffered += f.length;
+      return 'ok';
+    }
     if (!p) {
       if (this.buffered + f.length > this.maxBuffered) return 'dropped';
       p = { type: f.type, body: Buffer.alloc(f.length), mask: new Uint8Array(f.length), received: 0 };
@@ -42,10 +50,12 @@ export class HandshakeReassembler {
     } else if (p.type !== f.type || p.body.length !== f.length) {
       return 'dropped';
     }
+    const mask = p.mask;
+    if (!mask) return 'ok'; // already complete: a duplicate
     const end = f.offset + f.body.length;
     for (let i = f.offset; i < end; i++) {
-      if (p.mask[i] === 0) {
-        p.mask[i] = 1;
+      if (mask[i] === 0) {
+        mask[i] = 1;
         p.received++;
       }
     }
