@@ -11,7 +11,7 @@ import type { Lwm2mNode, Lwm2mObjectInstance, Lwm2mResource, Lwm2mResourceInstan
 import { InvalidPathError, Lwm2mPath, toPath } from '../path/Lwm2mPath.js';
 import type { PathLike } from '../path/Lwm2mPath.js';
 import { CodecError, CodecErrorCode, malformed } from './CodecError.js';
-import { inferType, senmlValue, typeRawValue } from './typing.js';
+import { inferType, setSenmlValue, typeRawValue } from './typing.js';
 import type { Lwm2mJsonEntry } from './wire/lwm2mJson.js';
 import { decodeLwm2mJson, encodeLwm2mJson, resolveLwm2mJson } from './wire/lwm2mJson.js';
 import type { ResolvedRecord, SenmlRecord } from './wire/senml.js';
@@ -212,10 +212,10 @@ function buildResource(path: Lwm2mPath, entries: readonly TypedEntry[], model: O
   return singleResource(rid, e.type, e.value);
 }
 
-function groupBy(entries: readonly TypedEntry[], depthIndex: 0 | 1 | 2 | 3): Map<number, TypedEntry[]> {
+function groupBy(entries: readonly TypedEntry[], level: 'instanceId' | 'resourceId'): Map<number, TypedEntry[]> {
   const groups = new Map<number, TypedEntry[]>();
   for (const e of entries) {
-    const id = e.path.ids()[depthIndex] as number;
+    const id = e.path[level] as number;
     let g = groups.get(id);
     if (!g) groups.set(id, (g = []));
     g.push(e);
@@ -224,7 +224,7 @@ function groupBy(entries: readonly TypedEntry[], depthIndex: 0 | 1 | 2 | 3): Map
 }
 
 function buildInstance(path: Lwm2mPath, entries: readonly TypedEntry[], model: ObjectRegistry | undefined): Lwm2mObjectInstance {
-  const resources = [...groupBy(entries, 2)].map(([rid, es]) => buildResource(path.child(rid), es, model));
+  const resources = [...groupBy(entries, 'resourceId')].map(([rid, es]) => buildResource(path.child(rid), es, model));
   return objectInstance(path.instanceId as number, resources);
 }
 
@@ -245,7 +245,7 @@ function buildAt(path: Lwm2mPath, entries: readonly TypedEntry[], model: ObjectR
     case 1:
       return lwm2mObject(
         path.objectId as number,
-        [...groupBy(entries, 1)].map(([iid, es]) => buildInstance(path.child(iid), es, model)),
+        [...groupBy(entries, 'instanceId')].map(([iid, es]) => buildInstance(path.child(iid), es, model)),
       );
     default:
       throw unsupported('a single node cannot be decoded at the root path; use decodeNodes');
@@ -266,10 +266,16 @@ function senmlRecordsFor(node: Lwm2mNode, path: Lwm2mPath): SenmlRecord[] {
   const leaf = node.kind === 'singleResource' || node.kind === 'resourceInstance';
   const bn = leaf ? path.toString() : path.isRoot() ? '/' : path.toString() + '/';
   const base = path.depth;
-  return flat.map((f, i) => {
-    const n = leaf ? undefined : relativeName(f.ids, base);
-    return { ...(i === 0 ? { bn } : {}), ...(n !== undefined ? { n } : {}), ...senmlValue(f.type, f.value) };
-  });
+  const out: SenmlRecord[] = new Array<SenmlRecord>(flat.length);
+  for (let i = 0; i < flat.length; i++) {
+    const f = flat[i] as FlatValue;
+    const r: { bn?: string; n?: string } & Partial<Record<'v' | 'vs' | 'vb' | 'vd' | 'vlo', unknown>> = {};
+    if (i === 0) r.bn = bn;
+    if (!leaf) r.n = relativeName(f.ids, base);
+    setSenmlValue(r, f.type, f.value);
+    out[i] = r as SenmlRecord;
+  }
+  return out;
 }
 
 function lwm2mJsonEntry(f: FlatValue, n: string | undefined): Lwm2mJsonEntry {

@@ -72,6 +72,37 @@ export function typeRawValue(type: ResourceType, raw: RawValue): Lwm2mValue {
   }
 }
 
+/** Sets the SenML value field of a record under construction (no intermediate object). */
+export function setSenmlValue(r: Partial<Record<'v' | 'vs' | 'vb' | 'vd' | 'vlo', unknown>>, type: ResourceType, value: Lwm2mValue): void {
+  switch (type) {
+    case 'integer':
+    case 'unsignedInteger':
+      r.v = Number(value as number | bigint);
+      return;
+    case 'float':
+      r.v = value as number;
+      return;
+    case 'time':
+      r.v = timeToSeconds(value as Date);
+      return;
+    case 'boolean':
+      r.vb = value as boolean;
+      return;
+    case 'string':
+    case 'corelnk':
+      r.vs = value as string;
+      return;
+    case 'opaque':
+      r.vd = value as Uint8Array;
+      return;
+    case 'objlnk':
+      r.vlo = formatObjlnk(value as ObjectLink);
+      return;
+    case 'none':
+      throw new CodecError(CodecErrorCode.Unsupported, 'executable resources carry no value');
+  }
+}
+
 /** SenML field for a typed value. */
 export type SenmlValueField = { v: number } | { vs: string } | { vb: boolean } | { vd: Uint8Array } | { vlo: string };
 

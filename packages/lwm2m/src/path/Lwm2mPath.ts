@@ -33,17 +33,19 @@ export class Lwm2mPath {
   readonly resourceInstanceId: number | undefined;
 
   constructor(objectId?: number, instanceId?: number, resourceId?: number, resourceInstanceId?: number) {
-    const ids = [objectId, instanceId, resourceId, resourceInstanceId];
-    const names = ['objectId', 'instanceId', 'resourceId', 'resourceInstanceId'];
-    let seenUndefined = false;
-    ids.forEach((id, i) => {
-      if (id === undefined) {
-        seenUndefined = true;
-      } else {
-        if (seenUndefined) throw new InvalidPathError(`${names[i]} given without the levels above it`);
-        checkId(id, names[i] as string);
-      }
-    });
+    if (objectId !== undefined) checkId(objectId, 'objectId');
+    if (instanceId !== undefined) {
+      if (objectId === undefined) throw new InvalidPathError('instanceId given without the levels above it');
+      checkId(instanceId, 'instanceId');
+    }
+    if (resourceId !== undefined) {
+      if (instanceId === undefined) throw new InvalidPathError('resourceId given without the levels above it');
+      checkId(resourceId, 'resourceId');
+    }
+    if (resourceInstanceId !== undefined) {
+      if (resourceId === undefined) throw new InvalidPathError('resourceInstanceId given without the levels above it');
+      checkId(resourceInstanceId, 'resourceInstanceId');
+    }
     this.objectId = objectId;
     this.instanceId = instanceId;
     this.resourceId = resourceId;
@@ -103,9 +105,12 @@ export class Lwm2mPath {
 
   /** `true` when `other` equals this path or lies below it. */
   startsWith(other: Lwm2mPath): boolean {
-    const a = this.ids();
-    const b = other.ids();
-    return b.length <= a.length && b.every((v, i) => a[i] === v);
+    return (
+      (other.objectId === undefined || other.objectId === this.objectId) &&
+      (other.instanceId === undefined || other.instanceId === this.instanceId) &&
+      (other.resourceId === undefined || other.resourceId === this.resourceId) &&
+      (other.resourceInstanceId === undefined || other.resourceInstanceId === this.resourceInstanceId)
+    );
   }
 
   equals(other: Lwm2mPath): boolean {

@@ -107,7 +107,8 @@ export function decodeSenmlJson(bytes: Uint8Array | string): SenmlRecord[] {
   return doc.map((r) => {
     if (typeof r !== 'object' || r === null || Array.isArray(r)) throw malformed('SenML record must be an object');
     const rec: MutableRecord = {};
-    for (const [k, v] of Object.entries(r as Record<string, unknown>)) setField(rec, k, v, false);
+    const o = r as Record<string, unknown>;
+    for (const k in o) setField(rec, k, o[k], false);
     return rec;
   });
 }
@@ -185,7 +186,8 @@ export function resolveSenml(records: readonly SenmlRecord[]): ResolvedRecord[] 
     if (r.bt !== undefined) bt = r.bt;
     if (r.bv !== undefined) bv = r.bv;
     const name = bn + (r.n ?? '');
-    const kinds = [r.v, r.vs, r.vb, r.vd, r.vlo].filter((x) => x !== undefined).length;
+    const kinds =
+      (r.v !== undefined ? 1 : 0) + (r.vs !== undefined ? 1 : 0) + (r.vb !== undefined ? 1 : 0) + (r.vd !== undefined ? 1 : 0) + (r.vlo !== undefined ? 1 : 0);
     if (kinds > 1) throw malformed('SenML record has more than one value', { name: name.slice(0, 64) });
     let value: RawValue | undefined;
     if (r.v !== undefined) value = { kind: 'number', value: r.v + bv };
