@@ -33,6 +33,8 @@ export async function registeredDevice(opts: Partial<SimDeviceOptions> = {}, lif
   const net = new MemoryNet();
   const serverT = net.transport();
   const serverRequests: CoapRequest[] = [];
+  /** Set `known = false` to make the server forget the registration (Update -> 4.04). */
+  const registration = { known: true, registrations: 0 };
   const server = new CoapEndpoint({
     transport: serverT,
     clock,
@@ -40,8 +42,12 @@ export async function registeredDevice(opts: Partial<SimDeviceOptions> = {}, lif
     handler: async (req) => {
       serverRequests.push(req);
       const p = req.path.join('/');
-      if (req.method === 'POST' && p === 'rd') return { code: '2.01', locationPath: ['rd', 'x1'] };
-      if (req.method === 'POST' && p === 'rd/x1') return { code: '2.04' };
+      if (req.method === 'POST' && p === 'rd') {
+        registration.known = true;
+        registration.registrations++;
+        return { code: '2.01', locationPath: ['rd', 'x1'] };
+      }
+      if (req.method === 'POST' && p === 'rd/x1') return { code: registration.known ? '2.04' : '4.04' };
       if (req.method === 'DELETE' && p === 'rd/x1') return { code: '2.02' };
       return { code: '4.04' };
     },
@@ -63,5 +69,5 @@ export async function registeredDevice(opts: Partial<SimDeviceOptions> = {}, lif
     await device.stop();
     await server.close();
   };
-  return { clock, net, server, serverRequests, device, peer, request, close };
+  return { clock, net, server, serverRequests, registration, device, peer, request, close };
 }

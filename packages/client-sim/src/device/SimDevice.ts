@@ -359,20 +359,48 @@ export class SimDevice {
     }
   }
 
-  private scheduleUpdate(): void {
+  private scheduleUpdate(delayMs?: number): void {
     this.updateTimer?.cancel();
     this.updateTimer = undefined;
     if (this.opts.autoUpdate === false || !this.account) return;
     const lifetimeMs = this.account.lifetime * 1000;
-    const at = Math.max(1000, lifetimeMs * (this.opts.updateAt ?? 0.9));
+    const at = delayMs ?? Math.max(1000, lifetimeMs * (this.opts.updateAt ?? 0.9));
     this.updateTimer = this.scheduler.after(at, () => {
       this.updateTimer = undefined;
       this.update().catch((error: Error) => {
         this.emit({ kind: 'updateFailed', error });
-        // registration lost or server gone: try a fresh registration later
-        if (this.stateValue === 'registered') this.scheduleUpdate();
+        if (this.stateValue === 'registered') void this.recover();
       });
     });
+  }
+
+  /**
+   * The registration was lost (4.04), refused, or the session is dead (timeout, e.g. the server
+   * restarted): register again on a new session, retrying with a growing delay.
+   */
+  private async recover(): Promise<void> {
+    if (this.stateValue !== 'registered') return;
+    const old = this.serverSession;
+    this.serverSession = undefined;
+    this.locationValue = undefined;
+    this.management.cancelAll();
+    this.stateValue = 'bootstrapped';
+    await SimDevice.closeSession(old);
+    await this.retryRegister(1);
+  }
+
+  private async retryRegister(attempt: number): Promise<void> {
+    if (this.stateValue !== 'bootstrapped') return; // stopped, or registered by someone else meanwhile
+    try {
+      await this.register();
+    } catch (error) {
+      this.emit({ kind: 'updateFailed', error: error as Error });
+      if (attempt >= 8) return;
+      this.updateTimer = this.scheduler.after(Math.min(60_000, 1000 * 2 ** attempt), () => {
+        this.updateTimer = undefined;
+        void this.retryRegister(attempt + 1);
+      });
+    }
   }
 
   private lifetimeChanged(): void {

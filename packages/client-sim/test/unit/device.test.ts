@@ -199,4 +199,18 @@ describe('SimDevice device management over CoapEndpoint on an in-memory link', (
     res = await h.request({ method: 'FETCH', path: '/', contentFormat: ContentFormat.Tlv, payload: new Uint8Array([1]) });
     expect(res.code).toBe('4.15');
   });
+
+  it('registers again when an Update finds the registration gone (4.04)', async () => {
+    h = await registeredDevice({}, 60);
+    const events: string[] = [];
+    h.device.onEvent((e) => events.push(e.kind));
+    expect(h.registration.registrations).toBe(1);
+    h.registration.known = false;
+    h.clock.advance(54_000);
+    for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+    expect(events).toEqual(['updateFailed', 'registered']);
+    expect(h.registration.registrations).toBe(2);
+    expect(h.device.state).toBe('registered');
+    expect(h.device.location).toBe('/rd/x1');
+  });
 });
