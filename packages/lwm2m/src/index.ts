@@ -32,3 +32,4 @@ export * from './operation/ResponseCode.js';
 export * from './operation/Lwm2mRequest.js';
 export * from './operation/InvalidRequestError.js';
 export * from './operation/coapMapping.js';
+export * from './codec/wire/cborValue.js';

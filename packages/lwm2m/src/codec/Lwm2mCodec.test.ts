@@ -142,6 +142,33 @@ describe('text/plain and opaque', () => {
   });
 });
 
+describe('CBOR (60), one value', () => {
+  it.each([
+    ['/3/0/9', 'integer', 100, '1864'],
+    ['/3/0/9', 'integer', -1, '20'],
+    ['/3/0/0', 'string', 'U', '6155'],
+    ['/3311/0/5850', 'boolean', true, 'F5'],
+    ['/3303/0/5700', 'float', 22.5, 'FB4036800000000000'],
+    ['/0/0/5', 'opaque', Uint8Array.of(1, 2), '420102'],
+    ['/3/0/13', 'time', new Date(1367491215000), '1A5182428F'],
+    ['/1/0/10', 'objlnk', { objectId: 11, instanceId: 0 }, '6431313A30'],
+  ] as const)('%s (%s) <-> %s', (path, type, value, wire) => {
+    const node = singleResource(Number(path.split('/')[3]), type, value);
+    expect(toHex(encodeNode(node, ContentFormat.Cbor, { path }))).toBe(wire);
+    expect(decodeNode(hex(wire), ContentFormat.Cbor, { path, model })).toEqual(node);
+  });
+
+  it('accepts a half-precision float and a tag-1 time, refuses containers and mismatches', () => {
+    expect(decodeNode(hex('F94DA0'), ContentFormat.Cbor, { path: '/3303/0/5700', model })).toEqual(singleResource(5700, 'float', 22.5));
+    expect(decodeNode(hex('C11A5182428F'), ContentFormat.Cbor, { path: '/3/0/13', model })).toEqual(singleResource(13, 'time', new Date(1367491215000)));
+    expect(codeOf(() => decodeNode(hex('80'), ContentFormat.Cbor, { path: '/3/0/9', model }))).toBe('LWM2M_CODEC_MALFORMED');
+    expect(codeOf(() => decodeNode(hex('18641864'), ContentFormat.Cbor, { path: '/3/0/9', model }))).toBe('LWM2M_CODEC_MALFORMED');
+    expect(codeOf(() => decodeNode(hex('6155'), ContentFormat.Cbor, { path: '/3/0/9', model }))).toBe('LWM2M_CODEC_TYPE_MISMATCH');
+    expect(codeOf(() => decodeNode(hex('F6'), ContentFormat.Cbor, { path: '/3/0/9', model }))).toBe('LWM2M_CODEC_MALFORMED');
+    expect(codeOf(() => encodeNode(deviceInstance(), ContentFormat.Cbor, { path: '/3/0' }))).toBe('LWM2M_CODEC_UNSUPPORTED');
+  });
+});
+
 describe('SenML-JSON, SenML-CBOR and LwM2M JSON', () => {
   it('encodes /3/0 in SenML-JSON with a base name and relative names', () => {
     const json = JSON.parse(text(encodeNode(deviceInstance(), ContentFormat.SenmlJson, { path: '/3/0' }))) as Record<string, unknown>[];

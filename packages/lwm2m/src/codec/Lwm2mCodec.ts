@@ -32,7 +32,9 @@ import {
   encodeTlvObjlnk,
   encodeTlvUnsigned,
 } from './wire/tlv.js';
-import { base64Encode, formatObjlnk, formatTextValue, parseTextValue, secondsToTime, timeToSeconds, utf8Decode, utf8Encode } from './values.js';
+import { decodeCborValue, encodeCborValue } from './wire/cborValue.js';
+import type { CborScalar } from './wire/cborValue.js';
+import { base64Encode, formatObjlnk, formatTextValue, parseObjlnk, parseTextValue, secondsToTime, timeToSeconds, utf8Decode, utf8Encode } from './values.js';
 
 export interface NodeCodecOptions {
   /** The path the payload is for (request URI). */
@@ -55,6 +57,7 @@ export interface TimestampedNode {
 /** Content formats `encodeNode`/`decodeNode` handle. */
 export const NODE_FORMATS: readonly number[] = [
   ContentFormat.Text,
+  ContentFormat.Cbor,
   ContentFormat.Opaque,
   ContentFormat.Tlv,
   ContentFormat.Json,
@@ -529,10 +532,65 @@ function leafOf(node: Lwm2mNode, path: Lwm2mPath, format: string): { type: Resou
   return { type: node.type, value: node.value };
 }
 
+function toCborScalar(type: ResourceType, value: Lwm2mValue): CborScalar {
+  switch (type) {
+    case 'time':
+      return timeToSeconds(value as Date);
+    case 'objlnk':
+      return formatObjlnk(value as ObjectLink);
+    case 'none':
+      throw unsupported('executable resources carry no value');
+    default:
+      return value as CborScalar;
+  }
+}
+
+function inferCborType(raw: CborScalar): ResourceType {
+  if (typeof raw === 'number') return Number.isInteger(raw) ? 'integer' : 'float';
+  if (typeof raw === 'bigint') return 'integer';
+  if (typeof raw === 'string') return 'string';
+  if (typeof raw === 'boolean') return 'boolean';
+  if (raw instanceof Date) return 'time';
+  return 'opaque';
+}
+
+function fromCborScalar(type: ResourceType, raw: CborScalar): Lwm2mValue {
+  const mismatch = new CodecError(CodecErrorCode.TypeMismatch, `a CBOR ${typeof raw} does not fit resource type ${type}`, { type });
+  switch (type) {
+    case 'integer':
+    case 'unsignedInteger':
+      if (typeof raw === 'bigint') return raw;
+      if (typeof raw !== 'number' || !Number.isSafeInteger(raw) || (type === 'unsignedInteger' && raw < 0)) throw mismatch;
+      return raw;
+    case 'float':
+      if (typeof raw !== 'number') throw mismatch;
+      return raw;
+    case 'time':
+      if (raw instanceof Date) return new Date(Math.floor(raw.getTime() / 1000) * 1000);
+      if ((typeof raw === 'number' && Number.isInteger(raw)) || typeof raw === 'bigint') return secondsToTime(raw);
+      throw mismatch;
+    case 'boolean':
+      if (typeof raw !== 'boolean') throw mismatch;
+      return raw;
+    case 'string':
+    case 'corelnk':
+      if (typeof raw !== 'string') throw mismatch;
+      return raw;
+    case 'opaque':
+      if (!(raw instanceof Uint8Array)) throw mismatch;
+      return raw;
+    case 'objlnk':
+      if (typeof raw !== 'string') throw mismatch;
+      return parseObjlnk(raw);
+    case 'none':
+      throw mismatch;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Public API
 
-/** Encodes one node for `path` in `format` (0, 42, 11542, 11543, 110, 112). */
+/** Encodes one node for `path` in `format` (0, 42, 60, 11542, 11543, 110, 112). */
 export function encodeNode(node: Lwm2mNode, format: number, options: NodeCodecOptions): Uint8Array {
   const path = toPath(options.path);
   return guard(() => {
@@ -540,6 +598,10 @@ export function encodeNode(node: Lwm2mNode, format: number, options: NodeCodecOp
       case ContentFormat.Text: {
         const { type, value } = leafOf(node, path, 'text/plain');
         return utf8Encode(formatTextValue(type, value));
+      }
+      case ContentFormat.Cbor: {
+        const { type, value } = leafOf(node, path, 'CBOR');
+        return encodeCborValue(toCborScalar(type, value));
       }
       case ContentFormat.Opaque: {
         const { type, value } = leafOf(node, path, 'opaque');
@@ -570,6 +632,11 @@ export function decodeNode(bytes: Uint8Array, format: number, options: NodeCodec
         const type = leafType(path, model, 'text/plain') ?? 'string';
         if (type === 'none') throw new CodecError(CodecErrorCode.TypeMismatch, 'executable resources carry no value');
         return leafNode(path, type, parseTextValue(type, utf8Decode(bytes)));
+      }
+      case ContentFormat.Cbor: {
+        const raw = decodeCborValue(bytes);
+        const type = leafType(path, model, 'CBOR') ?? inferCborType(raw);
+        return leafNode(path, type, fromCborScalar(type, raw));
       }
       case ContentFormat.Opaque: {
         const type = leafType(path, model, 'opaque');

@@ -60,6 +60,7 @@ describe('decoder fuzzing', () => {
     ['LwM2M JSON', ContentFormat.Json, encodeNode(deviceInstance(), ContentFormat.Json, { path: '/3/0' })],
     ['text', ContentFormat.Text, new TextEncoder().encode('1367491215')],
     ['opaque', ContentFormat.Opaque, Uint8Array.of(1, 2, 3)],
+    ['CBOR', ContentFormat.Cbor, Uint8Array.of(0x1a, 0x51, 0x82, 0x42, 0x8f)],
   ];
 
   it.each(seeds)('%s decoder only ever throws CodecError', (_name, format, valid) => {
