@@ -116,5 +116,17 @@ describe('bootstrap request handling', () => {
     expect(handleBootstrapRequest(t, policy, req('PUT', '/0/1', { contentFormat: ContentFormat.SenmlJson, payload: enc('[{') })).response.code).toBe('4.00');
     expect(handleBootstrapRequest(t, policy, req('PUT', '/0/1')).response.code).toBe('4.00');
     expect(handleBootstrapRequest(t, policy, req('GET', '/3/0')).response.code).toBe('4.05');
+    expect(handleBootstrapRequest(t, policy, req('GET', '/0/0')).response.code).toBe('4.05');
+  });
+
+  it('Bootstrap-Read of the Server object', () => {
+    const t = freshTree();
+    t.set(1, 3, 1, 300);
+    const { response } = handleBootstrapRequest(t, new FormatPolicy(), req('GET', '/1/3', { accept: ContentFormat.SenmlJson }));
+    expect(response.code).toBe('2.05');
+    expect(JSON.parse(new TextDecoder().decode(response.payload))).toEqual([
+      { bn: '/1/3/', n: '0', v: 7 },
+      { n: '1', v: 300 },
+    ]);
   });
 });

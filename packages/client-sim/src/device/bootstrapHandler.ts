@@ -1,6 +1,6 @@
 import { ContentFormat } from '@chainm2m/lwm2m';
 import { ClientSimError } from '../ClientSimError.js';
-import { decodeEntries } from '../codec/simCodec.js';
+import { decodeEntries, encodeEntries } from '../codec/simCodec.js';
 import type { SimObjectTree } from '../model/SimObjectTree.js';
 import type { CoapRequest, CoapResponse } from './coapShapes.js';
 import type { FormatPolicy } from './FormatPolicy.js';
@@ -99,9 +99,24 @@ function bootstrapWrite(tree: SimObjectTree, formats: FormatPolicy, req: CoapReq
   }
 }
 
+/** Bootstrap-Read (LwM2M 1.1 §5.2.7.4): only the Server object (and Access Control, not hosted). */
+function bootstrapRead(tree: SimObjectTree, formats: FormatPolicy, ids: readonly number[], accept: number | undefined): CoapResponse {
+  const [o, i] = ids;
+  if (o !== 1 || ids.length > 2) return fail('4.05');
+  if (i !== undefined && !tree.hasInstance(1, i)) return fail('4.04');
+  const format = accept ?? formats.defaultMultiFormat();
+  if (format === undefined || !formats.accepts(format)) return fail('4.06');
+  try {
+    return respond('2.05', encodeEntries(tree.entries(1, i), format, ids, tree.typeOf), format);
+  } catch (e) {
+    if (e instanceof ClientSimError && e.code === 'SIM_UNSUPPORTED_FORMAT') return fail('4.06');
+    throw e;
+  }
+}
+
 /**
  * Serves the bootstrap server's requests on the bootstrap session (LwM2M 1.1 §5.2.7):
- * Bootstrap-Delete, Bootstrap-Write, Bootstrap-Discover, Bootstrap-Read (of /1 and /3) and
+ * Bootstrap-Delete, Bootstrap-Write, Bootstrap-Discover, Bootstrap-Read (of /1) and
  * Bootstrap-Finish. `finished` is set when a Finish was accepted.
  */
 export function handleBootstrapRequest(
@@ -127,7 +142,7 @@ export function handleBootstrapRequest(
         if (o !== undefined && !tree.hasObject(o)) return { response: fail('4.04'), finished: false };
         return { response: respond('2.05', new TextEncoder().encode(bootstrapDiscoverLinks(tree, o)), ContentFormat.Link), finished: false };
       }
-      return { response: fail('4.05'), finished: false };
+      return { response: bootstrapRead(tree, formats, ids, req.accept), finished: false };
     default:
       return { response: fail('4.05'), finished: false };
   }
