@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import jwt from 'jsonwebtoken';
 import type { FastifyInstance } from 'fastify';
 import { FakeClock, InMemoryAnomalyLog, InMemorySecurityStore, InMemoryUserDirectory, type Registration, type UserRole } from '@chainm2m/lwm2m';
-import { createPasswordVerifier, verifyPassword } from '../../../chain-adapter/src/sealing/passwordVerifier.js';
+import { createPasswordVerifier, verifyPassword } from '@chainm2m/chain-adapter';
 import { EndpointService } from '../management/EndpointService.js';
 import { UserService, type PasswordHasher } from '../management/UserService.js';
 import { buildApp } from './buildApp.js';
