@@ -8,3 +8,4 @@ export type { BootstrapRequester, InboundRequest, InboundResponse, OutboundReque
 export { securityResources, serverResources, SecurityResource, ServerResource } from './payload/BootstrapResources.js';
 export type { ResourceValue, WritableResource } from './payload/BootstrapResources.js';
 export { WriteFormat, InstanceFormats } from './payload/BootstrapFormat.js';
+export * from './BootstrapAnomalyReporter.js';

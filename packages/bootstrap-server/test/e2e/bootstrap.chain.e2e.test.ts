@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SecurityInfo } from '@chainm2m/lwm2m';
 import { makeSecurityInfo } from '@chainm2m/lwm2m/testing';
 import {
+  ChainAnomalyLog,
   ChainBootstrapConfigStore,
   ChainSecurityStore,
   connectChain,
@@ -21,7 +22,7 @@ import {
   type DevChain,
 } from '@chainm2m/chain-adapter';
 import { SimDevice } from '@chainm2m/client-sim';
-import { startBootstrapServer, type BootstrapServer, type BootstrapEventMap } from '../../src/index.js';
+import { reportBootstrapAnomalies, startBootstrapServer, type BootstrapServer, type BootstrapEventMap } from '../../src/index.js';
 import { connectDevice, type DtlsDevice } from '../helpers/dtlsDevice.js';
 import { expectedObjects } from '../helpers/MiniDevice.js';
 
@@ -33,6 +34,8 @@ let chain: DevChain | undefined;
 let connection: ChainConnection | undefined;
 let store: ChainSecurityStore | undefined;
 let server: BootstrapServer | undefined;
+let anomalies: ChainAnomalyLog | undefined;
+let reporter: ReturnType<typeof reportBootstrapAnomalies> | undefined;
 const devices: DtlsDevice[] = [];
 const sims: SimDevice[] = [];
 const events: { event: keyof BootstrapEventMap; payload: Record<string, unknown> }[] = [];
@@ -52,6 +55,8 @@ beforeAll(async () => {
     port: 0,
     policy: { stepTimeoutMs: 3000 },
   });
+  anomalies = await ChainAnomalyLog.open({ connection, dataDir });
+  reporter = reportBootstrapAnomalies({ events: server.events, log: anomalies, securityStore: store });
   for (const e of ['started', 'unauthorized', 'rejected', 'finished', 'failed', 'handshakeFailed'] as const) {
     server.events.on(e, (payload) => events.push({ event: e, payload: payload as unknown as Record<string, unknown> }));
   }
@@ -60,7 +65,9 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const d of devices) await d.close().catch(() => undefined);
   for (const s of sims) await s.stop().catch(() => undefined);
+  reporter?.stop();
   await server?.close();
+  await anomalies?.close();
   store?.close();
   connection?.close();
   await chain?.stop().catch(() => chain?.kill());
@@ -122,6 +129,11 @@ describe('bootstrap server backed by the chain (anvil)', () => {
     expect((await d.requestBootstrap(`ep=${devD.endpoint}`)).code).toBe('4.03');
     expect(events.find((e) => e.event === 'unauthorized' && e.payload.endpoint === devD.endpoint)?.payload.reason).toBe('identity-mismatch');
     expect(d.device.received).toHaveLength(0);
+    // ... and lands on chain as an anomaly of the device that asked (devC), through the AnomalyStore contract.
+    await reporter!.flush();
+    const { items } = await anomalies!.query({ endpoint: devC.endpoint });
+    expect(items.map((a) => [a.kind, a.severity])).toEqual([['unauthorized-bootstrap', 192]]);
+    expect(items[0]?.value).toContain(`requested ep=${devD.endpoint}`);
   });
 
   it('an unknown endpoint gets 4.00', async () => {
@@ -132,6 +144,9 @@ describe('bootstrap server backed by the chain (anvil)', () => {
   it('a wrong key fails the handshake', async () => {
     await expect(connectDevice(server!.address, { ...devE.bootstrap, key: new Uint8Array(16).fill(7) }, { timeoutMs: 3000 })).rejects.toThrow();
     expect(events.some((e) => e.event === 'handshakeFailed' && e.payload.identity === devE.bootstrap.identity)).toBe(true);
+    await reporter!.flush();
+    const { items } = await anomalies!.query({ endpoint: devE.endpoint });
+    expect(items.map((a) => a.kind)).toEqual(['bootstrap-handshake-failed']);
   });
 
   it('an endpoint removed from the chain can no longer bootstrap', async () => {
