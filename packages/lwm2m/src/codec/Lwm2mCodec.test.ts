@@ -292,3 +292,28 @@ describe('SenML-JSON, SenML-CBOR and LwM2M JSON', () => {
     expect(empty.resources).toEqual([]);
   });
 });
+
+describe('no payload text in errors', () => {
+  it('does not echo payload content (possibly key material) in messages or details', () => {
+    const secret = 'c2VjcmV0LWtleS0xMjM0NTY3ODkw';
+    const errors: unknown[] = [];
+    for (const fn of [
+      () => decodeNode(utf8(`${secret}***`), ContentFormat.Text, { path: '/0/1/5', model }),
+      () => decodeNode(utf8(`${secret}x`), ContentFormat.Text, { path: '/3/0/9', model }),
+      () => decodeNode(utf8(`[{"n":"/0/1/5","vs":"${secret}"} x`), ContentFormat.SenmlJson, { path: '/0/1/5', model }),
+      () => decodeNode(utf8(`{"e":[{"sv":"${secret}"}] x`), ContentFormat.Json, { path: '/0/1/5', model }),
+    ]) {
+      try {
+        fn();
+      } catch (e) {
+        errors.push(e);
+      }
+    }
+    expect(errors).toHaveLength(4);
+    for (const e of errors) {
+      expect(e).toBeInstanceOf(CodecError);
+      const err = e as CodecError;
+      expect(err.message + JSON.stringify(err.details ?? {}) + String(err.cause ?? '')).not.toContain('c2VjcmV0');
+    }
+  });
+});

@@ -60,8 +60,9 @@ export function base64Decode(s: string): Uint8Array {
   throw malformed('invalid base64');
 }
 
+/** Payload text is never echoed (it may be key material); only its length. */
 function mismatch(type: ResourceType, text: string): CodecError {
-  return new CodecError(CodecErrorCode.TypeMismatch, `'${text.length > 32 ? text.slice(0, 32) + '…' : text}' is not a valid ${type}`, { type });
+  return new CodecError(CodecErrorCode.TypeMismatch, `text is not a valid ${type}`, { type, length: text.length });
 }
 
 const INT = /^[+-]?\d{1,20}$/;

@@ -25,7 +25,8 @@ export function decodeLwm2mJson(bytes: Uint8Array | string): Lwm2mJsonDocument {
   try {
     doc = JSON.parse(typeof bytes === 'string' ? bytes : new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (e) {
-    throw malformed('LwM2M JSON is not valid JSON', undefined, e);
+    // The parser's message quotes the input, which may hold key material: keep only the position.
+    throw malformed('LwM2M JSON is not valid JSON', { position: e instanceof Error ? Number(/position (\d+)/.exec(e.message)?.[1] ?? -1) : -1 });
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw malformed('LwM2M JSON must be an object');
   const d = doc as Record<string, unknown>;

@@ -101,7 +101,8 @@ export function decodeSenmlJson(bytes: Uint8Array | string): SenmlRecord[] {
   try {
     doc = JSON.parse(typeof bytes === 'string' ? bytes : new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (e) {
-    throw malformed('SenML-JSON is not valid JSON', undefined, e);
+    // The parser's message quotes the input, which may hold key material: keep only the position.
+    throw malformed('SenML-JSON is not valid JSON', { position: e instanceof Error ? Number(/position (\d+)/.exec(e.message)?.[1] ?? -1) : -1 });
   }
   if (!Array.isArray(doc)) throw malformed('SenML-JSON must be an array of records');
   return doc.map((r) => {
