@@ -175,8 +175,11 @@ export class ChainConnection {
     return Number(b.timestamp);
   }
 
-  /** Logs of the given contracts in [fromBlock, toBlock], parsed; unknown logs are skipped. */
-  async getLogs(contracts: readonly ContractName[], fromBlock: number, toBlock: number): Promise<ParsedLog[]> {
+  /**
+   * Logs of the given contracts in [fromBlock, toBlock], parsed; unknown logs are skipped, and so
+   * are logs of transactions `skipTx` returns true for (checked before the costly ABI parse).
+   */
+  async getLogs(contracts: readonly ContractName[], fromBlock: number, toBlock: number, skipTx?: (hash: string) => boolean): Promise<ParsedLog[]> {
     const raw = await this.rpc.request<RpcLog[]>('eth_getLogs', [
       {
         address: contracts.map((c) => this.deployment.addresses[c]),
@@ -184,7 +187,7 @@ export class ChainConnection {
         toBlock: `0x${toBlock.toString(16)}`,
       },
     ]);
-    return this.parseLogs(raw);
+    return this.parseLogs(skipTx ? raw.filter((l) => !skipTx(l.transactionHash)) : raw);
   }
 
   parseLogs(raw: readonly RpcLog[]): ParsedLog[] {

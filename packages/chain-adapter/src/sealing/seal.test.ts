@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ChainAdapterError } from '../ChainAdapterError.js';
-import { generateSealingKeyPair, seal, sealingKeyId, sealingPublicKeyOf, sealString, unseal, unsealString } from './seal.js';
+import { generateSealingKeyPair, seal, sealMany, sealingKeyId, sealingPublicKeyOf, sealString, unseal, unsealString } from './seal.js';
 
 const ctx = { record: 'dev-001', field: 'server.psk' };
 const psk = new Uint8Array(Buffer.from('00112233445566778899aabbccddeeff', 'hex'));
@@ -69,5 +69,34 @@ describe('seal / unseal', () => {
 
   it('rejects keys of the wrong size', () => {
     expect(codeOf(() => seal(new Uint8Array(31), psk, ctx))).toBe('INVALID_INPUT');
+  });
+});
+
+describe('sealMany', () => {
+  const kp = generateSealingKeyPair();
+  it('shares one ephemeral key per call but derives a distinct key per record and field', () => {
+    const a = { record: 'dev-1', field: 'bootstrap.psk' };
+    const b = { record: 'dev-1', field: 'server.psk' };
+    const c = { record: 'dev-2', field: 'server.psk' };
+    const same = new Uint8Array(16).fill(5);
+    const [sa, sb, sc] = sealMany(kp.publicKey, [
+      { plaintext: same, context: a },
+      { plaintext: same, context: b },
+      { plaintext: same, context: c },
+    ]);
+    if (!sa || !sb || !sc) throw new Error('missing output');
+    expect(Buffer.from(sa.subarray(0, 37))).toEqual(Buffer.from(sb.subarray(0, 37)));
+    // same plaintext, same ephemeral key: the ciphertexts still differ (per-context key and nonce)
+    expect(Buffer.from(sa.subarray(37)).equals(Buffer.from(sb.subarray(37)))).toBe(false);
+    expect(Buffer.from(sb.subarray(37)).equals(Buffer.from(sc.subarray(37)))).toBe(false);
+    expect(Buffer.from(unseal(kp, sa, a))).toEqual(Buffer.from(same));
+    expect(Buffer.from(unseal(kp, sc, c))).toEqual(Buffer.from(same));
+    expect(codeOf(() => unseal(kp, sb, a))).toBe('SEAL_AUTH_FAILED');
+    expect(codeOf(() => unseal(kp, sc, b))).toBe('SEAL_AUTH_FAILED');
+  });
+
+  it('refuses the same context twice in one call (it would reuse a key and nonce)', () => {
+    const ctx = { record: 'r', field: 'f' };
+    expect(codeOf(() => sealMany(kp.publicKey, [{ plaintext: new Uint8Array(1), context: ctx }, { plaintext: new Uint8Array(2), context: ctx }]))).toBe('INVALID_INPUT');
   });
 });

@@ -1,11 +1,16 @@
 /**
  * Sealed secrets: a value readable only by the holder of the deployment's sealing private key.
  *
- * Scheme (version 1): an ephemeral X25519 key pair per seal; ECDH with the recipient's sealing
- * public key; HKDF-SHA256 (salt = ephemeral public || recipient public, info = "chainm2m/seal/v1")
- * derives a 32-byte AES key and a 12-byte nonce (both unique per seal since the ephemeral key is);
- * AES-256-GCM with associated data binding the record (endpoint or username) and the field name,
- * so a ciphertext copied to another record or field does not open.
+ * Scheme (version 1): an ephemeral X25519 key pair; ECDH with the recipient's sealing public key;
+ * HKDF-SHA256 (salt = ephemeral public || recipient public, info = "chainm2m/seal/v1" || record ||
+ * field, length-prefixed) derives a 32-byte AES key and a 12-byte nonce; AES-256-GCM with the same
+ * record and field (plus the header) as associated data, so a ciphertext copied to another record
+ * or field does not open.
+ *
+ * `seal` draws a fresh ephemeral key per call. `sealMany` (batch registration) draws one per call
+ * and seals each (record, field) under its own HKDF-derived key and nonce, which is why the
+ * contexts in one `sealMany` call must be distinct: one ECDH per batch instead of one per secret.
+ * `unseal` caches the ECDH result per ephemeral key, so a batch unseals with one ECDH too.
  *
  * Wire format (53 bytes of overhead):
  *   [0]      version = 0x01
@@ -71,26 +76,55 @@ export function sealingPublicKeyOf(privateKey: Uint8Array): Uint8Array {
 /** 4-byte identifier of a sealing public key, stored in every sealed blob. */
 export function sealingKeyId(publicKey: Uint8Array): Uint8Array {
   checkLen(publicKey, 32, 'sealing public key');
-  return new Uint8Array(createHash('sha256').update(KEY_ID_LABEL).update(publicKey).digest().subarray(0, 4));
+  return new Uint8Array(keyIdBuffer(publicKey));
+}
+
+const keyIdCache = new Map<string, Buffer>();
+
+function keyIdBuffer(publicKey: Uint8Array): Buffer {
+  const k = Buffer.from(publicKey).toString('hex');
+  let id = keyIdCache.get(k);
+  if (!id) {
+    id = createHash('sha256').update(KEY_ID_LABEL).update(publicKey).digest().subarray(0, 4);
+    if (keyIdCache.size < 64) keyIdCache.set(k, id);
+  }
+  return id;
 }
 
 export function seal(publicKey: Uint8Array, plaintext: Uint8Array, context: SealContext): Uint8Array {
+  return sealMany(publicKey, [{ plaintext, context }])[0] as Uint8Array;
+}
+
+/** Seals several values with one ephemeral key; the (record, field) contexts must be distinct. */
+export function sealMany(publicKey: Uint8Array, items: readonly { readonly plaintext: Uint8Array; readonly context: SealContext }[]): Uint8Array[] {
   checkLen(publicKey, 32, 'sealing public key');
-  if (plaintext.length > MAX_SEALED_PLAINTEXT) {
-    throw new ChainAdapterError('INVALID_INPUT', `plaintext too large to seal (${plaintext.length} bytes)`);
+  const seen = new Set<string>();
+  for (const { plaintext, context } of items) {
+    if (plaintext.length > MAX_SEALED_PLAINTEXT) {
+      throw new ChainAdapterError('INVALID_INPUT', `plaintext too large to seal (${plaintext.length} bytes)`);
+    }
+    const k = `${context.record}\u0000${context.field}`;
+    if (seen.has(k)) throw new ChainAdapterError('INVALID_INPUT', `sealMany: context ${context.field} of "${context.record}" appears twice`);
+    seen.add(k);
   }
+  if (items.length === 0) return [];
   const eph = generateKeyPairSync('x25519');
-  const ephPub = rawPublic(eph.publicKey);
+  // JWK export is the cheapest way to the raw 32 bytes (DER export costs ~2x).
+  const ephPub = Buffer.from(eph.publicKey.export({ format: 'jwk' }).x ?? '', 'base64url');
   const shared = diffieHellman({ privateKey: eph.privateKey, publicKey: publicKeyObject(publicKey) });
   const header = Buffer.alloc(HEADER_LEN);
   header[0] = SEAL_VERSION;
-  Buffer.from(sealingKeyId(publicKey)).copy(header, 1);
-  Buffer.from(ephPub).copy(header, 5);
-  const { key, nonce } = derive(shared, ephPub, publicKey);
-  const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_LEN });
-  cipher.setAAD(aad(header.subarray(0, 5), context));
-  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return new Uint8Array(Buffer.concat([header, body, cipher.getAuthTag()]));
+  keyIdBuffer(publicKey).copy(header, 1);
+  ephPub.copy(header, 5);
+  const salt = Buffer.concat([ephPub, publicKey]);
+  return items.map(({ plaintext, context }) => {
+    const ctx = contextBytes(context);
+    const { key, nonce } = derive(shared, salt, ctx);
+    const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_LEN });
+    cipher.setAAD(Buffer.concat([INFO, header.subarray(0, 5), ctx]));
+    const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+    return new Uint8Array(Buffer.concat([header, body, cipher.getAuthTag()]));
+  });
 }
 
 /**
@@ -107,17 +141,18 @@ export function unseal(keyPair: SealingKeyPair, sealed: Uint8Array, context: Sea
   }
   const buf = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.length);
   const keyId = buf.subarray(1, 5);
-  if (!keyId.equals(Buffer.from(sealingKeyId(keyPair.publicKey)))) {
+  if (!keyId.equals(keyIdBuffer(keyPair.publicKey))) {
     throw new ChainAdapterError('SEAL_WRONG_KEY', `sealed ${context.field} of "${context.record}" was sealed to another sealing key`, {
       details: { ...where, keyId: keyId.toString('hex') },
     });
   }
   const ephPub = buf.subarray(5, HEADER_LEN);
   try {
-    const shared = diffieHellman({ privateKey: privateKeyObject(keyPair.privateKey), publicKey: publicKeyObject(ephPub) });
-    const { key, nonce } = derive(shared, ephPub, keyPair.publicKey);
+    const shared = sharedSecret(keyPair, ephPub);
+    const ctx = contextBytes(context);
+    const { key, nonce } = derive(shared, Buffer.concat([ephPub, keyPair.publicKey]), ctx);
     const decipher = createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_LEN });
-    decipher.setAAD(aad(buf.subarray(0, 5), context));
+    decipher.setAAD(Buffer.concat([INFO, buf.subarray(0, 5), ctx]));
     decipher.setAuthTag(buf.subarray(buf.length - TAG_LEN));
     const out = Buffer.concat([decipher.update(buf.subarray(HEADER_LEN, buf.length - TAG_LEN)), decipher.final()]);
     return new Uint8Array(out.buffer, out.byteOffset, out.length);
@@ -138,19 +173,40 @@ export function unsealString(keyPair: SealingKeyPair, sealed: Uint8Array, contex
   return Buffer.from(unseal(keyPair, sealed, context)).toString('utf8');
 }
 
-function derive(shared: Buffer, ephPub: Uint8Array, recipientPub: Uint8Array): { key: Buffer; nonce: Buffer } {
-  const okm = Buffer.from(hkdfSync('sha256', shared, Buffer.concat([ephPub, recipientPub]), INFO, 44));
+function derive(shared: Buffer, salt: Buffer, ctx: Buffer): { key: Buffer; nonce: Buffer } {
+  const okm = Buffer.from(hkdfSync('sha256', shared, salt, Buffer.concat([INFO, ctx]), 44));
   return { key: okm.subarray(0, 32), nonce: okm.subarray(32, 44) };
 }
 
-function aad(header5: Buffer, context: SealContext): Buffer {
+/** u16 length || record || u16 length || field (UTF-8). */
+function contextBytes(context: SealContext): Buffer {
   const rec = Buffer.from(context.record, 'utf8');
   const field = Buffer.from(context.field, 'utf8');
   if (rec.length > 0xffff || field.length > 0xffff) throw new ChainAdapterError('INVALID_INPUT', 'seal context too long');
   const len = Buffer.alloc(4);
   len.writeUInt16BE(rec.length, 0);
   len.writeUInt16BE(field.length, 2);
-  return Buffer.concat([INFO, header5, len.subarray(0, 2), rec, len.subarray(2, 4), field]);
+  return Buffer.concat([len.subarray(0, 2), rec, len.subarray(2, 4), field]);
+}
+
+/** ECDH results per (our private key, ephemeral key): a batch sealed with one ephemeral key costs one ECDH. */
+const sharedCaches = new WeakMap<Uint8Array, Map<string, Buffer>>();
+const SHARED_CACHE_MAX = 1024;
+
+function sharedSecret(keyPair: SealingKeyPair, ephPub: Buffer): Buffer {
+  let cache = sharedCaches.get(keyPair.privateKey);
+  if (!cache) {
+    cache = new Map();
+    sharedCaches.set(keyPair.privateKey, cache);
+  }
+  const k = ephPub.toString('hex');
+  const hit = cache.get(k);
+  if (hit) return hit;
+  const eph = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, ephPub]), format: 'der', type: 'spki' });
+  const shared = diffieHellman({ privateKey: privateKeyObject(keyPair.privateKey), publicKey: eph });
+  if (cache.size >= SHARED_CACHE_MAX) cache.delete(cache.keys().next().value as string);
+  cache.set(k, shared);
+  return shared;
 }
 
 const pubCache = new Map<string, KeyObject>();

@@ -34,6 +34,7 @@ import {
   clientTuple,
   sameSecurityInfo,
   sealSecurityInfo,
+  sealSecurityInfos,
   sealedShape,
   unsealClientRecord,
   validateSecurityInfo,
@@ -245,7 +246,7 @@ export class ChainSecurityStore implements EditableSecurityStore {
     };
     try {
       for (const c of chunks) {
-        const recs = c.map((i) => sealSecurityInfo(i, this.key.publicKey));
+        const recs = sealSecurityInfos(c, this.key.publicKey);
         const tx: TxRequest = {
           to: this.conn.deployment.addresses.ClientStore,
           data: encodeCall(selector, [{ array: CLIENT_TYPE }], [recs.map(clientTuple)]),
@@ -360,7 +361,7 @@ export class ChainSecurityStore implements EditableSecurityStore {
       } else {
         while (this.cursor < head && !this.closed) {
           const to = Math.min(head, this.cursor + this.opts.maxLogRange);
-          const logs = await this.conn.getLogs(['ClientStore'], this.cursor + 1, to);
+          const logs = await this.conn.getLogs(['ClientStore'], this.cursor + 1, to, (h) => this.ownTx.has(h));
           await this.applyLogs(logs, to);
           this.cursor = to;
           this.cursorHash = undefined;

@@ -2,7 +2,7 @@
 import type { Result } from 'ethers';
 import type { SecurityInfo } from '@chainm2m/lwm2m';
 import { DuplicateEntryError, InvalidEntryError } from '@chainm2m/lwm2m';
-import { SealedField, seal, unseal, type SealingKeyPair } from '../sealing/seal.js';
+import { SealedField, sealMany, unseal, type SealingKeyPair } from '../sealing/seal.js';
 import type { AbiValue } from '../chain/fastAbi.js';
 
 /** A ClientStore record as stored on chain (PSKs sealed). */
@@ -45,18 +45,26 @@ export function validateSecurityInfo(info: SecurityInfo): void {
 }
 
 export function sealSecurityInfo(info: SecurityInfo, sealingPublicKey: Uint8Array): SealedClientRecord {
-  validateSecurityInfo(info);
-  return {
+  return sealSecurityInfos([info], sealingPublicKey)[0] as SealedClientRecord;
+}
+
+/** Seals the PSKs of many records with one ephemeral key (see `sealMany`); endpoints must be distinct. */
+export function sealSecurityInfos(infos: readonly SecurityInfo[], sealingPublicKey: Uint8Array): SealedClientRecord[] {
+  for (const info of infos) validateSecurityInfo(info);
+  const sealed = sealMany(
+    sealingPublicKey,
+    infos.flatMap((info) => [
+      { plaintext: info.bootstrap.key, context: { record: info.endpoint, field: SealedField.BootstrapPsk } },
+      { plaintext: info.server.key, context: { record: info.endpoint, field: SealedField.ServerPsk } },
+    ]),
+  );
+  return infos.map((info, i) => ({
     endpoint: info.endpoint,
-    bootstrap: {
-      serverUri: info.bootstrap.serverUri,
-      identity: info.bootstrap.identity,
-      sealedPsk: seal(sealingPublicKey, info.bootstrap.key, { record: info.endpoint, field: SealedField.BootstrapPsk }),
-    },
+    bootstrap: { serverUri: info.bootstrap.serverUri, identity: info.bootstrap.identity, sealedPsk: sealed[2 * i] as Uint8Array },
     server: {
       serverUri: info.server.serverUri,
       identity: info.server.identity,
-      sealedPsk: seal(sealingPublicKey, info.server.key, { record: info.endpoint, field: SealedField.ServerPsk }),
+      sealedPsk: sealed[2 * i + 1] as Uint8Array,
       shortServerId: info.server.shortServerId,
       lifetime: info.server.lifetime,
       binding: info.server.binding,
@@ -65,7 +73,7 @@ export function sealSecurityInfo(info: SecurityInfo, sealingPublicKey: Uint8Arra
     registrar: ZERO_ADDRESS,
     createdAt: 0,
     updatedAt: 0,
-  };
+  }));
 }
 
 /** Positional struct value for ABI encoding (ethers or fastAbi). */
