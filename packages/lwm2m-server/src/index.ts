@@ -16,7 +16,6 @@ export { TypedEmitter, type Listener } from './events/TypedEmitter.js';
 export { RegistrationService, MAX_PAGE_SIZE, type RegistrationListOptions, type RegistrationPage } from './registration/RegistrationService.js';
 export { RegistrationHandler, type RegistrationHandlerOptions, type RegistrationHandlerStats } from './registration/RegistrationHandler.js';
 export { Interner } from './registration/Interner.js';
-export type { LinkEntry } from './registration/linkFormat.js';
 export { FileRegistrationStore, type FileRegistrationStoreOptions } from './store/FileRegistrationStore.js';
 export {
   DeviceManagementService,
@@ -24,14 +23,13 @@ export {
   type DeviceRequest,
   type DeviceResult,
   type WriteContent,
-  type NotificationAttributes,
   type OperationOptions,
   type ReadOptions,
   type ObservationInfo,
   type ObserveResult,
 } from './dm/DeviceManagementService.js';
 export type { DeviceContent } from './dm/DeviceContent.js';
-export { basicCodec, textOf, type DeviceCodec } from './dm/DeviceCodec.js';
+export { valueNode, inferResourceType } from './dm/valueNode.js';
 export { multiNodeFormats, readFormats, isSingleValue } from './dm/contentFormats.js';
 export type { QueueModeOptions } from './dm/QueueModeGate.js';
 export { watchRevocations, isEditableSecurityStore, type RevocationDeps } from './security/RevocationWatcher.js';

@@ -22,7 +22,6 @@ import {
   type SecurityStore,
 } from '@chainm2m/lwm2m';
 import type { CoapClientPort } from './coap/CoapPorts.js';
-import { basicCodec, type DeviceCodec } from './dm/DeviceCodec.js';
 import { DeviceManagementService } from './dm/DeviceManagementService.js';
 import type { QueueModeOptions } from './dm/QueueModeGate.js';
 import { Lwm2mServerEvents } from './events/ServerEvents.js';
@@ -59,7 +58,6 @@ export interface StartLwm2mServerOptions {
   readonly dtls?: DtlsOptions;
   readonly coap?: CoapOptions;
   readonly objects?: ObjectRegistry;
-  readonly codec?: DeviceCodec;
   /** Default deadline of a device exchange (default 30 s). */
   readonly requestTimeoutMs?: number;
   readonly queueMode?: QueueModeOptions;
@@ -170,7 +168,6 @@ export async function startLwm2mServer(opts: StartLwm2mServerOptions): Promise<L
       clock,
       random,
       wallTime,
-      codec: opts.codec ?? basicCodec,
       objects: opts.objects ?? new ObjectRegistry(),
       ...(opts.requestTimeoutMs !== undefined ? { requestTimeoutMs: opts.requestTimeoutMs } : {}),
       ...(opts.queueMode !== undefined ? { queueMode: opts.queueMode } : {}),

@@ -108,15 +108,17 @@ describe('DeviceManagementService', () => {
   });
 
   it('negotiates: retries the next format on 4.06 and returns decoded content', async () => {
-    // basicCodec decodes SenML-JSON and LwM2M JSON, so those are asked first (1.1 device).
-    s.port.respond = (req) => (req.accept === ContentFormat.SenmlJson ? ok('4.06') : ok('2.05', '{"bn":"/3/0/","e":[]}', req.accept));
+    // LwM2M 1.1: SenML-CBOR first; this device refuses it, SenML-JSON is next.
+    s.port.respond = (req) => (req.accept === ContentFormat.SenmlCbor ? ok('4.06') : ok('2.05', '[{"bn":"/3/0/","n":"0","vs":"acme"}]', req.accept));
     const c = await s.dm.read('dev1', '/3/0');
-    expect(s.port.requests.map((r) => r.accept)).toEqual([ContentFormat.SenmlJson, ContentFormat.Json]);
-    expect(c).toMatchObject({ contentFormat: ContentFormat.Json, nodes: { bn: '/3/0/', e: [] } });
-    // A payload that does not decode comes back raw.
+    expect(s.port.requests.map((r) => r.accept)).toEqual([ContentFormat.SenmlCbor, ContentFormat.SenmlJson]);
+    expect(c.contentFormat).toBe(ContentFormat.SenmlJson);
+    expect(c.node).toMatchObject({ kind: 'objectInstance', id: 0, resources: [{ kind: 'singleResource', id: 0, type: 'string', value: 'acme' }] });
+    // A payload that does not decode comes back raw, with the reason.
     s.port.respond = () => ok('2.05', 'not json', ContentFormat.SenmlJson);
     const raw = await s.dm.read('dev1', '/3/0');
-    expect(raw.nodes).toBeUndefined();
+    expect(raw.node).toBeUndefined();
+    expect(raw.decodeError).toBeDefined();
     expect(new TextDecoder().decode(raw.payload)).toBe('not json');
   });
 
@@ -140,20 +142,26 @@ describe('DeviceManagementService', () => {
     await s.dm.write('dev1', '/3/0/13', { kind: 'value', value: new Date(1_700_000_000_000) });
     await s.dm.write('dev1', '/1/0/6', { kind: 'value', value: true });
     await s.dm.write('dev1', '/5/0/0', { kind: 'value', value: new Uint8Array([1, 2]) });
-    expect(s.port.requests.map((r) => [r.contentFormat, Array.from(r.payload ?? [])])).toEqual([
+    await s.dm.write('dev1', '/3/0', { kind: 'node', node: { kind: 'objectInstance', id: 0, resources: [{ kind: 'singleResource', id: 15, type: 'string', value: 'UTC' }] } });
+    expect(s.port.requests.map((r) => [r.contentFormat, Array.from(r.payload ?? []).slice(0, 10)])).toEqual([
       [ContentFormat.Text, Array.from(enc.encode('1700000000'))],
       [ContentFormat.Text, Array.from(enc.encode('1'))],
       [ContentFormat.Opaque, [1, 2]],
+      [ContentFormat.SenmlCbor, expect.any(Array)],
     ]);
+    await expect(s.dm.write('dev1', '/3/0/1', { kind: 'value', value: 12 })).rejects.toMatchObject({ code: 'BAD_REQUEST' }); // string resource
   });
 
   it('reads composite with FETCH and a SenML-JSON path list (1.1 only)', async () => {
-    s.port.respond = () => ok('2.05', '[{"n":"/3/0/0","vs":"a"},{"n":"/3303/0/5700","v":21.5}]', ContentFormat.SenmlJson);
+    s.port.respond = (req) => (req.accept === ContentFormat.SenmlCbor ? ok('4.06') : ok('2.05', '[{"n":"/3/0/0","vs":"a"},{"n":"/3303/0/5700","v":21.5}]', ContentFormat.SenmlJson));
     const c = await s.dm.readComposite('dev1', ['/3/0/0', '/3303/0/5700']);
-    const req = s.port.requests[0];
+    const req = s.port.requests[1];
     expect(req).toMatchObject({ method: 'FETCH', path: [], contentFormat: ContentFormat.SenmlJson, accept: ContentFormat.SenmlJson });
     expect(JSON.parse(new TextDecoder().decode(req?.payload))).toEqual([{ n: '/3/0/0' }, { n: '/3303/0/5700' }]);
-    expect(c.nodes).toEqual([{ n: '/3/0/0', vs: 'a' }, { n: '/3303/0/5700', v: 21.5 }]);
+    expect(c.nodes).toEqual([
+      { path: '/3/0/0', node: { kind: 'singleResource', id: 0, type: 'string', value: 'a' } },
+      { path: '/3303/0/5700', node: { kind: 'singleResource', id: 5700, type: 'float', value: 21.5 } },
+    ]);
     const old = await setup(registration({ lwm2mVersion: '1.0' }));
     await expect(old.dm.readComposite('dev1', ['/3/0/0'])).rejects.toMatchObject({ code: 'NOT_SUPPORTED' });
   });
@@ -163,16 +171,17 @@ describe('DeviceManagementService', () => {
     s.events.on('notification', (e) => seen.push(e));
     s.port.respond = () => ok('2.05', '20', ContentFormat.Text);
     const { observation, content } = await s.dm.observe('dev1', '/3303/0/5700');
-    expect(content.nodes).toBe('20');
-    s.port.notify?.(ok('2.05', '21', ContentFormat.Text));
-    expect(seen.map((e) => [e.observationId, e.paths, e.content.nodes])).toEqual([[observation?.id, ['/3303/0/5700'], '21']]);
+    expect(content.node).toMatchObject({ kind: 'singleResource', id: 5700, type: 'float', value: 20 });
+    s.port.notify?.(ok('2.05', '21.5', ContentFormat.Text));
+    expect(seen.map((e) => [e.observationId, e.paths, e.content.node])).toEqual([[observation?.id, ['/3303/0/5700'], { kind: 'singleResource', id: 5700, type: 'float', value: 21.5 }]]);
     await s.dm.cancelObservation(observation?.id as string, { active: true });
     s.port.notify?.(ok('2.05', '22', ContentFormat.Text));
     expect(seen).toHaveLength(1);
-    s.port.respond = () => ok('2.05', '[]', ContentFormat.SenmlJson);
+    s.port.respond = () => ok('2.05', '[{"n":"/3/0/0","vs":"a"}]', ContentFormat.SenmlJson);
     const comp = await s.dm.observeComposite('dev1', ['/3/0/0', '/3303/0/5700']);
     expect(comp.observation).toMatchObject({ composite: true, paths: ['/3/0/0', '/3303/0/5700'] });
-    expect(s.port.requests.at(-1)).toMatchObject({ method: 'FETCH', accept: ContentFormat.SenmlJson });
+    expect(s.port.requests.at(-1)).toMatchObject({ method: 'FETCH', accept: ContentFormat.SenmlCbor });
+    expect(comp.content.nodes?.[0]).toEqual({ path: '/3/0/0', node: { kind: 'singleResource', id: 0, type: 'string', value: 'a' } });
     await s.dm.cancelObservation(comp.observation?.id as string);
     expect(s.port.cancelled).toEqual([true, false]);
   });
@@ -198,7 +207,7 @@ describe('DeviceManagementService queue mode', () => {
     expect(t.port.requests).toEqual([]);
     expect(t.dm.pending('dev1')).toBe(2);
     t.events.emit('awake', { registration: reg }); // Update received
-    await expect(a).resolves.toMatchObject({ nodes: 'x' });
+    await expect(a).resolves.toMatchObject({ node: { value: 'x' } });
     await b;
     expect(t.port.requests.map((r) => r.method)).toEqual(['GET', 'PUT']);
     // Still awake: goes straight out.

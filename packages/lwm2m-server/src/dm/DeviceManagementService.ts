@@ -6,45 +6,47 @@
  * `DEVICE_ERROR` with the CoAP code, ...).
  */
 import {
+  COMPOSITE_FORMATS,
   ContentFormat,
   Lwm2mError,
+  NODE_FORMATS,
   ObjectRegistry,
+  decodeLinks,
+  decodeNode,
+  decodeNodes,
+  encodeCompositePaths,
+  encodeNode,
   parsePath,
   type Clock,
+  type CoreLink,
+  type Lwm2mNode,
   type Lwm2mPath,
+  type Lwm2mValue,
+  type NotificationAttributes,
   type Random,
   type Registration,
   type RegistrationStore,
+  type ResourceModel,
 } from '@chainm2m/lwm2m';
 import { isSuccess, type CoapClientPort, type CoapObservationHandle, type DeviceCoapRequest, type DeviceCoapResponse } from '../coap/CoapPorts.js';
 import type { Lwm2mServerEvents } from '../events/ServerEvents.js';
 import { Lwm2mServerError } from '../Lwm2mServerError.js';
-import type { LinkEntry } from '../registration/linkFormat.js';
-import { readLinkFormat } from '../registration/linkFormat.js';
-import { basicCodec, textOf, type DeviceCodec } from './DeviceCodec.js';
+import { valueNode } from './valueNode.js';
 import type { DeviceContent } from './DeviceContent.js';
 import { isSingleValue, multiNodeFormats, readFormats } from './contentFormats.js';
 import { QueueModeGate, type QueueModeOptions } from './QueueModeGate.js';
 
 /** A value to write. */
 export type WriteContent =
-  /** One resource (or resource instance) value, sent as text (opaque for bytes). */
-  | { readonly kind: 'value'; readonly value: string | number | bigint | boolean | Date | Uint8Array }
+  /**
+   * One resource (or resource instance) value, typed by the object model (inferred from the JS
+   * value for unknown objects); sent as text, or opaque for opaque resources.
+   */
+  | { readonly kind: 'value'; readonly value: Lwm2mValue }
+  /** An lwm2m core node (instance, resource, ...), encoded in `format` or a format negotiated for the device. */
+  | { readonly kind: 'node'; readonly node: Lwm2mNode; readonly format?: number }
   /** Already encoded content. */
-  | { readonly kind: 'raw'; readonly contentFormat: number; readonly payload: Uint8Array }
-  /** Nodes, encoded by the codec in `format` (default: negotiated for the device). */
-  | { readonly kind: 'nodes'; readonly nodes: unknown; readonly format?: number };
-
-/** Write-Attributes (TS Core §5.1.2); `null` removes an attribute. */
-export interface NotificationAttributes {
-  readonly pmin?: number | null;
-  readonly pmax?: number | null;
-  readonly gt?: number | null;
-  readonly lt?: number | null;
-  readonly st?: number | null;
-  readonly epmin?: number | null;
-  readonly epmax?: number | null;
-}
+  | { readonly kind: 'raw'; readonly contentFormat: number; readonly payload: Uint8Array };
 
 export interface OperationOptions {
   /** Overall deadline of the CoAP exchange (default: the service's `requestTimeoutMs`). */
@@ -85,7 +87,7 @@ export type DeviceRequest =
 
 export type DeviceResult =
   | { readonly kind: 'read' | 'read-composite'; readonly content: DeviceContent }
-  | { readonly kind: 'discover'; readonly links: readonly LinkEntry[] }
+  | { readonly kind: 'discover'; readonly links: readonly CoreLink[] }
   | { readonly kind: 'create'; readonly location?: string }
   | { readonly kind: 'write' | 'write-attributes' | 'execute' | 'delete' };
 
@@ -98,7 +100,6 @@ export interface DeviceManagementOptions {
   readonly random: Random;
   /** Unix ms. */
   readonly wallTime: () => number;
-  readonly codec?: DeviceCodec;
   readonly objects?: ObjectRegistry;
   /** Default overall deadline of one device exchange (default 30 s). */
   readonly requestTimeoutMs?: number;
@@ -114,7 +115,6 @@ const NEGOTIATION_RETRY_CODES = new Set(['4.06', '4.15']);
 const ATTRIBUTE_NAMES = ['pmin', 'pmax', 'gt', 'lt', 'st', 'epmin', 'epmax'] as const;
 
 export class DeviceManagementService {
-  private readonly codec: DeviceCodec;
   private readonly objects: ObjectRegistry;
   private readonly gate: QueueModeGate;
   private readonly requestTimeoutMs: number;
@@ -123,7 +123,6 @@ export class DeviceManagementService {
   private closed = false;
 
   constructor(private readonly opts: DeviceManagementOptions) {
-    this.codec = opts.codec ?? basicCodec;
     this.objects = opts.objects ?? new ObjectRegistry();
     this.gate = new QueueModeGate(opts.clock, opts.queueMode);
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
@@ -141,19 +140,21 @@ export class DeviceManagementService {
   async read(endpoint: string, path: string, opts: ReadOptions = {}): Promise<DeviceContent> {
     const reg = await this.registration(endpoint);
     const p = this.path(path, 1);
-    const formats = opts.format !== undefined ? [opts.format] : readFormats(reg, this.shape(p), this.codec.decodes);
+    const formats = opts.format !== undefined ? [opts.format] : readFormats(reg, this.shape(p));
     const res = await this.negotiate(reg, formats, (accept) => ({ method: 'GET', path: this.segments(reg, p), accept, ...this.timeout(opts) }), path);
     return this.content(res, path);
   }
 
   /** Discover (GET with Accept: link-format); returns the links with their attributes. */
-  async discover(endpoint: string, path: string, opts: OperationOptions = {}): Promise<LinkEntry[]> {
+  async discover(endpoint: string, path: string, opts: OperationOptions = {}): Promise<CoreLink[]> {
     const reg = await this.registration(endpoint);
     const p = this.path(path, 1);
     const res = await this.call(reg, { method: 'GET', path: this.segments(reg, p), accept: ContentFormat.Link, ...this.timeout(opts) }, path);
-    const links = readLinkFormat(new TextDecoder().decode(res.payload));
-    if (!links) throw new Lwm2mServerError('BAD_RESPONSE', 'device sent malformed link-format', { details: { endpoint, path } });
-    return links;
+    try {
+      return decodeLinks(res.payload);
+    } catch (cause) {
+      throw new Lwm2mServerError('BAD_RESPONSE', 'device sent malformed link-format', { cause, details: { endpoint, path } });
+    }
   }
 
   /** Write: `replace` (PUT, default) or `update` (POST, partial update of an instance). */
@@ -223,14 +224,14 @@ export class DeviceManagementService {
     const reg = await this.registration(endpoint);
     const req = this.compositeRequest(reg, paths, opts);
     const res = await this.negotiate(reg, req.formats, (accept) => ({ ...req.base, accept }), '/');
-    return this.content(res, '/');
+    return this.content(res, paths);
   }
 
   /** Observe (GET with Observe: 0); notifications arrive as `notification` events. */
   async observe(endpoint: string, path: string, opts: ReadOptions = {}): Promise<ObserveResult> {
     const reg = await this.registration(endpoint);
     const p = this.path(path, 1);
-    const formats = opts.format !== undefined ? [opts.format] : readFormats(reg, this.shape(p), this.codec.decodes);
+    const formats = opts.format !== undefined ? [opts.format] : readFormats(reg, this.shape(p));
     const accept = formats[0] as number;
     return this.startObservation(reg, [path], false, { method: 'GET', path: this.segments(reg, p), accept, ...this.timeout(opts) });
   }
@@ -332,7 +333,7 @@ export class DeviceManagementService {
     return p;
   }
 
-  private shape(p: Lwm2mPath): { depth: number; resource?: import('@chainm2m/lwm2m').ResourceModel } {
+  private shape(p: Lwm2mPath): { depth: number; resource?: ResourceModel } {
     const resource = this.objects.resourceAt(p);
     return resource ? { depth: p.depth, resource } : { depth: p.depth };
   }
@@ -353,15 +354,18 @@ export class DeviceManagementService {
         case 'raw':
           return { format: content.contentFormat, payload: content.payload };
         case 'value': {
-          if (!isSingleValue(this.shape(p))) throw new Lwm2mServerError('BAD_REQUEST', 'a single value needs a resource path', { details: { path } });
-          if (content.value instanceof Uint8Array) return { format: ContentFormat.Opaque, payload: content.value };
-          return { format: ContentFormat.Text, payload: new TextEncoder().encode(textOf(content.value)) };
+          const shape = this.shape(p);
+          if (!isSingleValue(shape)) throw new Lwm2mServerError('BAD_REQUEST', 'a single value needs a resource path', { details: { path } });
+          const node = valueNode(p, content.value, shape.resource);
+          const format = node.type === 'opaque' ? ContentFormat.Opaque : ContentFormat.Text;
+          return { format, payload: encodeNode(node, format, { path: p }) };
         }
-        case 'nodes': {
-          const candidates = content.format !== undefined ? [content.format] : multiNodeFormats(reg, this.codec.encodes);
-          const format = candidates.find((f) => this.codec.encodes.includes(f));
-          if (format === undefined) throw new Lwm2mServerError('UNSUPPORTED_CONTENT_FORMAT', 'no content format to encode these nodes for this device', { details: { path, candidates } });
-          return { format, payload: this.codec.encode(content.nodes, format, path) };
+        case 'node': {
+          const n = content.node;
+          const preferred = n.kind === 'singleResource' || n.kind === 'resourceInstance' ? [n.type === 'opaque' ? ContentFormat.Opaque : ContentFormat.Text] : [];
+          const format = content.format ?? [...preferred, ...multiNodeFormats(reg)][0] ?? ContentFormat.Tlv;
+          if (!NODE_FORMATS.includes(format)) throw new Lwm2mServerError('UNSUPPORTED_CONTENT_FORMAT', 'content format cannot carry nodes', { details: { path, format } });
+          return { format, payload: encodeNode(content.node, format, { path: p }) };
         }
       }
     } catch (err) {
@@ -373,33 +377,42 @@ export class DeviceManagementService {
   private compositeRequest(reg: Registration, paths: readonly string[], opts: ReadOptions): { base: DeviceCoapRequest; formats: number[] } {
     if (reg.lwm2mVersion === '1.0') throw new Lwm2mServerError('NOT_SUPPORTED', 'composite operations need LwM2M 1.1', { details: { endpoint: reg.endpoint } });
     if (paths.length === 0) throw new Lwm2mServerError('BAD_REQUEST', 'no path given');
-    for (const p of paths) this.path(p, 1);
-    const senml = paths.map((n) => ({ n }));
-    const formats = (opts.format !== undefined ? [opts.format] : multiNodeFormats(reg, this.codec.decodes)).filter(
-      (f) => f === ContentFormat.SenmlJson || f === ContentFormat.SenmlCbor,
-    );
+    const parsed = paths.map((p) => this.path(p, 1));
+    const formats = (opts.format !== undefined ? [opts.format] : multiNodeFormats(reg)).filter((f) => COMPOSITE_FORMATS.includes(f));
     if (formats.length === 0) throw new Lwm2mServerError('UNSUPPORTED_CONTENT_FORMAT', 'composite operations use SenML', { details: { endpoint: reg.endpoint } });
+    // The path list goes in SenML-JSON unless the device announced only SenML-CBOR.
+    const announced = reg.supportedContentFormats;
+    const bodyFormat = announced && !announced.includes(ContentFormat.SenmlJson) && announced.includes(ContentFormat.SenmlCbor) ? ContentFormat.SenmlCbor : ContentFormat.SenmlJson;
     const root = reg.rootPath === '/' ? [] : reg.rootPath.split('/').filter((s) => s.length > 0);
     return {
       base: {
         method: 'FETCH',
         path: root,
-        contentFormat: ContentFormat.SenmlJson,
-        payload: new TextEncoder().encode(JSON.stringify(senml)),
+        contentFormat: bodyFormat,
+        payload: encodeCompositePaths(parsed, bodyFormat),
         ...this.timeout(opts),
       },
       formats,
     };
   }
 
-  private content(res: DeviceCoapResponse, path: string): DeviceContent {
+  /** Decodes a response: into one node at `target`, or into nodes by path for a composite list. */
+  private content(res: DeviceCoapResponse, target: string | readonly string[]): DeviceContent {
     const base = { payload: res.payload, ...(res.contentFormat !== undefined ? { contentFormat: res.contentFormat } : {}) };
-    const format = res.contentFormat ?? (res.payload.length > 0 ? ContentFormat.Text : undefined);
-    if (format === undefined || !this.codec.decodes.includes(format)) return base;
+    if (res.payload.length === 0) return base;
+    const format = res.contentFormat ?? ContentFormat.Text;
     try {
-      return { ...base, nodes: this.codec.decode(res.payload, format, path) };
-    } catch {
-      return base;
+      if (typeof target === 'string') return { ...base, node: decodeNode(res.payload, format, { path: target, model: this.objects }) };
+      let decoded;
+      try {
+        decoded = decodeNodes(res.payload, format, { paths: target, model: this.objects });
+      } catch {
+        // Some requested paths may be absent from the answer: take what is there, per resource.
+        decoded = decodeNodes(res.payload, format, { model: this.objects });
+      }
+      return { ...base, nodes: decoded.map((n) => ({ path: n.path.toString(), node: n.node })) };
+    } catch (err) {
+      return { ...base, decodeError: err instanceof Error ? err.message : String(err) };
     }
   }
 
@@ -446,7 +459,7 @@ export class DeviceManagementService {
   private async startObservation(reg: Registration, paths: readonly string[], composite: boolean, req: DeviceCoapRequest): Promise<ObserveResult> {
     const id = Buffer.from(this.opts.random.bytes(8)).toString('hex');
     const info: ObservationInfo = { id, endpoint: reg.endpoint, registrationId: reg.id, paths: [...paths], composite, createdAt: this.opts.wallTime() };
-    const notifyPath = composite ? '/' : (paths[0] as string);
+    const notifyTarget: string | readonly string[] = composite ? paths : (paths[0] as string);
     const onNotify = (r: DeviceCoapResponse): void => {
       if (!this.observationsById.has(id)) return;
       if (!isSuccess(r.code)) {
@@ -458,7 +471,7 @@ export class DeviceManagementService {
         endpoint: reg.endpoint,
         registrationId: reg.id,
         paths: info.paths,
-        content: this.content(r, notifyPath),
+        content: this.content(r, notifyTarget),
         at: this.opts.wallTime(),
       });
     };
@@ -471,7 +484,7 @@ export class DeviceManagementService {
     });
     const res = handle.response;
     if (!isSuccess(res.code)) throw this.deviceError(res.code, reg.endpoint, paths.join(','));
-    const content = this.content(res, notifyPath);
+    const content = this.content(res, notifyTarget);
     if (res.observe === undefined) {
       void handle.cancel(false).catch(() => {});
       return { content };

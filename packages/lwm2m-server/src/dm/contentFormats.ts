@@ -3,10 +3,10 @@
  * order of preference, from its LwM2M version, the formats it announced with `ct`, what our
  * codec can decode, and whether the target is a single value.
  */
-import { ContentFormat, type Registration, type ResourceModel } from '@chainm2m/lwm2m';
+import { ContentFormat, NODE_FORMATS, type Registration, type ResourceModel } from '@chainm2m/lwm2m';
 
 /** Formats for content with several nodes (object, instance, multiple resource), best first. */
-export function multiNodeFormats(reg: Pick<Registration, 'lwm2mVersion' | 'supportedContentFormats'>, codecFormats: readonly number[]): number[] {
+export function multiNodeFormats(reg: Pick<Registration, 'lwm2mVersion' | 'supportedContentFormats'>, codecFormats: readonly number[] = NODE_FORMATS): number[] {
   const v10 = reg.lwm2mVersion === '1.0';
   const preferred: number[] = v10
     ? [ContentFormat.Tlv, ContentFormat.Json]
@@ -36,7 +36,7 @@ export function isSingleValue(t: TargetShape): boolean {
 }
 
 /** Formats to request for a Read/Observe, best first (tried in turn on 4.06/4.15). */
-export function readFormats(reg: Pick<Registration, 'lwm2mVersion' | 'supportedContentFormats'>, t: TargetShape, codecFormats: readonly number[]): number[] {
+export function readFormats(reg: Pick<Registration, 'lwm2mVersion' | 'supportedContentFormats'>, t: TargetShape, codecFormats: readonly number[] = NODE_FORMATS): number[] {
   const multi = multiNodeFormats(reg, codecFormats);
   if (!isSingleValue(t)) return multi;
   const single = t.resource?.type === 'opaque' ? ContentFormat.Opaque : ContentFormat.Text;

@@ -70,10 +70,10 @@ describe('RegistrationHandler', () => {
   });
 
   it('applies defaults (lt 86400, lwm2m 1.0, b U) and the alternate root path', async () => {
-    const res = await s.handler.handle(inbound('POST', '/rd?ep=dev1', { payload: '</lwm2m>;rt="oma.lwm2m",</lwm2m/1/0>,</lwm2m/3/0>,</other/x>', identity: 'dev1-id' }));
+    const res = await s.handler.handle(inbound('POST', '/rd?ep=dev1', { payload: '</lwm2m>;rt="oma.lwm2m",</lwm2m/1/0>,</lwm2m/3/0>', identity: 'dev1-id' }));
     expect(res.code).toBe('2.01');
     const reg = await s.store.getByEndpoint('dev1');
-    expect(reg).toMatchObject({ lifetime: 86400, lwm2mVersion: '1.0', binding: 'U', rootPath: '/lwm2m' });
+    expect(reg).toMatchObject({ lifetime: 86400, lwm2mVersion: '1.0', binding: 'U', rootPath: '/lwm2m/' });
     expect(reg?.objectLinks.map((l) => l.path)).toEqual(['/1/0', '/3/0']);
   });
 
@@ -115,6 +115,9 @@ describe('RegistrationHandler', () => {
 
   it('answers 4.00 for a malformed link-format payload and invalid UTF-8', async () => {
     expect((await s.handler.handle(inbound('POST', '/rd?ep=dev1', { payload: '</3/0', identity: 'dev1-id' }))).code).toBe('4.00');
+    // Links outside the root path, or naming a resource, are refused.
+    expect((await s.handler.handle(inbound('POST', '/rd?ep=dev1', { payload: '</lwm2m>;rt="oma.lwm2m",</other/1>', identity: 'dev1-id' }))).code).toBe('4.00');
+    expect((await s.handler.handle(inbound('POST', '/rd?ep=dev1', { payload: '</3/0/1>', identity: 'dev1-id' }))).code).toBe('4.00');
     const req = { ...inbound('POST', '/rd?ep=dev1', { identity: 'dev1-id' }), payload: new Uint8Array([0x3c, 0xff, 0x3e]) };
     expect((await s.handler.handle(req)).code).toBe('4.00');
   });

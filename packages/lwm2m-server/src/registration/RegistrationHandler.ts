@@ -53,8 +53,6 @@ export interface RegistrationHandlerStats {
 const MAX_TIMER_MS = 2 ** 30;
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
 
-const text = new TextDecoder('utf-8', { fatal: true });
-
 function response(code: string, extra: Omit<OutboundCoapResponse, 'code'> = {}): OutboundCoapResponse {
   return { code, ...extra };
 }
@@ -212,15 +210,11 @@ export class RegistrationHandler {
   }
 
   private parseLinks(payload: Uint8Array): ParsedObjectLinks | undefined {
-    let body: string;
-    try {
-      body = text.decode(payload);
-    } catch {
-      return undefined;
-    }
-    const hit = this.linkCache.get(body);
+    // Devices of one model send the same payload: cache the parsed, interned result by its text.
+    const key = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('latin1');
+    const hit = this.linkCache.get(key);
     if (hit) return hit;
-    const parsed = parseObjectLinks(body);
+    const parsed = parseObjectLinks(payload);
     if (!parsed.ok) return undefined;
     const value: ParsedObjectLinks = {
       objectLinks: this.interner.links(parsed.value.objectLinks),
@@ -228,7 +222,7 @@ export class RegistrationHandler {
       ...(parsed.value.supportedContentFormats ? { supportedContentFormats: this.interner.formats(parsed.value.supportedContentFormats) } : {}),
     };
     if (this.linkCache.size >= 256) this.linkCache.clear();
-    this.linkCache.set(body, value);
+    this.linkCache.set(key, value);
     return value;
   }
 

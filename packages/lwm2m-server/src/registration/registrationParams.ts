@@ -2,8 +2,7 @@
  * Parsing of the Register / Update query parameters and link-format payload (LwM2M 1.1 TS Core
  * §6.2.1, §6.2.2). Pure functions: they return a result, never throw.
  */
-import type { RegisteredObjectLink } from '@chainm2m/lwm2m';
-import { readLinkFormat } from './linkFormat.js';
+import { parseRegistrationLinks, type RegisteredObjectLink } from '@chainm2m/lwm2m';
 
 export type ParseResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
 
@@ -131,62 +130,15 @@ export function parseUpdateQuery(query: readonly string[]): ParseResult<UpdatePa
   return ok(out);
 }
 
-function normalizeRoot(uri: string): string {
-  let p = uri.trim();
-  if (!p.startsWith('/')) p = '/' + p;
-  while (p.length > 1 && p.endsWith('/')) p = p.slice(0, -1);
-  return p;
-}
-
-function parseFormats(ct: string): number[] | undefined {
-  const parts = ct.trim().split(/\s+/).filter((s) => s.length > 0);
-  const out: number[] = [];
-  for (const p of parts) {
-    if (!/^[0-9]{1,5}$/.test(p)) return undefined;
-    const n = Number(p);
-    if (n > 65535) return undefined;
-    out.push(n);
+/**
+ * Parses the Register/Update link-format payload into object links with the lwm2m core's
+ * `parseRegistrationLinks` (links outside the root path or naming resources are a 4.00).
+ */
+export function parseObjectLinks(payload: Uint8Array): ParseResult<ParsedObjectLinks> {
+  try {
+    const r = parseRegistrationLinks(payload);
+    return ok({ objectLinks: r.objectLinks, rootPath: r.rootPath, ...(r.supportedContentFormats ? { supportedContentFormats: r.supportedContentFormats } : {}) });
+  } catch (err) {
+    return fail(err instanceof Error ? err.message : 'malformed link-format payload');
   }
-  return out;
-}
-
-/** Parses the Register/Update link-format payload into object links. */
-export function parseObjectLinks(text: string): ParseResult<ParsedObjectLinks> {
-  const links = readLinkFormat(text);
-  if (links === undefined) return fail('malformed link-format payload');
-  let rootPath = '/';
-  let formats: number[] | undefined;
-  for (const l of links) {
-    if (l.attributes['rt'] === 'oma.lwm2m') {
-      rootPath = normalizeRoot(l.uri);
-      const ct = l.attributes['ct'];
-      if (ct !== undefined) {
-        formats = parseFormats(ct);
-        if (formats === undefined) return fail('invalid ct');
-      }
-    }
-  }
-  const prefix = rootPath === '/' ? '' : rootPath;
-  const objectLinks: RegisteredObjectLink[] = [];
-  for (const l of links) {
-    if (l.attributes['rt'] === 'oma.lwm2m') continue;
-    let uri = l.uri;
-    if (prefix && uri.startsWith(prefix + '/')) uri = uri.slice(prefix.length);
-    else if (prefix) continue; // outside the LwM2M root: not an object link
-    const segs = uri.split('/').slice(1);
-    if (segs.length < 1 || segs.length > 2 || !segs.every((s) => /^[0-9]{1,5}$/.test(s))) continue;
-    const objectId = Number(segs[0]);
-    const instanceId = segs[1] === undefined ? undefined : Number(segs[1]);
-    if (objectId > 65535 || (instanceId !== undefined && instanceId > 65535)) continue;
-    const { ver, ...rest } = l.attributes;
-    const link: { -readonly [K in keyof RegisteredObjectLink]: RegisteredObjectLink[K] } = {
-      path: instanceId === undefined ? `/${objectId}` : `/${objectId}/${instanceId}`,
-      objectId,
-    };
-    if (instanceId !== undefined) link.instanceId = instanceId;
-    if (ver !== undefined) link.version = ver;
-    if (Object.keys(rest).length > 0) link.attributes = rest;
-    objectLinks.push(link);
-  }
-  return ok({ objectLinks, rootPath, ...(formats !== undefined ? { supportedContentFormats: formats } : {}) });
 }

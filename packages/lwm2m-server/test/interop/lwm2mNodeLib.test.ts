@@ -74,9 +74,9 @@ describe('lwm2m-node-lib client against the server (NoSec)', () => {
 
   it('the server reads the resources of /3/0 and discovers /3/0', async () => {
     const manufacturer = await server.devices.read('nodelib-dev', '/3/0/0');
-    expect(manufacturer).toMatchObject({ nodes: 'Telefonica-Lib' });
+    expect(manufacturer.node).toMatchObject({ kind: 'singleResource', id: 0, type: 'string', value: 'Telefonica-Lib' });
     const model = await server.devices.read('nodelib-dev', '/3/0/1');
-    expect(model.nodes).toBe('node-lib-device');
+    expect(model.node).toMatchObject({ value: 'node-lib-device' });
     const links = await server.devices.discover('nodelib-dev', '/3/0');
     expect(links.map((l) => l.uri)).toEqual(expect.arrayContaining(['/3/0/0', '/3/0/1']));
     // This client implements Read on resources only: an instance read is answered 4.04,
@@ -86,7 +86,7 @@ describe('lwm2m-node-lib client against the server (NoSec)', () => {
 
   it('writes a resource (text) and reads it back', async () => {
     await server.devices.write('nodelib-dev', '/3/0/1', { kind: 'value', value: 'renamed' });
-    expect((await server.devices.read('nodelib-dev', '/3/0/1')).nodes).toBe('renamed');
+    expect((await server.devices.read('nodelib-dev', '/3/0/1')).node).toMatchObject({ value: 'renamed' });
   });
 
   it('an endpoint that has DTLS credentials cannot register over NoSec', async () => {
