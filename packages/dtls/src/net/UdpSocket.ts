@@ -16,7 +16,12 @@ export class NodeUdpSocket implements UdpSocket {
   /** Send errors (e.g. ICMP unreachable surfacing as ECONNREFUSED) are counted, never thrown. */
   sendErrors = 0;
 
+  /** Cached at bind time, so `address()` still answers after `close()`. */
+  private readonly bound: PeerAddress;
+
   private constructor(private readonly socket: Socket) {
+    const a = socket.address();
+    this.bound = { address: a.address, port: a.port };
     socket.on('message', (msg, rinfo) => this.handler(msg, { address: rinfo.address, port: rinfo.port }));
     socket.on('error', () => {
       this.sendErrors += 1;
@@ -56,8 +61,7 @@ export class NodeUdpSocket implements UdpSocket {
   }
 
   address(): PeerAddress {
-    const a = this.socket.address();
-    return { address: a.address, port: a.port };
+    return this.bound;
   }
 
   close(): Promise<void> {
