@@ -1,3 +1,5 @@
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import { DtlsClient, UdpTransport } from '@chainm2m/dtls';
 import { CoapEndpoint } from '@chainm2m/lwm2m';
 import type { Connector, SimCoapEndpoint, SimCoapEndpointOptions, SimConnection } from './coapShapes.js';
@@ -11,7 +13,8 @@ function bindHostFor(host: string): string {
 
 /** DTLS (`DtlsClient`) for coaps, plain UDP (`UdpTransport`) for coap. */
 export const defaultConnector: Connector = async (t): Promise<SimConnection> => {
-  const host = t.host === 'localhost' ? '127.0.0.1' : t.host;
+  // resolve names once (e.g. a compose service name): datagrams come back from the address
+  const host = t.host === 'localhost' ? '127.0.0.1' : isIP(t.host) ? t.host : (await lookup(t.host)).address;
   if (t.scheme === 'coaps') {
     const client = await DtlsClient.connect({
       host,
