@@ -41,7 +41,14 @@ export interface NodeCodecOptions {
   readonly path: PathLike;
   /** Object definitions used to type values; without one, TLV values decode as opaque and text as string. */
   readonly model?: ObjectRegistry;
+  /**
+   * Current Unix time in seconds. When given, SenML times below 2^28 (relative, RFC 8428 §4.5.3)
+   * are made absolute by adding it; otherwise times are returned as sent.
+   */
+  readonly now?: number;
 }
+
+const SENML_RELATIVE_LIMIT = 2 ** 28;
 
 export interface PathNode {
   readonly path: Lwm2mPath;
@@ -327,13 +334,19 @@ function resolveRecords(bytes: Uint8Array, format: number): ResolvedRecord[] {
   }
 }
 
-function timestampedFromRecords(records: readonly ResolvedRecord[], path: Lwm2mPath, model: ObjectRegistry | undefined): TimestampedNode[] {
+function timestampedFromRecords(
+  records: readonly ResolvedRecord[],
+  path: Lwm2mPath,
+  model: ObjectRegistry | undefined,
+  now?: number,
+): TimestampedNode[] {
   const groups = new Map<number | undefined, TypedEntry[]>();
   for (const r of records) {
     const e = typeEntry(r, model);
     if (!e) continue;
-    let g = groups.get(r.time);
-    if (!g) groups.set(r.time, (g = []));
+    const time = r.time !== undefined && now !== undefined && r.time < SENML_RELATIVE_LIMIT ? now + r.time : r.time;
+    let g = groups.get(time);
+    if (!g) groups.set(time, (g = []));
     g.push(e);
   }
   if (groups.size === 0) groups.set(undefined, []);
@@ -662,7 +675,7 @@ export function decodeTimestampedNodes(bytes: Uint8Array, format: number, option
   const path = guard(() => toPath(options.path));
   return guard(() => {
     if (format === ContentFormat.Json || format === ContentFormat.SenmlJson || format === ContentFormat.SenmlCbor) {
-      return timestampedFromRecords(resolveRecords(bytes, format), path, options.model);
+      return timestampedFromRecords(resolveRecords(bytes, format), path, options.model, options.now);
     }
     return [{ node: decodeNode(bytes, format, options) }];
   });

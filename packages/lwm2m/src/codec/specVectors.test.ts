@@ -66,6 +66,10 @@ describe('LwM2M TS SenML-CBOR examples', () => {
       [25462604, 22.9],
       [25462629, 22.4],
     ]);
+    // bt + t < 2^28 is relative to now (RFC 8428 §4.5.3).
+    const now = 1_700_000_000;
+    const abs = decodeTimestampedNodes(hex(TIMESTAMPED), ContentFormat.SenmlCbor, { path: '/72/1/2', now });
+    expect(abs.map((x) => x.time)).toEqual([now + 25462584, now + 25462604, now + 25462629]);
   });
 
   it('decodes the object links of table 7.4.4-4', () => {
