@@ -2,7 +2,7 @@
  * Registration benchmark.
  *
  * (1) Throughput over DTLS: `startLwm2mServer` (in-memory security store with 2,000 endpoints,
- *     memory-only FileRegistrationStore) in this process; 2,000 devices (our DtlsClient +
+ *     the default FileRegistrationStore journaling to a temp data dir) in this process; 2,000 devices (our DtlsClient +
  *     CoapEndpoint each, one UDP socket per device) in a child process, so client and server work
  *     run on the two cores. Every device handshakes, registers (POST /rd, link-format payload,
  *     identity check), then for a fixed time sends Update (POST /rd/<id>) back to back; every 10th
@@ -14,6 +14,9 @@
  *     registration after a full GC (the security store is built before the baseline).
  */
 import { fork, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { DtlsClient } from '../packages/dtls/src/index.js';
@@ -251,7 +254,8 @@ async function main(): Promise<void> {
   const udp = await udpRoundTrips({ durationMs: 2000, concurrency: 32, size: 64 });
 
   const securityStore = new InMemorySecurityStore(Array.from({ length: DEVICES }, (_, i) => info(i)));
-  const server = await startLwm2mServer({ securityStore, host: '127.0.0.1', port: 0, dtls: { maxSessions: DEVICES * 2, maxHandshakes: 1024 } });
+  const dataDir = mkdtempSync(join(tmpdir(), 'reg-bench-'));
+  const server = await startLwm2mServer({ securityStore, dataDir, host: '127.0.0.1', port: 0, dtls: { maxSessions: DEVICES * 2, maxHandshakes: 1024 } });
   const cpu0 = process.cpuUsage();
   const wall0 = performance.now();
   const child = fork(self, ['--clients', String(server.addresses.coaps.port)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -264,6 +268,8 @@ async function main(): Promise<void> {
   const serverCpuShare = (cpu.user + cpu.system) / 1000 / (performance.now() - wall0);
   const stats = await server.stats();
   await server.close();
+  const journalBytes = statSync(join(dataDir, 'registrations.jsonl')).size;
+  rmSync(dataDir, { recursive: true, force: true });
 
   if (process.env.REG_BENCH_SKIP_HEAP) return void console.log(JSON.stringify({ result, stats }));
   const h = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', self, '--heap'], { encoding: 'utf8', maxBuffer: 1 << 20 });
@@ -287,6 +293,7 @@ async function main(): Promise<void> {
     burstFailed: result.burstFailed,
     burstLatencyMs: lat(result.burstLatencyMs),
     serverHandler: stats.handler,
+    journalBytesAtEnd: journalBytes,
     serverCpuShareWholeRun: round(serverCpuShare, 2),
     clientCpuShareWholeRun: round(result.cpuShare, 2),
     clientRetransmissions: result.clientRetransmissions,

@@ -153,7 +153,7 @@ export async function startLwm2mServer(opts: StartLwm2mServerOptions): Promise<L
     cleanups.push(() => coaps.close());
     let coap: CoapEndpoint | undefined;
     if (opts.nosec) {
-      const udp = await UdpTransport.bind({ host: opts.nosec.host ?? host, port: opts.nosec.port ?? 5683 });
+      const udp = await UdpTransport.bind({ host: opts.nosec.host ?? host, port: opts.nosec.port ?? 5683, bufferBytes: 4 * 1024 * 1024 });
       coap = new CoapEndpoint({ ...opts.coap, transport: udp, clock, random, handler: route });
       cleanups.push(() => coap?.close());
     }

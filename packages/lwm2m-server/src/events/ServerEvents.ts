@@ -28,7 +28,13 @@ export interface UnauthorizedEvent {
   /** PSK identity of the DTLS session; absent on NoSec. */
   readonly identity?: string;
   readonly peer: PeerAddress;
-  readonly reason: 'unknown-identity' | 'bootstrap-identity' | 'identity-of-other-endpoint' | 'nosec-disabled' | 'identity-mismatch';
+  readonly reason:
+    | 'unknown-identity'
+    | 'bootstrap-identity'
+    | 'identity-of-other-endpoint'
+    | 'nosec-disabled'
+    | 'nosec-for-secured-endpoint'
+    | 'identity-mismatch';
   /** Unix ms. */
   readonly at: number;
 }

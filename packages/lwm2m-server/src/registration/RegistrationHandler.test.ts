@@ -219,6 +219,7 @@ describe('RegistrationHandler with NoSec enabled', () => {
     expect((await s.handler.handle(inbound('POST', '/rd?ep=plain-dev', { payload: '</3/0>' }))).code).toBe('2.01');
     expect((await s.store.getByEndpoint('plain-dev'))?.identity).toBeUndefined();
     expect((await s.handler.handle(inbound('POST', '/rd?ep=dev1', { payload: '</3/0>' }))).code).toBe('4.03');
+    expect(s.seen.unauthorized?.map((e) => e.reason)).toEqual(['nosec-for-secured-endpoint']);
     // A DTLS identity still has to match.
     expect((await s.handler.handle(inbound('POST', '/rd?ep=dev1', { payload: '</3/0>', identity: 'dev2-id' }))).code).toBe('4.03');
   });

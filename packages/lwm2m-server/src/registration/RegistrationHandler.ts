@@ -246,7 +246,7 @@ export class RegistrationHandler {
       if (!this.opts.allowNoSec) return 'nosec-disabled';
       // Even with NoSec enabled, an endpoint that has credentials must use them.
       const info = await this.opts.securityStore.getByEndpoint(endpoint);
-      return info === undefined ? undefined : 'nosec-disabled';
+      return info === undefined ? undefined : 'nosec-for-secured-endpoint';
     }
     const match = await this.opts.securityStore.getByIdentity(identity);
     if (!match) return 'unknown-identity';
