@@ -45,6 +45,8 @@ export interface DtlsServerOptions {
   unknownIdentityAlert?: 'unknown_psk_identity' | 'decrypt_error';
   /** Cookie secret rotation period (default 60 s). */
   cookieRotateMs?: number;
+  /** Kernel receive/send buffer for the bound socket (default 4 MiB, capped by the kernel). */
+  socketBufferBytes?: number;
   /** A socket to use instead of binding `host`/`port` (tests). */
   socket?: UdpSocket;
 }
@@ -150,7 +152,7 @@ export class DtlsServer implements DatagramTransport {
   }
 
   static async listen(opts: DtlsServerOptions): Promise<DtlsServer> {
-    const socket = opts.socket ?? (await NodeUdpSocket.bind({ host: opts.host ?? '0.0.0.0', port: opts.port ?? 0 }));
+    const socket = opts.socket ?? (await NodeUdpSocket.bind({ host: opts.host ?? '0.0.0.0', port: opts.port ?? 0, bufferBytes: opts.socketBufferBytes ?? 4 * 1024 * 1024 }));
     return new DtlsServer(socket, opts);
   }
 

@@ -14,7 +14,7 @@ export class UdpTransport implements DatagramTransport {
     socket.onMessage((data, peer) => this.handler({ peer, data, security: NO_SECURITY }));
   }
 
-  static async bind(opts: { host?: string; port?: number } = {}): Promise<UdpTransport> {
+  static async bind(opts: { host?: string; port?: number; bufferBytes?: number } = {}): Promise<UdpTransport> {
     return new UdpTransport(await NodeUdpSocket.bind(opts));
   }
 

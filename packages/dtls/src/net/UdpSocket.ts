@@ -28,9 +28,16 @@ export class NodeUdpSocket implements UdpSocket {
     });
   }
 
-  static bind(opts: { host?: string; port?: number }): Promise<NodeUdpSocket> {
+  /**
+   * `bufferBytes` sets the kernel receive and send buffers (capped by `net.core.rmem_max`/`wmem_max`):
+   * a burst of ClientHellos overflows the default (~200 small datagrams on Linux).
+   */
+  static bind(opts: { host?: string; port?: number; bufferBytes?: number }): Promise<NodeUdpSocket> {
     const host = opts.host ?? '0.0.0.0';
-    const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
+    const socket = createSocket({
+      type: isIPv6(host) ? 'udp6' : 'udp4',
+      ...(opts.bufferBytes ? { recvBufferSize: opts.bufferBytes, sendBufferSize: opts.bufferBytes } : {}),
+    });
     return new Promise((resolve, reject) => {
       socket.once('error', reject);
       socket.bind(opts.port ?? 0, host, () => {
@@ -62,6 +69,11 @@ export class NodeUdpSocket implements UdpSocket {
 
   address(): PeerAddress {
     return this.bound;
+  }
+
+  /** Effective kernel receive buffer size. */
+  receiveBufferSize(): number {
+    return this.closed ? 0 : this.socket.getRecvBufferSize();
   }
 
   close(): Promise<void> {
