@@ -359,14 +359,16 @@ export class ChainSecurityStore implements EditableSecurityStore {
         // The chain went back (dev chain restarted from an older dump) or reorganised: reload.
         await this.reload(true);
       } else {
+        const start = this.cursor;
         while (this.cursor < head && !this.closed) {
           const to = Math.min(head, this.cursor + this.opts.maxLogRange);
           const logs = await this.conn.getLogs(['ClientStore'], this.cursor + 1, to, (h) => this.ownTx.has(h));
           await this.applyLogs(logs, to);
           this.cursor = to;
-          this.cursorHash = undefined;
           for (const [h, b] of this.ownTx) if (b <= to) this.ownTx.delete(h);
         }
+        // Remember which block we synced to, to notice a rewritten history next time.
+        if (this.cursor !== start) this.cursorHash = await this.blockHash(this.cursor);
         if (this.pendingRefresh.size > 0) {
           const eps = [...this.pendingRefresh];
           this.pendingRefresh.clear();
@@ -384,15 +386,21 @@ export class ChainSecurityStore implements EditableSecurityStore {
     }
   }
 
+  private async blockHash(n: number): Promise<string | undefined> {
+    const b = await this.conn.rpc.request<{ hash: string } | null>('eth_getBlockByNumber', [`0x${n.toString(16)}`, false]);
+    return b?.hash;
+  }
+
+  /** False when the block we synced to is no longer the chain's block at that height. */
   private async cursorStillCanonical(): Promise<boolean> {
     if (this.cursor < 0) return true;
-    const b = await this.conn.rpc.request<{ hash: string } | null>('eth_getBlockByNumber', [`0x${this.cursor.toString(16)}`, false]);
-    if (!b) return false;
+    const hash = await this.blockHash(this.cursor);
+    if (hash === undefined) return false;
     if (this.cursorHash === undefined) {
-      this.cursorHash = b.hash;
+      this.cursorHash = hash;
       return true;
     }
-    return this.cursorHash === b.hash;
+    return this.cursorHash === hash;
   }
 
   /** Full load (at open, or after the chain went back): lists everything at one block and diffs. */

@@ -110,4 +110,27 @@ describe('ChainSecurityStore across processes (two stores, one chain)', () => {
     expect(errors).toContain('SEAL_WRONG_KEY');
     expect(await other.getByEndpoint(info.endpoint)).toBeUndefined();
   });
+
+  it('notices a rewritten chain history (dev chain back to an older state) and reloads, firing listeners', async () => {
+    const conn = await f.connect();
+    const reader = await openStore({ pollIntervalMs: 0 });
+    const seen: SecurityChange[] = [];
+    reader.addListener((c) => seen.push(c));
+    const snapshot = await conn.rpc.request<string>('evm_snapshot');
+    const writer = await openStore({ pollIntervalMs: 0 });
+    const lost = makeSecurityInfo(uniqueName('lost'));
+    await writer.add(lost);
+    await reader.syncNow();
+    expect(reader.peekByEndpoint(lost.endpoint)).toBeDefined();
+    expect(await conn.rpc.request<boolean>('evm_revert', [snapshot])).toBe(true);
+    const writer2 = await openStore({ pollIntervalMs: 0 });
+    const z = [makeSecurityInfo(uniqueName('z')), makeSecurityInfo(uniqueName('z'))];
+    for (const info of z) await writer2.add(info); // two new blocks at the same heights
+    await reader.syncNow();
+    expect(reader.peekByEndpoint(lost.endpoint)).toBeUndefined();
+    for (const info of z) expect(reader.peekByEndpoint(info.endpoint)?.endpoint).toBe(info.endpoint);
+    const kinds = seen.map((c) => `${c.kind}:${c.kind === 'removed' ? c.endpoint : c.info.endpoint}`);
+    expect(kinds).toContain(`removed:${lost.endpoint}`);
+    for (const info of z) expect(kinds).toContain(`added:${info.endpoint}`);
+  });
 });
