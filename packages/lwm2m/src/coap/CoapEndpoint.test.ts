@@ -405,6 +405,27 @@ describe('CoapEndpoint block-wise', () => {
     expect(decodeBlock(getOption(replies[2]!, CoapOption.Block1)!)).toEqual({ num: 2, more: false, szx: 0 });
   });
 
+  it('Block1: two interleaved bodies to the same URI are told apart by Request-Tag', async () => {
+    const got: string[] = [];
+    const r = rig(async (req) => {
+      got.push(str(req.payload));
+      return { code: '2.04' };
+    });
+    const a = text('A'.repeat(16) + 'a-end');
+    const b = text('B'.repeat(16) + 'b-end');
+    const opts = (tag: number, num: number, more: boolean): CoapOptionValue[] => [
+      textOption(CoapOption.UriPath, 'x'),
+      { number: CoapOption.Block1, value: encodeBlock({ num, more, szx: 0 }) },
+      { number: CoapOption.RequestTag, value: Uint8Array.of(tag) },
+    ];
+    r.net.inject(r.st, r.ct.address(), raw('CON', 3, 1, [1], opts(1, 0, true), a.subarray(0, 16)));
+    r.net.inject(r.st, r.ct.address(), raw('CON', 3, 2, [2], opts(2, 0, true), b.subarray(0, 16)));
+    r.net.inject(r.st, r.ct.address(), raw('CON', 3, 3, [3], opts(1, 1, false), a.subarray(16)));
+    r.net.inject(r.st, r.ct.address(), raw('CON', 3, 4, [4], opts(2, 1, false), b.subarray(16)));
+    await flush();
+    expect(got).toEqual([str(a), str(b)]);
+  });
+
   it('Block1: a missing block is 4.08, a too large Size1 is 4.13 with Size1', async () => {
     const r = rig(async () => ({ code: '2.04' }));
     const blk = (num: number, more: boolean): CoapOptionValue => ({ number: CoapOption.Block1, value: encodeBlock({ num, more, szx: 0 }) });

@@ -3,7 +3,8 @@
  * every peer at once, with message deduplication (the cached reply is replayed for a duplicate CON),
  * retransmission on the injected clock, token matching, piggybacked and separate responses, Observe
  * (RFC 7641) as client and server, and block-wise transfer (RFC 7959) both ways, Block1 reassembly
- * keyed by peer + method + URI (never by token: libcoap changes the token on every block).
+ * keyed by peer + method + URI (+ Request-Tag, RFC 9175), never by token: libcoap changes the token on
+ * every block.
  */
 import type { DatagramTransport, InboundDatagram, PeerAddress, PeerSecurity } from '../transport/DatagramTransport.js';
 import { SystemClock, SystemRandom, type Clock, type Random, type TimerHandle } from '../time/Clock.js';
@@ -925,7 +926,8 @@ export class CoapEndpoint {
       return;
     }
     const uri = `${path.join('/')}?${query.join('&')}`;
-    const key1 = `${pk}#${method}|${uri}`;
+    const requestTag = getOptions(m, CoapOption.RequestTag).map(tokenHex).join(',');
+    const key1 = `${pk}#${method}|${uri}|${requestTag}`;
     const key2 = `${pk}#${method}|${uri}|${accept ?? ''}`;
 
     // Block1: reassemble by peer + method + URI; the token may change on every block.

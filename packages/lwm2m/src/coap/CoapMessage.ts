@@ -32,6 +32,8 @@ export const CoapOption = {
   ProxyScheme: 39,
   Size1: 60,
   NoResponse: 258,
+  /** RFC 9175: tells concurrent block-wise bodies apart (libcoap sends it). */
+  RequestTag: 292,
 } as const;
 
 export interface CoapOptionValue {
