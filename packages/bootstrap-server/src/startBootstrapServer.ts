@@ -96,19 +96,18 @@ export async function startBootstrapServer(options: BootstrapServerOptions): Pro
     port: options.port ?? BootstrapPorts.coaps,
     bufferBytes: options.socketBufferBytes ?? 4 * 1024 * 1024,
   });
-  const dtls = await DtlsServer.listen({
-    socket,
-    pskResolver: async (identity) => {
-      try {
-        const match = await securityStore.getByIdentity(identity);
-        return match?.account === 'bootstrap' ? match.info.bootstrap.key : undefined;
-      } catch {
-        return undefined;
-      }
-    },
-    clock,
-    random,
-    ...options.dtls,
+  // Only bootstrap accounts get a key: a server-account or unknown identity fails the handshake.
+  const pskResolver = async (identity: string): Promise<Uint8Array | undefined> => {
+    try {
+      const match = await securityStore.getByIdentity(identity);
+      return match?.account === 'bootstrap' ? match.info.bootstrap.key : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const dtls = await DtlsServer.listen({ socket, pskResolver, clock, random, ...options.dtls }).catch(async (err: unknown) => {
+    await socket.close();
+    throw err;
   });
   dtls.on('handshakeFailed', (e) => {
     manager.events.emit('handshakeFailed', {
