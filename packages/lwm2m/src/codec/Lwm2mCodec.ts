@@ -289,27 +289,36 @@ function senmlRecordsFor(node: Lwm2mNode, path: Lwm2mPath): SenmlRecord[] {
 }
 
 function lwm2mJsonEntry(f: FlatValue, n: string | undefined): Lwm2mJsonEntry {
-  const name = n !== undefined ? { n } : {};
+  const e: { n?: string; v?: number; sv?: string; bv?: boolean; ov?: string } = {};
+  if (n !== undefined) e.n = n;
   switch (f.type) {
     case 'integer':
     case 'unsignedInteger':
-      return { ...name, v: Number(f.value as number | bigint) };
+      e.v = Number(f.value as number | bigint);
+      break;
     case 'float':
-      return { ...name, v: f.value as number };
+      e.v = f.value as number;
+      break;
     case 'time':
-      return { ...name, v: timeToSeconds(f.value as Date) };
+      e.v = timeToSeconds(f.value as Date);
+      break;
     case 'boolean':
-      return { ...name, bv: f.value as boolean };
+      e.bv = f.value as boolean;
+      break;
     case 'string':
     case 'corelnk':
-      return { ...name, sv: f.value as string };
+      e.sv = f.value as string;
+      break;
     case 'opaque':
-      return { ...name, sv: base64Encode(f.value as Uint8Array) };
+      e.sv = base64Encode(f.value as Uint8Array);
+      break;
     case 'objlnk':
-      return { ...name, ov: formatObjlnk(f.value as ObjectLink) };
+      e.ov = formatObjlnk(f.value as ObjectLink);
+      break;
     case 'none':
       throw unsupported('executable resources carry no value');
   }
+  return e;
 }
 
 function encodeJson(node: Lwm2mNode, path: Lwm2mPath): Uint8Array {
