@@ -20,6 +20,8 @@ export interface QueueModeOptions {
   readonly maxWaitMs?: number;
   /** How long a device stays awake after Register/Update or a successful exchange (default 93 s). */
   readonly awakeWindowMs?: number;
+  /** Clock of the awake windows and held-request deadlines (default: the server's clock). */
+  readonly clock?: Clock;
 }
 
 export class QueueModeGate {
@@ -30,10 +32,10 @@ export class QueueModeGate {
   private readonly maxWaitMs: number;
   private readonly awakeWindowMs: number;
 
-  constructor(
-    private readonly clock: Clock,
-    opts: QueueModeOptions = {},
-  ) {
+  private readonly clock: Clock;
+
+  constructor(clock: Clock, opts: QueueModeOptions = {}) {
+    this.clock = opts.clock ?? clock;
     this.maxPerDevice = opts.maxPerDevice ?? 32;
     this.maxWaitMs = opts.maxWaitMs ?? 300_000;
     this.awakeWindowMs = opts.awakeWindowMs ?? 93_000;

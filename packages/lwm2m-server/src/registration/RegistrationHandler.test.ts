@@ -250,3 +250,26 @@ describe('RegistrationHandler id allocation', () => {
     expect(await store.count()).toBe(2);
   });
 });
+
+describe('RegistrationHandler with hostile input', () => {
+  it('answers every random request with a CoAP code and never throws or corrupts the store', async () => {
+    const s = await setup({ allowNoSec: true });
+    const rnd = seededRandom(99);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd.next() * xs.length)] as T;
+    const pieces = ['ep=dev1', 'ep=', 'lt=60', 'lt=-1', 'lt=99999999999', 'lwm2m=1.1', 'lwm2m=x', 'b=U', 'b=UQQ', 'Q', 'sms=+123', 'sms=abc', '%00', 'ep=dev1&x'];
+    const payloads = ['</3/0>', '</>;rt="oma.lwm2m";ct="1 x"', '<', '</3/0>;ver=', '</65535/0>', ',,,', '</3/0>,</3/0/0/0>', '\u0000\uffff'];
+    const codes = new Set<string>();
+    for (let i = 0; i < 500; i++) {
+      const query = Array.from({ length: Math.floor(rnd.next() * 4) }, () => pick(pieces));
+      const payload = rnd.next() < 0.3 ? rnd.bytes(Math.floor(rnd.next() * 64)) : new TextEncoder().encode(pick(payloads));
+      const path = pick([['rd'], ['rd', 'x'], ['rd', 'x', 'y'], ['rd', '']]);
+      const req = { ...inbound(pick(['POST', 'DELETE', 'GET', 'PUT'] as const), '/rd', { ...(rnd.next() < 0.5 ? { identity: pick(['dev1-id', 'dev2-id', 'dev1-bs', 'zz']) } : {}) }), path, query, payload };
+      const res = await s.handler.handle(req);
+      expect(res.code).toMatch(/^(2\.01|4\.0[0345])$/);
+      codes.add(res.code);
+    }
+    expect(codes.has('4.00')).toBe(true);
+    expect(await s.store.count()).toBeLessThanOrEqual(2);
+    expect(s.handler.stats().failures).toBe(0);
+  });
+});
