@@ -7,9 +7,14 @@
  * in, or `{ committed: false }` when the chain is unreachable or slower than `commitWaitMs`: the
  * record then stays in the outbox and is sent when the chain is back (retried every
  * `retryIntervalMs`, and at the next `open`). Nothing acknowledged is lost; nothing is sent twice.
+ *
+ * One process owns the outbox (`anomaly-outbox.lock` holds its pid; a lock of a dead process is
+ * taken over). Another process opening the same data directory meanwhile (e.g. a CLI command
+ * next to `chainm2m up`) gets a log in direct mode: `append` sends straight to the chain and
+ * fails with `CHAIN_UNREACHABLE` instead of queueing (`hasOutbox()` is false).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AnomalyLog, AnomalyQuery, AnomalyRecord, AppendResult, NewAnomaly } from '@chainm2m/lwm2m';
 import type { Result } from 'ethers';
@@ -34,6 +39,42 @@ export interface ChainAnomalyLogOptions {
 }
 
 export const ANOMALY_OUTBOX_FILE = 'anomaly-outbox.jsonl';
+export const ANOMALY_OUTBOX_LOCK = 'anomaly-outbox.lock';
+
+/** Takes the outbox lock; false when another live process (or another open log here) holds it. */
+function acquireLock(path: string): boolean {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, 'wx', 0o600);
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new ChainAdapterError('OUTBOX_IO', `cannot lock the anomaly outbox (${path})`, { cause: e });
+    }
+    let pid = Number.NaN;
+    try {
+      pid = Number(readFileSync(path, 'utf8').trim());
+    } catch {
+      // vanished meanwhile: retry
+    }
+    if (Number.isInteger(pid) && pid > 0) {
+      if (pid === process.pid) return false;
+      try {
+        process.kill(pid, 0);
+        return false; // alive
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EPERM') return false; // alive, another user
+      }
+    }
+    try {
+      unlinkSync(path); // stale lock of a dead process
+    } catch {
+      // someone else took it over first
+    }
+  }
+  return false;
+}
 
 interface Waiter {
   resolve(r: AppendResult): void;
@@ -42,7 +83,9 @@ interface Waiter {
 
 export class ChainAnomalyLog implements AnomalyLog {
   private readonly conn: ChainConnection;
-  private readonly journal: OutboxJournal;
+  /** `undefined` in direct mode (another process owns the outbox). */
+  private readonly journal: OutboxJournal | undefined;
+  private readonly lockPath: string | undefined;
   /** Unfinished entries in order. */
   private readonly queue: OutboxEntry[];
   private readonly waiters = new Map<string, Waiter>();
@@ -56,9 +99,10 @@ export class ChainAnomalyLog implements AnomalyLog {
   private readonly maxBatchSize: number;
   private readonly onError: ((e: ChainAdapterError) => void) | undefined;
 
-  private constructor(options: ChainAnomalyLogOptions, journal: OutboxJournal, entries: OutboxEntry[]) {
+  private constructor(options: ChainAnomalyLogOptions, journal: OutboxJournal | undefined, entries: OutboxEntry[], lockPath: string | undefined) {
     this.conn = options.connection;
     this.journal = journal;
+    this.lockPath = lockPath;
     this.queue = entries;
     this.retryIntervalMs = options.retryIntervalMs ?? 1_000;
     this.commitWaitMs = options.commitWaitMs ?? 5_000;
@@ -69,12 +113,24 @@ export class ChainAnomalyLog implements AnomalyLog {
   /** Opens the outbox (recovering what a previous run left) and starts flushing it. */
   static async open(options: ChainAnomalyLogOptions): Promise<ChainAnomalyLog> {
     mkdirSync(options.dataDir, { recursive: true });
-    const path = join(options.dataDir, ANOMALY_OUTBOX_FILE);
-    const { entries } = readOutbox(path);
-    compactOutbox(path, entries);
-    const log = new ChainAnomalyLog(options, await OutboxJournal.open(path), entries);
-    if (entries.length > 0) log.kick();
-    return log;
+    const lockPath = join(options.dataDir, ANOMALY_OUTBOX_LOCK);
+    if (!acquireLock(lockPath)) return new ChainAnomalyLog(options, undefined, [], undefined);
+    try {
+      const path = join(options.dataDir, ANOMALY_OUTBOX_FILE);
+      const { entries } = readOutbox(path);
+      compactOutbox(path, entries);
+      const log = new ChainAnomalyLog(options, await OutboxJournal.open(path), entries, lockPath);
+      if (entries.length > 0) log.kick();
+      return log;
+    } catch (e) {
+      unlinkSync(lockPath);
+      throw e;
+    }
+  }
+
+  /** False in direct mode (another process owns this data directory's outbox). */
+  hasOutbox(): boolean {
+    return this.journal !== undefined;
   }
 
   /** Records waiting in the outbox. */
@@ -102,6 +158,7 @@ export class ChainAnomalyLog implements AnomalyLog {
     const items = anomalies.map((a) => normalize(a));
     if (items.length === 0) return [];
     const entries: OutboxEntry[] = items.map((a) => ({ key: randomUUID(), anomaly: a, sent: undefined }));
+    if (!this.journal) return this.appendDirect(entries);
     await this.journal.append(entries.map((e) => ({ t: 'add' as const, k: e.key, a: e.anomaly })));
     const results = entries.map(
       (e) =>
@@ -192,7 +249,34 @@ export class ChainAnomalyLog implements AnomalyLog {
     this.timer = undefined;
     while (this.flushing) await this.flushing.catch(() => undefined);
     for (const k of [...this.waiters.keys()]) this.settle(k, { committed: false });
-    await this.journal.close();
+    await this.journal?.close();
+    if (this.lockPath) {
+      try {
+        unlinkSync(this.lockPath);
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  /** Direct mode: one transaction per call, no queueing. */
+  private async appendDirect(entries: readonly OutboxEntry[]): Promise<AppendResult[]> {
+    const results: AppendResult[] = [];
+    for (let i = 0; i < entries.length; i += this.maxBatchSize) {
+      const batch = entries.slice(i, i + this.maxBatchSize);
+      const receipt = await this.conn.signer().send(this.tx(batch));
+      const firstId = this.firstId(receipt);
+      batch.forEach((_, k) => results.push(firstId >= 0 ? { committed: true, id: firstId + k } : { committed: true }));
+    }
+    return results;
+  }
+
+  private firstId(receipt: TxReceipt): number {
+    const ids = this.conn
+      .parseLogs(receipt.logs)
+      .filter((l) => l.contract === 'AnomalyStore' && l.name === 'AnomalyAdded')
+      .map((l) => Number(l.args[0]));
+    return ids.length > 0 ? Math.min(...ids) : -1;
   }
 
   // ------------------------------------------------------------------ flushing
@@ -219,7 +303,7 @@ export class ChainAnomalyLog implements AnomalyLog {
         else await this.sendBatch(this.queue.slice(0, this.maxBatchSize).filter((e) => !e.sent));
       }
       this.unreachable = false;
-      if (this.queue.length === 0) await this.journal.truncate();
+      if (this.queue.length === 0) await this.journal?.truncate();
     } catch (e) {
       if (isChainAdapterError(e, 'CHAIN_UNREACHABLE') || isChainAdapterError(e, 'CHAIN_TIMEOUT')) {
         this.unreachable = true;
@@ -260,7 +344,7 @@ export class ChainAnomalyLog implements AnomalyLog {
     }
     const keys = batch.map((b) => b.key);
     const hash = await signer.broadcast(tx, async (h, raw) => {
-      await this.journal.append([{ t: 'sent', k: keys, h, raw }]);
+      await this.journal?.append([{ t: 'sent', k: keys, h, raw }]);
       for (const b of batch) b.sent = { hash: h, raw, keys };
     });
     const receipt = await signer.waitForReceipt(hash, tx);
@@ -297,18 +381,14 @@ export class ChainAnomalyLog implements AnomalyLog {
   }
 
   private async finish(batch: readonly OutboxEntry[], receipt: TxReceipt): Promise<void> {
-    const ids = this.conn
-      .parseLogs(receipt.logs)
-      .filter((l) => l.contract === 'AnomalyStore' && l.name === 'AnomalyAdded')
-      .map((l) => Number(l.args[0]));
-    const firstId = ids.length > 0 ? Math.min(...ids) : -1;
-    await this.journal.append([{ t: 'done', k: batch.map((b) => b.key), h: receipt.hash, id: firstId }]);
+    const firstId = this.firstId(receipt);
+    await this.journal?.append([{ t: 'done', k: batch.map((b) => b.key), h: receipt.hash, id: firstId }]);
     this.removeFromQueue(batch);
     batch.forEach((b, i) => this.settle(b.key, firstId >= 0 ? { committed: true, id: firstId + i } : { committed: true }));
   }
 
   private async drop(batch: readonly OutboxEntry[], e: ChainAdapterError): Promise<void> {
-    await this.journal.append([{ t: 'drop', k: batch.map((b) => b.key), reason: e.message.slice(0, 300) }]);
+    await this.journal?.append([{ t: 'drop', k: batch.map((b) => b.key), reason: e.message.slice(0, 300) }]);
     this.removeFromQueue(batch);
     this.dropped += batch.length;
     for (const b of batch) {

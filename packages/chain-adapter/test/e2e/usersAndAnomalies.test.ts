@@ -1,10 +1,11 @@
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { NEW_ANOMALY_TYPE, encodeCall } from '../../src/chain/fastAbi.js';
 import { signRawTransaction } from '../../src/chain/rlpTx.js';
 import { createPasswordVerifier, verifyPassword } from '../../src/sealing/passwordVerifier.js';
-import { ChainAnomalyLog, ANOMALY_OUTBOX_FILE } from '../../src/stores/ChainAnomalyLog.js';
+import { ChainAnomalyLog, ANOMALY_OUTBOX_FILE, ANOMALY_OUTBOX_LOCK } from '../../src/stores/ChainAnomalyLog.js';
 import { ChainUserDirectory } from '../../src/stores/ChainUserDirectory.js';
 import { startChainFixture, type ChainFixture } from './fixture.js';
 
@@ -121,5 +122,25 @@ describe('ChainAnomalyLog', () => {
     } finally {
       await log.close();
     }
+  });
+
+  it('lets one log own the outbox; a second one on the same data dir works in direct mode; a dead owner\'s lock is taken over', async () => {
+    const dataDir = join(f.dataDir, 'lock');
+    mkdirSync(dataDir, { recursive: true });
+    const deadPid = spawnSync(process.execPath, ['-e', '0']).pid;
+    writeFileSync(join(dataDir, ANOMALY_OUTBOX_LOCK), String(deadPid));
+    const owner = await ChainAnomalyLog.open({ connection: await f.connect(), dataDir });
+    const second = await ChainAnomalyLog.open({ connection: await f.connect(), dataDir });
+    try {
+      expect(owner.hasOutbox()).toBe(true);
+      expect(second.hasOutbox()).toBe(false);
+      const [r] = await second.appendMany([{ endpoint: 'lock', collectedAt: 1, severity: 1, kind: 'k', value: 'direct' }]);
+      expect(r?.committed).toBe(true);
+      expect((await owner.query({ endpoint: 'lock' })).items.map((x) => [x.id, x.value])).toEqual([[r?.id, 'direct']]);
+    } finally {
+      await second.close();
+      await owner.close();
+    }
+    expect(existsSync(join(dataDir, ANOMALY_OUTBOX_LOCK))).toBe(false);
   });
 });
