@@ -111,3 +111,39 @@ describe('LwM2M TS SenML-CBOR examples', () => {
     ]);
   });
 });
+
+describe('LwM2M TS SenML-JSON examples', () => {
+  const utf8 = (s: string) => new TextEncoder().encode(s);
+
+  it('encodes /3/0 exactly as the SenML-JSON form of table 7.4.4-2', () => {
+    const expected =
+      '[{"bn":"/3/0/","n":"0","vs":"Open Mobile Alliance"},{"n":"1","vs":"Lightweight M2M Client"},' +
+      '{"n":"2","vs":"345000123"},{"n":"3","vs":"1.0"},{"n":"6/0","v":1},{"n":"6/1","v":5},{"n":"7/0","v":3800},' +
+      '{"n":"7/1","v":5000},{"n":"8/0","v":125},{"n":"8/1","v":900},{"n":"9","v":100},{"n":"10","v":15},' +
+      '{"n":"11/0","v":0},{"n":"13","v":1367491215},{"n":"14","vs":"+02:00"},{"n":"16","vs":"U"}]';
+    expect(new TextDecoder().decode(encodeNode(deviceInstance(), ContentFormat.SenmlJson, { path: '/3/0' }))).toBe(expected);
+    expect(decodeNode(utf8(expected), ContentFormat.SenmlJson, { path: '/3/0', model })).toEqual(deviceInstance());
+  });
+
+  it.each([
+    // base name without a trailing slash, name with a leading one
+    ['[{"bn" : "/2/3", "n":"/0","v":1234}]', '/2/3', '/2/3/0', 1234],
+    ['[{"bn":"/5/0","n":"/1","vs":"http"}]', '/5/0', '/5/0/1', 'http'],
+    // empty name: the record is the base name itself
+    ['[{"bn":"/5/0/1","n":"","vs":"http"}]', '/5/0/1', '/5/0/1', 'http'],
+    // base name and base time after the name in the same record
+    ['[{"n":"1","v":1234,"bn" : "/12/0/","bt" : 1234567},{"n":"3","v":56.789}]', '/12/0', '/12/0/3', 56.789],
+  ] as const)('resolves names in %s', (payload, at, name, value) => {
+    const nodes = decodeNodes(utf8(payload), ContentFormat.SenmlJson, { paths: [at] });
+    const flat: [string, unknown][] = [];
+    const walk = (prefix: string, n: import('../node/Lwm2mNode.js').Lwm2mNode): void => {
+      if (n.kind === 'singleResource' || n.kind === 'resourceInstance') flat.push([prefix, n.value]);
+      else if (n.kind === 'multipleResource') n.instances.forEach((i) => walk(`${prefix}/${i.id}`, i));
+      else if (n.kind === 'objectInstance') n.resources.forEach((r) => walk(`${prefix}/${r.id}`, r));
+      else n.instances.forEach((i) => walk(`${prefix}/${i.id}`, i));
+    };
+    const first = nodes[0];
+    if (first) walk(first.path.toString(), first.node);
+    expect(flat).toContainEqual([name, value]);
+  });
+});
