@@ -188,9 +188,13 @@ export class ChainSecurityStore implements EditableSecurityStore {
     };
   }
 
-  /** True when the cache may lag the chain (last sync failed or is too old). */
+  /**
+   * True when the cache may lag the chain: the last sync failed, or (with the poll timer on) no
+   * sync succeeded within `staleAfterMs`.
+   */
   isStale(): boolean {
-    return this.lastSyncFailed || Date.now() - this.lastSyncAt > this.opts.staleAfterMs;
+    if (this.lastSyncFailed) return true;
+    return this.opts.pollIntervalMs > 0 && Date.now() - this.lastSyncAt > this.opts.staleAfterMs;
   }
 
   health(): SecurityStoreHealth {
