@@ -81,14 +81,14 @@ describe('DtlsClient -> openssl s_server', () => {
   afterEach(() => killAll());
 
   async function sServer(cipher: string, psk = PSK_HEX): Promise<{ port: number; srv: ReturnType<typeof start> }> {
-    // s_server cannot bind port 0 and report it; pick a random high port and retry on conflict.
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const port = 20000 + Math.floor(Math.random() * 30000);
-      const srv = start('openssl', ['s_server', '-dtls1_2', '-nocert', '-psk', psk, '-cipher', cipher, '-accept', `127.0.0.1:${port}`]);
-      if (await srv.waitFor(/ACCEPT/, 3000)) return { port, srv };
+    // Port 0: s_server prints the ephemeral port it bound ("ACCEPT 127.0.0.1:40702").
+    const srv = start('openssl', ['s_server', '-dtls1_2', '-nocert', '-psk', psk, '-cipher', cipher, '-accept', '127.0.0.1:0']);
+    if (!(await srv.waitFor(/ACCEPT 127\.0\.0\.1:\d+/, 5000))) {
       srv.proc.kill('SIGKILL');
+      throw new Error('s_server did not start');
     }
-    throw new Error('s_server did not start');
+    const port = Number(/ACCEPT 127\.0\.0\.1:(\d+)/.exec(srv.output())?.[1]);
+    return { port, srv };
   }
 
   for (const [name, osslName] of SUITES) {
