@@ -277,6 +277,31 @@ describe('CoapEndpoint request/response', () => {
     expect(r.decoded(toClient(r)).at(-1)).toMatchObject({ type: 'RST', messageId: 0x1234 });
   });
 
+  it('nstart: 1 keeps one request per peer in flight, queues the rest, and times queued ones out', async () => {
+    const net = new MemoryNetwork();
+    const clock = new FakeClock();
+    const st = net.transport();
+    const ct = net.transport();
+    const releases: (() => void)[] = [];
+    const server = new CoapEndpoint({ transport: st, clock, random: fixedRandom(), handler: () => new Promise((res) => releases.push(() => res({ code: '2.05' }))) });
+    const client = new CoapEndpoint({ transport: ct, clock, random: fixedRandom(), nstart: 1 });
+    endpoints.push(server, client);
+    const a = client.request(st.address(), { method: 'GET', path: 'a' });
+    const b = client.request(st.address(), { method: 'GET', path: 'b' });
+    const c = client.request(st.address(), { method: 'GET', path: 'c', timeoutMs: 500 });
+    c.catch(() => undefined);
+    await flush();
+    expect(net.log.filter((s) => s.to.port === st.address().port)).toHaveLength(1);
+    clock.advance(500);
+    await expect(c).rejects.toMatchObject({ code: 'COAP_TIMEOUT' });
+    releases.shift()?.();
+    await expect(a).resolves.toMatchObject({ code: '2.05' });
+    await flush();
+    expect(net.log.filter((s) => s.to.port === st.address().port)).toHaveLength(2);
+    releases.shift()?.();
+    await expect(b).resolves.toMatchObject({ code: '2.05' });
+  });
+
   it('ping: an empty CON answered by RST; COAP_TIMEOUT when nobody answers', async () => {
     const r = rig();
     r.clock.advance(0);

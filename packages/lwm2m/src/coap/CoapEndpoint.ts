@@ -125,6 +125,12 @@ interface ReplyState {
   replied: boolean;
 }
 
+interface Queued {
+  start(): void;
+  fail(err: CoapError): void;
+  readonly timer: TimerHandle;
+}
+
 interface OutSpec {
   readonly type: 'CON' | 'NON';
   readonly code: number;
@@ -213,6 +219,9 @@ export class CoapEndpoint {
     internalErrors: 0,
   };
   private clientObsCount = 0;
+  private readonly nstart: number;
+  private readonly inFlight = new Map<string, number>();
+  private readonly queued = new Map<string, Queued[]>();
   private lastSweepAt = -Infinity;
 
   constructor(opts: CoapEndpointOptions) {
@@ -238,6 +247,8 @@ export class CoapEndpoint {
     this.notifyConEvery = opts.notifyConEvery ?? 20;
     this.notifyConIntervalMs = opts.notifyConIntervalMs ?? 24 * 3600 * 1000;
     this.closeTransport = opts.closeTransport ?? true;
+    this.nstart = opts.nstart ?? Infinity;
+    if (!(this.nstart >= 1)) throw new CoapError(CoapErrorCode.BadRequest, 'nstart must be >= 1');
     this.nextMid = Math.floor(this.random.next() * 0x10000) & 0xffff;
     this.transport.onDatagram((d) => this.onDatagram(d));
     this.unsubscribeSession = this.transport.onSession((e) => {
@@ -367,6 +378,9 @@ export class CoapEndpoint {
     const pk = peerKey(peer);
     this.dropPeerMessageState(pk);
     const err = new CoapError(CoapErrorCode.PeerForgotten, 'peer forgotten', { details: { peer: `${peer.address}:${peer.port}` } });
+    const q = this.queued.get(pk) ?? [];
+    this.queued.delete(pk);
+    for (const e of q) e.fail(err);
     for (const w of [...this.waiters.values()]) if (w.pk === pk) w.fail(err, 'forgotten');
     for (const o of [...this.serverObs.values()]) if (o.pk === pk) o.end('forgotten');
     for (const [key, o] of [...this.outgoing]) {
@@ -383,6 +397,9 @@ export class CoapEndpoint {
     this.unsubscribeSession();
     this.transport.onDatagram(() => undefined);
     const err = new CoapError(CoapErrorCode.Closed, 'endpoint closed');
+    const queued = [...this.queued.values()].flat();
+    this.queued.clear();
+    for (const e of queued) e.fail(err);
     for (const w of [...this.waiters.values()]) w.fail(err, 'closed');
     for (const o of [...this.serverObs.values()]) o.end('closed');
     const outs = [...this.outgoing.values()];
@@ -574,8 +591,66 @@ export class CoapEndpoint {
     }
   }
 
-  /** One message exchange: sends (retransmitting a CON) and resolves with the matching response. */
+  /** {@link exchangeNow} behind the per-peer NSTART gate. */
   private exchangeOnce(peer: PeerAddress, pk: string, spec: OutSpec, deadline: number, onResponse?: (m: CoapMessage) => void): Promise<CoapMessage> {
+    if (this.nstart === Infinity) return this.exchangeNow(peer, pk, spec, deadline, onResponse);
+    return new Promise<CoapMessage>((resolve, reject) => {
+      const start = (): void => {
+        this.inFlight.set(pk, (this.inFlight.get(pk) ?? 0) + 1);
+        const release = (): void => {
+          const n = (this.inFlight.get(pk) ?? 1) - 1;
+          if (n > 0) this.inFlight.set(pk, n);
+          else this.inFlight.delete(pk);
+          this.startQueued(pk);
+        };
+        this.exchangeNow(peer, pk, spec, deadline, onResponse).then(
+          (m) => {
+            release();
+            resolve(m);
+          },
+          (err: unknown) => {
+            release();
+            reject(err);
+          },
+        );
+      };
+      if ((this.inFlight.get(pk) ?? 0) < this.nstart) {
+        start();
+        return;
+      }
+      const entry: Queued = {
+        start,
+        fail: (err) => {
+          entry.timer.cancel();
+          reject(err);
+        },
+        timer: this.clock.setTimer(Math.max(0, deadline - this.clock.now()), () => {
+          const q = this.queued.get(pk);
+          const i = q?.indexOf(entry) ?? -1;
+          if (q && i >= 0) q.splice(i, 1);
+          if (q?.length === 0) this.queued.delete(pk);
+          this.counters.timeouts++;
+          reject(new CoapError(CoapErrorCode.Timeout, `request to ${peer.address}:${peer.port} still queued (NSTART) at its deadline`));
+        }),
+      };
+      const q = this.queued.get(pk);
+      if (q) q.push(entry);
+      else this.queued.set(pk, [entry]);
+    });
+  }
+
+  private startQueued(pk: string): void {
+    const q = this.queued.get(pk);
+    while (q && q.length > 0 && (this.inFlight.get(pk) ?? 0) < this.nstart) {
+      const next = q.shift() as Queued;
+      next.timer.cancel();
+      next.start();
+    }
+    if (q?.length === 0) this.queued.delete(pk);
+  }
+
+  /** One message exchange: sends (retransmitting a CON) and resolves with the matching response. */
+  private exchangeNow(peer: PeerAddress, pk: string, spec: OutSpec, deadline: number, onResponse?: (m: CoapMessage) => void): Promise<CoapMessage> {
     return new Promise<CoapMessage>((resolve, reject) => {
       if (this.closed) {
         reject(new CoapError(CoapErrorCode.Closed, 'endpoint closed'));

@@ -175,6 +175,11 @@ export interface CoapEndpointOptions {
   readonly notifyConEvery?: number;
   /** ... and at least every this many ms, default 24 h. */
   readonly notifyConIntervalMs?: number;
+  /**
+   * RFC 7252 NSTART: max outstanding requests (incl. each block exchange) per peer; later ones wait
+   * in a queue (their `timeoutMs` still runs). Default unlimited; 1 is the RFC's conservative value.
+   */
+  readonly nstart?: number;
   /** `close()` also closes the transport, default true. */
   readonly closeTransport?: boolean;
 }
