@@ -186,6 +186,14 @@ describe('DeviceManagementService', () => {
     expect(s.port.cancelled).toEqual([true, false]);
   });
 
+  it('observe falls back to the next format when the device answers 4.06', async () => {
+    s.port.respond = (req) => (req.accept === ContentFormat.SenmlCbor ? ok('4.06') : ok('2.05', '[{"bn":"/3/0/","n":"0","vs":"a"}]', ContentFormat.SenmlJson));
+    const r = await s.dm.observe('dev1', '/3/0');
+    expect(s.port.requests.map((q) => q.accept)).toEqual([ContentFormat.SenmlCbor, ContentFormat.SenmlJson]);
+    expect(r.observation).toBeDefined();
+    expect(r.content.node).toMatchObject({ kind: 'objectInstance' });
+  });
+
   it('ends observations when the registration ends', async () => {
     const { observation } = await s.dm.observe('dev1', '/3/0/0');
     expect(s.dm.observations()).toHaveLength(1);

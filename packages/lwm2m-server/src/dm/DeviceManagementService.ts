@@ -232,15 +232,31 @@ export class DeviceManagementService {
     const reg = await this.registration(endpoint);
     const p = this.path(path, 1);
     const formats = opts.format !== undefined ? [opts.format] : readFormats(reg, this.shape(p));
-    const accept = formats[0] as number;
-    return this.startObservation(reg, [path], false, { method: 'GET', path: this.segments(reg, p), accept, ...this.timeout(opts) });
+    return this.observeNegotiated(formats, (accept) => this.startObservation(reg, [path], false, { method: 'GET', path: this.segments(reg, p), accept, ...this.timeout(opts) }));
   }
 
   /** Observe-Composite (FETCH / with Observe: 0), LwM2M 1.1 devices only. */
   async observeComposite(endpoint: string, paths: readonly string[], opts: ReadOptions = {}): Promise<ObserveResult> {
     const reg = await this.registration(endpoint);
     const req = this.compositeRequest(reg, paths, opts);
-    return this.startObservation(reg, paths, true, { ...req.base, accept: req.formats[0] as number });
+    return this.observeNegotiated(req.formats, (accept) => this.startObservation(reg, paths, true, { ...req.base, accept }));
+  }
+
+  /** Tries formats in turn while the device refuses the Accept with 4.06 / 4.15. */
+  private async observeNegotiated(formats: readonly number[], start: (accept: number) => Promise<ObserveResult>): Promise<ObserveResult> {
+    let last: unknown;
+    for (const accept of formats.slice(0, 3)) {
+      try {
+        return await start(accept);
+      } catch (err) {
+        if (err instanceof Lwm2mServerError && err.code === 'DEVICE_ERROR' && NEGOTIATION_RETRY_CODES.has(err.coapCode ?? '')) {
+          last = err;
+          continue;
+        }
+        throw err;
+      }
+    }
+    throw last ?? new Lwm2mServerError('UNSUPPORTED_CONTENT_FORMAT', 'no content format to ask for');
   }
 
   /** Cancel-Observe: passive (default; the next notification gets RST) or active (GET with Observe: 1). */
