@@ -102,29 +102,3 @@ export function setSenmlValue(r: Partial<Record<'v' | 'vs' | 'vb' | 'vd' | 'vlo'
       throw new CodecError(CodecErrorCode.Unsupported, 'executable resources carry no value');
   }
 }
-
-/** SenML field for a typed value. */
-export type SenmlValueField = { v: number } | { vs: string } | { vb: boolean } | { vd: Uint8Array } | { vlo: string };
-
-export function senmlValue(type: ResourceType, value: Lwm2mValue): SenmlValueField {
-  switch (type) {
-    case 'integer':
-    case 'unsignedInteger':
-      return { v: Number(value as number | bigint) };
-    case 'float':
-      return { v: value as number };
-    case 'time':
-      return { v: timeToSeconds(value as Date) };
-    case 'boolean':
-      return { vb: value as boolean };
-    case 'string':
-    case 'corelnk':
-      return { vs: value as string };
-    case 'opaque':
-      return { vd: value as Uint8Array };
-    case 'objlnk':
-      return { vlo: formatObjlnk(value as ObjectLink) };
-    case 'none':
-      throw new CodecError(CodecErrorCode.Unsupported, 'executable resources carry no value');
-  }
-}
