@@ -71,6 +71,8 @@ export class ServerHandshake {
   private earlyCcs = false;
   private early: DtlsRecord[] = [];
   private leftover: DtlsRecord[] = [];
+  private replayQueue: DtlsRecord[] = [];
+  private replayIndex = 0;
   private identity: string | undefined;
   private master: Buffer | undefined;
 
@@ -223,13 +225,12 @@ export class ServerHandshake {
   private replayEarly(): void {
     const early = this.early;
     this.early = [];
-    for (let i = 0; i < early.length; i++) {
-      if (this.state !== 'waitFinished') {
-        if (this.state === 'done') this.leftover = early.slice(i);
-        return;
-      }
-      this.onProtected(early[i] as DtlsRecord, false);
+    this.replayQueue = early;
+    for (this.replayIndex = 0; this.replayIndex < early.length; this.replayIndex++) {
+      if (this.state !== 'waitFinished') break;
+      this.onProtected(early[this.replayIndex] as DtlsRecord, false);
     }
+    this.replayQueue = [];
   }
 
   /** Records (e.g. the first application data) buffered during the handshake that belong to the session. */
@@ -304,6 +305,9 @@ export class ServerHandshake {
     const session = new Session(this.peer, this.identity ?? '', this.suite, 1, readCipher, w1, this.ctx.clock.now(), this.readWindow);
     session.resendFinalFlight = () => this.sendFlight(out);
     session.clientRandom = this.clientRandom;
+    // Buffered records behind the Finished being replayed now belong to the session.
+    this.leftover = this.replayQueue.slice(this.replayIndex + 1);
+    this.replayQueue = [];
     this.events.completed(this, session);
   }
 

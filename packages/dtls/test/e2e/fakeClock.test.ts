@@ -172,6 +172,27 @@ describe('asynchronous PSK resolution', () => {
     expect(r.clock.now()).toBe(0); // no retransmission was needed
   });
 
+  it('a flight 5 retransmitted during a slow resolution is answered from the new session', async () => {
+    let release: (k: Uint8Array) => void = () => {};
+    const r = await rig({ pskResolver: () => new Promise<Uint8Array>((res) => (release = res)) });
+    let serverFinishedFlights = 0;
+    r.net.filter = (from, _to, d) => {
+      if (isFromServer(from) && plainHandshakeTypes(d).includes(-20)) serverFinishedFlights += 1;
+      return true;
+    };
+    const { result } = connect(r, { retransmitInitialMs: 1000 });
+    await settle();
+    r.clock.advance(1000); // the client, still waiting, retransmits CKE + CCS + Finished
+    await settle();
+    expect(serverFinishedFlights).toBe(0);
+    release(KEY);
+    await settle();
+    expect(await result).toBeInstanceOf(DtlsClient);
+    // Once for the first Finished, once more for the buffered duplicate handed to the session.
+    expect(serverFinishedFlights).toBe(2);
+    expect(r.server.stats()).toMatchObject({ sessions: 1, handshakes: 0 });
+  });
+
   it('a resolver that throws fails the handshake with internal_error', async () => {
     const r = await rig({ pskResolver: () => Promise.reject(new Error('store down')) });
     const { result } = connect(r);
