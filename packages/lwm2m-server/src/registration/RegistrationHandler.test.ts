@@ -153,6 +153,16 @@ describe('RegistrationHandler', () => {
     ]);
   });
 
+  it('re-checks the identity on Update: revoked credentials end the registration', async () => {
+    const res = await s.handler.handle(inbound('POST', '/rd?ep=dev1', { payload: '</3/0>', identity: 'dev1-id' }));
+    const id = res.locationPath?.[1] as string;
+    await s.securityStore.remove('dev1', true);
+    expect((await s.handler.handle(inbound('POST', `/rd/${id}`, { identity: 'dev1-id' }))).code).toBe('4.03');
+    expect(await s.store.count()).toBe(0);
+    expect(s.seen.deregistered).toEqual([expect.objectContaining({ reason: 'revoked' })]);
+    expect(s.seen.unauthorized).toEqual([expect.objectContaining({ operation: 'update', reason: 'unknown-identity' })]);
+  });
+
   it('answers 4.05 for other methods and 4.00 for unknown update parameters', async () => {
     expect((await s.handler.handle(inbound('GET', '/rd', { identity: 'dev1-id' }))).code).toBe('4.05');
     const res = await s.handler.handle(inbound('POST', '/rd?ep=dev1', { payload: '</3/0>', identity: 'dev1-id' }));

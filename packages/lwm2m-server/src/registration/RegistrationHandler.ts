@@ -322,6 +322,14 @@ export class RegistrationHandler {
     }
     const current = await this.owned('update', req, id);
     if (!('id' in current)) return current;
+    if (req.security.pskIdentity !== undefined) {
+      // The credentials may have been revoked without a store event (read-only stores): check again.
+      const denied = await this.checkIdentity(current.endpoint, req.security);
+      if (denied) {
+        await this.remove(id, 'revoked');
+        return this.unauthorized('update', denied, req.peer, req.security, current.endpoint);
+      }
+    }
     const p = q.value;
     const address =
       current.address.address === req.peer.address && current.address.port === req.peer.port
