@@ -23,12 +23,44 @@ export interface SimEntry {
   readonly value: SimValue;
 }
 
-/** A resource whose value is computed when read (sensor values, current time). */
+const BEHAVIOUR: unique symbol = Symbol('simBehaviour');
+
+/** Where a behaviour runs: the tree and the resource it is installed on. */
+export interface BehaviourContext {
+  readonly tree: SimObjectTree;
+  readonly objectId: number;
+  readonly instanceId: number;
+  readonly resourceId: number;
+}
+
+/**
+ * What a resource does instead of holding a plain value: computed reads (sensors, clocks), side
+ * effects of writes, Execute. Behaviours are shared objects (one per kind, not per device) that
+ * keep their per-instance state in `tree.instanceState(...)`, so a device costs a few maps.
+ */
+export interface ResourceBehaviour {
+  readonly [BEHAVIOUR]: true;
+  read?(ctx: BehaviourContext): SimValue;
+  /** Absent: a write replaces the behaviour with the stored value. */
+  write?(ctx: BehaviourContext, value: SimValue): void;
+  execute?(ctx: BehaviourContext, args: string): void;
+  /** `true` when the value changes over time by itself (observations of it are polled). */
+  readonly timeVarying?: boolean;
+}
+
+/** Builds a shareable behaviour. */
+export function behaviour(b: Omit<ResourceBehaviour, typeof BEHAVIOUR>): ResourceBehaviour {
+  return { ...b, [BEHAVIOUR]: true };
+}
+
+function isBehaviour(v: unknown): v is ResourceBehaviour {
+  return typeof v === 'object' && v !== null && (v as { [BEHAVIOUR]?: true })[BEHAVIOUR] === true;
+}
+
+/** A per-device computed resource (closure style; prefer shared behaviours for many devices). */
 export interface DynamicResource {
   read(): SimValue;
-  /** Absent: writes replace the dynamic value with a stored one. */
   write?(value: SimValue): void;
-  /** `true` when the value changes over time by itself (observations of it are polled). */
   readonly timeVarying?: boolean;
 }
 
@@ -37,9 +69,18 @@ export type Executor = (args: string) => void;
 /** Fired after a value or an instance changed (not for time-varying reads). */
 export type TreeChangeListener = (objectId: number, instanceId?: number, resourceId?: number) => void;
 
-type Stored = SimValue | Map<number, SimValue>;
+type Stored = SimValue | Map<number, SimValue> | ResourceBehaviour;
 
-const key = (o: number, i: number, r: number): string => `${o}/${i}/${r}`;
+const typeOfCache = new WeakMap<ObjectRegistry, (objectId: number, resourceId: number) => SimResourceType | undefined>();
+
+function typeOfFor(registry: ObjectRegistry): (objectId: number, resourceId: number) => SimResourceType | undefined {
+  let fn = typeOfCache.get(registry);
+  if (!fn) {
+    fn = (o, r) => registry.resource(o, r)?.type;
+    typeOfCache.set(registry, fn);
+  }
+  return fn;
+}
 
 export function isObjectLink(v: unknown): v is ObjectLink {
   return typeof v === 'object' && v !== null && !(v instanceof Uint8Array) && 'objectId' in v && 'instanceId' in v;
@@ -47,13 +88,14 @@ export function isObjectLink(v: unknown): v is ObjectLink {
 
 /**
  * The objects, instances and resource values of one simulated device. Small by design (a few
- * maps per device) so thousands of devices fit in one process.
+ * maps per device, shared behaviours) so thousands of devices fit in one process.
  */
 export class SimObjectTree {
   private readonly objects = new Map<number, Map<number, Map<number, Stored>>>();
-  private dynamics: Map<string, DynamicResource> | undefined;
-  private executors: Map<string, Executor> | undefined;
+  private states: Map<number, unknown> | undefined;
   private listener: TreeChangeListener | undefined;
+  /** Device-wide environment for behaviours (clock, hooks...), set by whoever populates the tree. */
+  env: unknown;
 
   constructor(
     objectIds: readonly number[] = [],
@@ -61,6 +103,7 @@ export class SimObjectTree {
     readonly registry: ObjectRegistry = defaultSimRegistry,
   ) {
     for (const id of objectIds) this.objects.set(id, new Map());
+    this.typeOf = typeOfFor(registry);
   }
 
   /** The definition of an object (from the registry). */
@@ -72,12 +115,23 @@ export class SimObjectTree {
     return this.registry.resource(objectId, resourceId);
   }
 
-  /** The declared type of a resource (`undefined` when the registry does not know it). */
-  readonly typeOf = (objectId: number, resourceId: number): SimResourceType | undefined =>
-    this.registry.resource(objectId, resourceId)?.type;
+  /** The declared type of a resource (`undefined` when unknown); a plain function, shared per registry. */
+  readonly typeOf: (objectId: number, resourceId: number) => SimResourceType | undefined;
 
   onChange(listener: TreeChangeListener | undefined): void {
     this.listener = listener;
+  }
+
+  /** Per-instance state of behaviours, created on first use. */
+  instanceState<T>(objectId: number, instanceId: number, init: () => T): T {
+    const k = objectId * 65536 + instanceId;
+    this.states ??= new Map();
+    let s = this.states.get(k) as T | undefined;
+    if (s === undefined) {
+      s = init();
+      this.states.set(k, s);
+    }
+    return s;
   }
 
   hasObject(objectId: number): boolean {
@@ -97,7 +151,7 @@ export class SimObjectTree {
     return this.objects.get(objectId)?.has(instanceId) ?? false;
   }
 
-  /** Ids of the resources present in an instance (stored or dynamic), ascending. */
+  /** Ids of the resources present in an instance (values, computed and executable), ascending. */
   resourceIds(objectId: number, instanceId: number): number[] {
     const inst = this.objects.get(objectId)?.get(instanceId);
     return inst ? [...inst.keys()].sort((a, b) => a - b) : [];
@@ -111,51 +165,7 @@ export class SimObjectTree {
     return id;
   }
 
-  /** Creates an (empty) instance; returns `false` if it already exists. Creates the object too. */
-  createInstance(objectId: number, instanceId: number): boolean {
-    let obj = this.objects.get(objectId);
-    if (!obj) {
-      obj = new Map();
-      this.objects.set(objectId, obj);
-    }
-    if (obj.has(instanceId)) return false;
-    obj.set(instanceId, new Map());
-    this.listener?.(objectId, instanceId);
-    return true;
-  }
-
-  deleteInstance(objectId: number, instanceId: number): boolean {
-    const obj = this.objects.get(objectId);
-    if (!obj?.delete(instanceId)) return false;
-    const prefix = `${objectId}/${instanceId}/`;
-    for (const m of [this.dynamics, this.executors]) {
-      if (!m) continue;
-      for (const k of m.keys()) if (k.startsWith(prefix)) m.delete(k);
-    }
-    this.listener?.(objectId, instanceId);
-    return true;
-  }
-
-  /** `true` when the resource has an executor installed. */
-  isExecutable(objectId: number, instanceId: number, resourceId: number): boolean {
-    return this.executors?.has(key(objectId, instanceId, resourceId)) ?? false;
-  }
-
-  /** Whether a resource is present (stored, dynamic, or an executable with an executor). */
-  hasResource(objectId: number, instanceId: number, resourceId: number): boolean {
-    return this.objects.get(objectId)?.get(instanceId)?.has(resourceId) ?? false;
-  }
-
-  /** Reads a resource; dynamic resources are computed now. */
-  get(objectId: number, instanceId: number, resourceId: number): SimResourceValue | undefined {
-    const dyn = this.dynamics?.get(key(objectId, instanceId, resourceId));
-    if (dyn) return dyn.read();
-    const v = this.objects.get(objectId)?.get(instanceId)?.get(resourceId);
-    return v;
-  }
-
-  /** Sets a resource (creating the instance when needed). A `Map` sets a multiple resource. */
-  set(objectId: number, instanceId: number, resourceId: number, value: SimResourceValue): void {
+  private instance(objectId: number, instanceId: number): Map<number, Stored> {
     let obj = this.objects.get(objectId);
     if (!obj) {
       obj = new Map();
@@ -166,14 +176,45 @@ export class SimObjectTree {
       inst = new Map();
       obj.set(instanceId, inst);
     }
-    const dyn = this.dynamics?.get(key(objectId, instanceId, resourceId));
-    if (dyn && !(value instanceof Map)) {
-      if (dyn.write) {
-        dyn.write(value as SimValue);
-        this.listener?.(objectId, instanceId, resourceId);
-        return;
-      }
-      this.dynamics?.delete(key(objectId, instanceId, resourceId));
+    return inst;
+  }
+
+  /** Creates an (empty) instance; returns `false` if it already exists. Creates the object too. */
+  createInstance(objectId: number, instanceId: number): boolean {
+    if (this.hasInstance(objectId, instanceId)) return false;
+    this.instance(objectId, instanceId);
+    this.listener?.(objectId, instanceId);
+    return true;
+  }
+
+  deleteInstance(objectId: number, instanceId: number): boolean {
+    const obj = this.objects.get(objectId);
+    if (!obj?.delete(instanceId)) return false;
+    this.states?.delete(objectId * 65536 + instanceId);
+    this.listener?.(objectId, instanceId);
+    return true;
+  }
+
+  /** Whether a resource is present (stored, computed, or executable). */
+  hasResource(objectId: number, instanceId: number, resourceId: number): boolean {
+    return this.objects.get(objectId)?.get(instanceId)?.has(resourceId) ?? false;
+  }
+
+  /** Reads a resource; computed resources are computed now; executables read as `undefined`. */
+  get(objectId: number, instanceId: number, resourceId: number): SimResourceValue | undefined {
+    const v = this.objects.get(objectId)?.get(instanceId)?.get(resourceId);
+    if (!isBehaviour(v)) return v;
+    return v.read?.({ tree: this, objectId, instanceId, resourceId });
+  }
+
+  /** Sets a resource (creating the instance when needed). A `Map` sets a multiple resource. */
+  set(objectId: number, instanceId: number, resourceId: number, value: SimResourceValue): void {
+    const inst = this.instance(objectId, instanceId);
+    const cur = inst.get(resourceId);
+    if (isBehaviour(cur) && cur.write && !(value instanceof Map)) {
+      cur.write({ tree: this, objectId, instanceId, resourceId }, value as SimValue);
+      this.listener?.(objectId, instanceId, resourceId);
+      return;
     }
     inst.set(resourceId, value instanceof Map ? new Map(value) : (value as SimValue));
     this.listener?.(objectId, instanceId, resourceId);
@@ -190,58 +231,76 @@ export class SimObjectTree {
   deleteResource(objectId: number, instanceId: number, resourceId: number): boolean {
     const inst = this.objects.get(objectId)?.get(instanceId);
     if (!inst?.delete(resourceId)) return false;
-    this.dynamics?.delete(key(objectId, instanceId, resourceId));
     this.listener?.(objectId, instanceId, resourceId);
     return true;
   }
 
-  /** Makes a resource computed on read. The resource shows as present. */
+  /** Installs a (shared) behaviour on a resource; the resource shows as present. */
+  setBehaviour(objectId: number, instanceId: number, resourceId: number, b: ResourceBehaviour): void {
+    this.instance(objectId, instanceId).set(resourceId, b);
+  }
+
+  /** Makes a resource computed on read, closure style. */
   defineDynamic(objectId: number, instanceId: number, resourceId: number, dyn: DynamicResource): void {
-    this.dynamics ??= new Map();
-    this.dynamics.set(key(objectId, instanceId, resourceId), dyn);
-    const inst = this.objects.get(objectId)?.get(instanceId);
-    if (inst && !inst.has(resourceId)) inst.set(resourceId, dyn.read());
-  }
-
-  /** `true` when the resource's value changes over time by itself. */
-  isTimeVarying(objectId: number, instanceId: number, resourceId: number): boolean {
-    return this.dynamics?.get(key(objectId, instanceId, resourceId))?.timeVarying === true;
-  }
-
-  /** `true` when anything under the given path changes over time by itself. */
-  hasTimeVarying(objectId?: number, instanceId?: number, resourceId?: number): boolean {
-    if (!this.dynamics) return false;
-    for (const [k, d] of this.dynamics) {
-      if (!d.timeVarying) continue;
-      const [o, i, r] = k.split('/').map(Number);
-      if (objectId !== undefined && o !== objectId) continue;
-      if (instanceId !== undefined && i !== instanceId) continue;
-      if (resourceId !== undefined && r !== resourceId) continue;
-      return true;
-    }
-    return false;
+    this.setBehaviour(
+      objectId,
+      instanceId,
+      resourceId,
+      behaviour({
+        read: () => dyn.read(),
+        ...(dyn.write ? { write: (_c: BehaviourContext, v: SimValue) => dyn.write?.(v) } : {}),
+        ...(dyn.timeVarying ? { timeVarying: true } : {}),
+      }),
+    );
   }
 
   /** Installs the action of an executable resource (marks it present). */
   setExecutor(objectId: number, instanceId: number, resourceId: number, fn: Executor): void {
-    this.executors ??= new Map();
-    this.executors.set(key(objectId, instanceId, resourceId), fn);
-    const inst = this.objects.get(objectId)?.get(instanceId);
-    if (inst && !inst.has(resourceId)) inst.set(resourceId, '');
+    this.setBehaviour(objectId, instanceId, resourceId, behaviour({ execute: (_c, args) => fn(args) }));
   }
 
-  /** Runs an executable resource; `false` when it has no executor. */
+  private behaviourAt(objectId: number, instanceId: number, resourceId: number): ResourceBehaviour | undefined {
+    const v = this.objects.get(objectId)?.get(instanceId)?.get(resourceId);
+    return isBehaviour(v) ? v : undefined;
+  }
+
+  /** `true` when the resource can be executed. */
+  isExecutable(objectId: number, instanceId: number, resourceId: number): boolean {
+    return this.behaviourAt(objectId, instanceId, resourceId)?.execute !== undefined;
+  }
+
+  /** `true` when the resource's value changes over time by itself. */
+  isTimeVarying(objectId: number, instanceId: number, resourceId: number): boolean {
+    return this.behaviourAt(objectId, instanceId, resourceId)?.timeVarying === true;
+  }
+
+  /** `true` when anything under the given path changes over time by itself. */
+  hasTimeVarying(objectId?: number, instanceId?: number, resourceId?: number): boolean {
+    for (const [o, obj] of this.objects) {
+      if (objectId !== undefined && o !== objectId) continue;
+      for (const [i, inst] of obj) {
+        if (instanceId !== undefined && i !== instanceId) continue;
+        for (const [r, v] of inst) {
+          if (resourceId !== undefined && r !== resourceId) continue;
+          if (isBehaviour(v) && v.timeVarying) return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Runs an executable resource; `false` when it is not executable. */
   execute(objectId: number, instanceId: number, resourceId: number, args: string): boolean {
-    const fn = this.executors?.get(key(objectId, instanceId, resourceId));
-    if (!fn) return false;
-    fn(args);
+    const b = this.behaviourAt(objectId, instanceId, resourceId);
+    if (!b?.execute) return false;
+    b.execute({ tree: this, objectId, instanceId, resourceId }, args);
     this.listener?.(objectId, instanceId);
     return true;
   }
 
   /**
-   * The leaves under a path (ids given shallowest first), with values read now. Executable
-   * resources (type `none`) are left out.
+   * The leaves under a path (ids given shallowest first), with values read now. Executable-only
+   * resources are left out.
    */
   entries(objectId?: number, instanceId?: number, resourceId?: number): SimEntry[] {
     const out: SimEntry[] = [];
@@ -253,7 +312,6 @@ export class SimObjectTree {
         for (const rid of res) {
           if (!this.hasResource(o, i, rid)) continue;
           if (this.resourceDef(o, rid)?.type === 'none') continue;
-          if (this.executors?.has(key(o, i, rid)) && !this.dynamics?.has(key(o, i, rid))) continue;
           const v = this.get(o, i, rid);
           if (v === undefined) continue;
           if (v instanceof Map) {
