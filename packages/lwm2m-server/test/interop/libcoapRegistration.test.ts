@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { InMemorySecurityStore } from '@chainm2m/lwm2m';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLwm2mServer, type Lwm2mServer, type UnauthorizedEvent } from '../../src/index.js';
+import { startLwm2mServer, type HandshakeFailedEvent, type Lwm2mServer, type UnauthorizedEvent } from '../../src/index.js';
 import { securityInfo } from '../../src/testing/fixtures.js';
 
 const run = promisify(execFile);
@@ -24,10 +24,12 @@ async function coapClient(bin: string, args: string[]): Promise<string> {
 describe.each(['coap-client-openssl', 'coap-client-gnutls'])('%s registers over DTLS', (bin) => {
   let server: Lwm2mServer;
   const unauthorized: UnauthorizedEvent[] = [];
+  const handshakeFailed: HandshakeFailedEvent[] = [];
   beforeAll(async () => {
     const store = new InMemorySecurityStore([securityInfo('dev1'), securityInfo('dev2')]);
     server = await startLwm2mServer({ securityStore: store, host: '127.0.0.1', port: 0 });
     server.events.on('unauthorized', (e) => unauthorized.push(e));
+    server.events.on('handshakeFailed', (e) => handshakeFailed.push(e));
   });
   afterAll(async () => {
     await server?.close();
@@ -51,5 +53,12 @@ describe.each(['coap-client-openssl', 'coap-client-gnutls'])('%s registers over 
     expect(out).toMatch(/c:4\.03/);
     expect(await server.registrations.get('dev1-other')).toBeUndefined();
     expect(unauthorized).toEqual([expect.objectContaining({ endpoint: 'dev1-other', identity: 'dev2-id', reason: 'identity-of-other-endpoint' })]);
+  });
+
+  it('a bootstrap identity cannot even open a DTLS session with the LwM2M server (reported)', async () => {
+    const out = await coapClient(bin, ['-m', 'post', '-v', '6', '-B', '3', '-t', '40', '-e', '</3/0>', '-u', 'dev1-bs', '-k', 'bs-key-dev1', uri('dev1')]);
+    expect(out).not.toMatch(/c:2\.01/);
+    expect(handshakeFailed.some((e) => e.identity === 'dev1-bs')).toBe(true);
+    expect((await server.registrations.get('dev1'))?.identity).toBe('dev1-id');
   });
 });
