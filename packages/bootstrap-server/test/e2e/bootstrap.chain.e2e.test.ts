@@ -26,8 +26,8 @@ import { reportBootstrapAnomalies, startBootstrapServer, type BootstrapServer, t
 import { connectDevice, type DtlsDevice } from '../helpers/dtlsDevice.js';
 import { expectedObjects } from '../helpers/MiniDevice.js';
 
-const infos: SecurityInfo[] = Array.from({ length: 5 }, (_, i) => makeSecurityInfo(`chain-${i}-${process.pid}`));
-const [devA, devB, devC, devD, devE] = infos as [SecurityInfo, SecurityInfo, SecurityInfo, SecurityInfo, SecurityInfo];
+const infos: SecurityInfo[] = Array.from({ length: 7 }, (_, i) => makeSecurityInfo(`chain-${i}-${process.pid}`));
+const [devA, devB, devC, devD, devE, devF, devG] = infos as [SecurityInfo, SecurityInfo, SecurityInfo, SecurityInfo, SecurityInfo, SecurityInfo, SecurityInfo];
 
 let dataDir: string;
 let chain: DevChain | undefined;
@@ -53,7 +53,7 @@ beforeAll(async () => {
     configStore: new ChainBootstrapConfigStore(store),
     host: '127.0.0.1',
     port: 0,
-    policy: { stepTimeoutMs: 3000 },
+    policy: { stepTimeoutMs: 10_000 },
   });
   anomalies = await ChainAnomalyLog.open({ connection, dataDir });
   reporter = reportBootstrapAnomalies({ events: server.events, log: anomalies, securityStore: store });
@@ -147,6 +147,28 @@ describe('bootstrap server backed by the chain (anvil)', () => {
     await reporter!.flush();
     const { items } = await anomalies!.query({ endpoint: devE.endpoint });
     expect(items.map((a) => a.kind)).toEqual(['bootstrap-handshake-failed']);
+  });
+
+  it('a device that rejects TLV and SenML-JSON still ends with its record (per-resource writes)', async () => {
+    const d = await connectDevice(server!.address, devF.bootstrap, { rejectFormats: [11542, 110], rejectCode: '4.00' });
+    devices.push(d);
+    const end = sessionEnd(devF.endpoint);
+    expect((await d.requestBootstrap(`ep=${devF.endpoint}&pct=11542`)).code).toBe('2.04');
+    expect(await end).toEqual({ event: 'finished' });
+    expect(d.device.snapshot()).toEqual(expectedObjects(devF));
+  });
+
+  it('a device that never answers: the session fails at the step deadline (server with short deadlines, same chain store)', async () => {
+    const quick = await startBootstrapServer({ securityStore: store!, configStore: new ChainBootstrapConfigStore(store!), host: '127.0.0.1', port: 0, policy: { stepTimeoutMs: 300, maxAttempts: 2 } });
+    const d = await connectDevice(quick.address, devG.bootstrap, { silent: true });
+    try {
+      const failed = quick.events.once('failed');
+      expect((await d.requestBootstrap(`ep=${devG.endpoint}`)).code).toBe('2.04');
+      expect(await failed).toMatchObject({ endpoint: devG.endpoint, reason: 'no response to Bootstrap-Delete /0 after 2 attempts' });
+    } finally {
+      await d.close();
+      await quick.close();
+    }
   });
 
   it('an endpoint removed from the chain can no longer bootstrap', async () => {

@@ -15,7 +15,7 @@ const sims: SimDevice[] = [];
 const steps: BootstrapStepEvent[] = [];
 
 beforeAll(async () => {
-  server = await startBootstrapServer({ securityStore: new InMemorySecurityStore(infos), host: '127.0.0.1', port: 0, policy: { stepTimeoutMs: 3000 } });
+  server = await startBootstrapServer({ securityStore: new InMemorySecurityStore(infos), host: '127.0.0.1', port: 0, policy: { stepTimeoutMs: 10_000 } });
   server.events.on('step', (e) => steps.push(e));
 });
 afterAll(async () => {

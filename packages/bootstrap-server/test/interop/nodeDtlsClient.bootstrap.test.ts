@@ -38,7 +38,7 @@ function bootstrapWithNdc(
   const device = new MiniDevice(info.bootstrap, opts);
   return new Promise((resolve, reject) => {
     // node-dtls-client takes the PSK as a string: binary keys as latin1.
-    const s = dtls.createSocket({ type: 'udp4', address: '127.0.0.1', port, psk: { [info.bootstrap.identity]: Buffer.from(info.bootstrap.key).toString('latin1') }, timeout: 5000, ciphers: [cipher] });
+    const s = dtls.createSocket({ type: 'udp4', address: '127.0.0.1', port, psk: { [info.bootstrap.identity]: Buffer.from(info.bootstrap.key).toString('latin1') }, timeout: 10_000, ciphers: [cipher] });
     const token = Buffer.from([0xb5, 0x01]);
     let code = '';
     const finish = (fn: () => void): void => {
@@ -53,7 +53,7 @@ function bootstrapWithNdc(
         fn();
       }, 20);
     };
-    const timer = setTimeout(() => finish(() => reject(new Error(`timeout (got ${code || 'nothing'})`))), 10_000);
+    const timer = setTimeout(() => finish(() => reject(new Error(`timeout (got ${code || 'nothing'})`))), 20_000);
     s.on('connected', () => {
       s.send(
         generate({
@@ -92,7 +92,7 @@ let server: BootstrapServer;
 const ended = new Map<string, string>();
 
 beforeAll(async () => {
-  server = await startBootstrapServer({ securityStore: new InMemorySecurityStore(infos), host: '127.0.0.1', port: 0, policy: { stepTimeoutMs: 3000 } });
+  server = await startBootstrapServer({ securityStore: new InMemorySecurityStore(infos), host: '127.0.0.1', port: 0, policy: { stepTimeoutMs: 10_000 } });
   server.events.on('finished', (e) => ended.set(e.endpoint, 'finished'));
   server.events.on('failed', (e) => ended.set(e.endpoint, `failed: ${e.reason}`));
 });
