@@ -1,6 +1,9 @@
 import type { Command } from '../Command.js';
 import { anomalyCommands } from './anomalies.js';
 import { endpointCommands } from './endpoints.js';
+import { sim } from './sim.js';
+import { deployCommand, status } from './status.js';
+import { up } from './up.js';
 import { userCommands } from './users.js';
 
-export const allCommands: readonly Command[] = [...endpointCommands, ...userCommands, ...anomalyCommands];
+export const allCommands: readonly Command[] = [up, ...endpointCommands, ...userCommands, ...anomalyCommands, sim, status, deployCommand];

@@ -4,3 +4,5 @@ export type { ApiDeps, DeviceApi, DeviceCallOptions, ApiEvent, ApiEventType, Api
 export { TokenIssuer, es256KeysFromFiles, type JwtConfig, type JwtKeys, type TokenClaims } from './jwt.js';
 export { DefaultLoginRateLimits, type LoginRateLimits } from './LoginRateLimiter.js';
 export { errorToHttp, type HttpError } from './errorToHttp.js';
+export { deviceApiFromServer, apiEventsFromServer, type DeviceApiDeps } from './deviceApi.js';
+export { nodeToJson, contentToJson, jsonToInstance, jsonToValue, valueToJson } from './nodeJson.js';

@@ -1,0 +1,132 @@
+import { parsePath, ObjectRegistry, type Lwm2mPath, type SecurityStore } from '@chainm2m/lwm2m';
+import type { DeviceManagementService, WriteContent } from '../dm/DeviceManagementService.js';
+import type { DeviceContent } from '../dm/DeviceContent.js';
+import type { Lwm2mServerEvents } from '../events/ServerEvents.js';
+import type { RegistrationService } from '../registration/RegistrationService.js';
+import { ApiError, ApiErrorCode } from './ApiError.js';
+import type { ApiEvent, ApiEventSource, DeviceApi, JsonContent } from './ApiDeps.js';
+import { contentToJson, jsonToInstance, jsonToValue } from './nodeJson.js';
+
+export interface DeviceApiDeps {
+  readonly registrations: RegistrationService;
+  readonly devices: DeviceManagementService;
+  /** For the clearance an endpoint requires of callers. */
+  readonly security: SecurityStore;
+  readonly objects?: ObjectRegistry;
+}
+
+function contentJson(c: DeviceContent): JsonContent {
+  return c.nodes !== undefined ? contentToJson(c.nodes) : { contentFormat: c.contentFormat, payloadHex: Buffer.from(c.payload).toString('hex') };
+}
+
+function parse(path: string): Lwm2mPath {
+  try {
+    return parsePath(path);
+  } catch (err) {
+    throw new ApiError(ApiErrorCode.BadRequest, `path: ${(err as Error).message}`, { details: { field: 'path' }, cause: err });
+  }
+}
+
+/** The REST API's view of the LwM2M server: JSON in and out, typed by the object model. */
+export function deviceApiFromServer(deps: DeviceApiDeps): DeviceApi {
+  const objects = deps.objects ?? new ObjectRegistry();
+
+  const writeContent = (path: string, json: unknown): WriteContent => {
+    const p = parse(path);
+    if (p.objectId === undefined) throw new ApiError(ApiErrorCode.BadRequest, `path: write an instance or a resource, not ${path}`, { details: { field: 'path' } });
+    if (p.resourceId !== undefined) {
+      const model = objects.resource(p.objectId, p.resourceId);
+      if (!model) {
+        if (typeof json === 'string' || typeof json === 'number' || typeof json === 'boolean') return { kind: 'value', value: json };
+        throw new ApiError(ApiErrorCode.BadRequest, `body/content: resource ${path} is not in the object model; give a string, number or boolean`, { details: { field: 'body/content' } });
+      }
+      return { kind: 'value', value: jsonToValue(model.type, json, 'body/content') };
+    }
+    if (p.instanceId !== undefined) return { kind: 'node', node: jsonToInstance(objects, p.objectId, p.instanceId, json) };
+    throw new ApiError(ApiErrorCode.BadRequest, `path: write an instance or a resource, not ${path}`, { details: { field: 'path' } });
+  };
+
+  const observationId = (endpoint: string, path: string): string => {
+    const found = deps.devices.observations(endpoint).find((o) => !o.composite && o.paths[0] === path);
+    if (!found) throw new ApiError(ApiErrorCode.NotFound, `no observation of ${path} on ${endpoint}`);
+    return found.id;
+  };
+
+  return {
+    async listClients(offset, limit) {
+      const page = await deps.registrations.list({ offset, limit });
+      return { items: page.items, total: page.total };
+    },
+    getClient: (endpoint) => deps.registrations.get(endpoint),
+    async read(endpoint, path, opts) {
+      return contentJson(await deps.devices.read(endpoint, parse(path).toString(), { ...opts.format !== undefined ? { format: opts.format } : {}, ...timeout(opts.timeoutMs) }));
+    },
+    async write(endpoint, path, content, opts) {
+      await deps.devices.write(endpoint, parse(path).toString(), writeContent(path, content), { mode: opts.replace ? 'replace' : 'update', ...timeout(opts.timeoutMs) });
+    },
+    async execute(endpoint, path, args, opts) {
+      await deps.devices.execute(endpoint, parse(path).toString(), { ...(args !== undefined ? { arguments: args } : {}), ...timeout(opts.timeoutMs) });
+    },
+    async create(endpoint, path, content, opts) {
+      const p = parse(path);
+      if (p.objectId === undefined || p.instanceId !== undefined) throw new ApiError(ApiErrorCode.BadRequest, `path: create takes an object path, not ${path}`, { details: { field: 'path' } });
+      const body = content as { id?: unknown; resources?: unknown } | undefined;
+      const hasId = typeof body === 'object' && body !== null && typeof body.id === 'number' && body.resources !== undefined;
+      const node = jsonToInstance(objects, p.objectId, hasId ? (body.id as number) : 0, hasId ? body.resources : content);
+      return deps.devices.create(endpoint, p.toString(), { kind: 'node', node }, timeout(opts.timeoutMs));
+    },
+    async delete(endpoint, path, opts) {
+      await deps.devices.delete(endpoint, parse(path).toString(), timeout(opts.timeoutMs));
+    },
+    async discover(endpoint, path, opts) {
+      const links = await deps.devices.discover(endpoint, parse(path).toString(), timeout(opts.timeoutMs));
+      return links.map((l) => ({ path: l.uri, attributes: Object.fromEntries(Object.entries(l.attributes).map(([k, v]) => [k, String(v)])) }));
+    },
+    async writeAttributes(endpoint, path, attributes, opts) {
+      const numeric = Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, Number(v)]));
+      await deps.devices.writeAttributes(endpoint, parse(path).toString(), numeric, timeout(opts.timeoutMs));
+    },
+    async observe(endpoint, path, opts) {
+      const r = await deps.devices.observe(endpoint, parse(path).toString(), { ...opts.format !== undefined ? { format: opts.format } : {}, ...timeout(opts.timeoutMs) });
+      return contentJson(r.content);
+    },
+    async cancelObserve(endpoint, path, opts) {
+      await deps.devices.cancelObservation(observationId(endpoint, parse(path).toString()), { active: opts.active });
+    },
+    async clearanceOf(endpoint) {
+      return (await deps.security.getByEndpoint(endpoint))?.clearance ?? 0;
+    },
+  };
+}
+
+function timeout(ms: number | undefined): { timeoutMs?: number } {
+  return ms !== undefined ? { timeoutMs: ms } : {};
+}
+
+/** Server-sent events from the LwM2M server's events (plus whatever `extra` sources push). */
+export function apiEventsFromServer(events: Lwm2mServerEvents): ApiEventSource & { emit(event: ApiEvent): void } {
+  const listeners = new Set<(e: ApiEvent) => void>();
+  const emit = (e: ApiEvent): void => {
+    for (const l of listeners) l(e);
+  };
+  const view = (r: { id: string; lifetime: number; binding: string; address: { address: string; port: number } }) => ({
+    registrationId: r.id,
+    lifetime: r.lifetime,
+    binding: r.binding,
+    address: `${r.address.address}:${r.address.port}`,
+  });
+  events.on('registered', (e) => emit({ type: 'registration', endpoint: e.registration.endpoint, data: view(e.registration) }));
+  events.on('updated', (e) => emit({ type: 'update', endpoint: e.registration.endpoint, data: view(e.registration) }));
+  events.on('deregistered', (e) => emit({ type: 'deregistration', endpoint: e.registration.endpoint, data: { ...view(e.registration), reason: e.reason } }));
+  events.on('expired', (e) => emit({ type: 'deregistration', endpoint: e.registration.endpoint, data: { ...view(e.registration), reason: 'expired' } }));
+  events.on('notification', (e) =>
+    emit({ type: 'notification', endpoint: e.endpoint, data: { observationId: e.observationId, paths: e.paths, content: contentJson(e.content), at: new Date(e.at).toISOString() } }),
+  );
+  return {
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    emit,
+  };
+}
