@@ -36,7 +36,7 @@ afterAll(async () => {
 /** Runs coap-client with a hard kill after 10 s; resolves with its combined output. */
 function coapClient(bin: string, identity: string, key: string, uri: string): Promise<string> {
   return new Promise((resolve) => {
-    const child = spawn(bin, ['-m', 'post', '-v', '6', '-B', '2', '-u', identity, '-k', key, uri], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(bin, ['-m', 'post', '-v', '6', '-B', '5', '-u', identity, '-k', key, uri], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     child.stderr.on('data', (b: Buffer) => (out += b.toString()));
