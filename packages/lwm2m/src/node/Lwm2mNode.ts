@@ -64,7 +64,7 @@ export class InvalidValueError extends Lwm2mError {
 }
 
 function checkId(id: number, what: string): void {
-  if (!Number.isInteger(id) || id < 0 || id > 65535) throw new InvalidValueError(`${what} id must be an integer in 0..65535`, { id });
+  if (!Number.isInteger(id) || id < 0 || id > 65534) throw new InvalidValueError(`${what} id must be an integer in 0..65534 (65535 is reserved)`, { id });
 }
 
 const I64_MIN = -(2n ** 63n);
