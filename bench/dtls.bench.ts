@@ -1,19 +1,27 @@
 /**
- * DTLS 1.2 PSK on loopback: full handshakes per second (many concurrent clients from one process,
- * server in its own process so the two sides use the two cores) and encrypted request/response round
- * trips per second, beside the same run's plain-UDP round trips (bench/lib/udpBaseline.ts).
- * Round trips are measured twice: server in the same thread as the clients (like the UDP baseline)
- * and server in its own process.
+ * DTLS 1.2 PSK on loopback, beside the same run's plain-UDP round trips (bench/lib/udpBaseline.ts):
+ * - full PSK handshakes per second: many concurrent clients from this process, the server in its own
+ *   process (as in production), so each side has a core;
+ * - encrypted request/response round trips per second: server in this thread (like the UDP baseline)
+ *   and in its own process.
+ * Wall-clock rates depend on what else the machine is doing, so CPU time per operation is reported
+ * too (process.cpuUsage on each side), with the capacity it implies for one server core.
  */
-import { performance } from 'node:perf_hooks';
 import { fork } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { DtlsClient, DtlsServer, NodeUdpSocket, type CipherSuiteName } from '../packages/dtls/src/index.js';
-import { report, summarize } from './lib/stats.js';
+import { report, summarize, type LatencySummary } from './lib/stats.js';
 import { udpRoundTrips } from './lib/udpBaseline.js';
 
 const KEY = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
 const SUITE: CipherSuiteName = 'TLS_PSK_WITH_AES_128_CCM_8';
+
+function cpuMicros(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+}
 
 async function startServer(): Promise<DtlsServer> {
   const server = await DtlsServer.listen({ host: '127.0.0.1', port: 0, pskResolver: async () => KEY, maxSessions: 1_000_000, maxHandshakes: 100_000 });
@@ -25,32 +33,38 @@ if (process.argv.includes('--server')) {
   const server = await startServer();
   process.send?.({ port: server.address().port });
   process.on('message', (m: { cmd: string }) => {
-    if (m.cmd === 'stats') process.send?.({ stats: server.stats() });
+    if (m.cmd === 'stats') process.send?.({ stats: server.stats(), cpu: cpuMicros() });
   });
   process.on('disconnect', () => process.exit(0));
 } else {
   await main();
 }
 
-/** The server in its own process (as in production), so clients and server each get a core. */
-async function serverProcess(): Promise<{ port: number; stats: () => Promise<unknown>; stop: () => void }> {
+interface ServerSnapshot {
+  stats: ReturnType<DtlsServer['stats']>;
+  cpu: number;
+}
+
+/** The server in its own process. */
+async function serverProcess(): Promise<{ port: number; snapshot: () => Promise<ServerSnapshot>; stop: () => void }> {
   const child = fork(fileURLToPath(import.meta.url), ['--server'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await new Promise<number>((resolve) => child.once('message', (m) => resolve((m as { port: number }).port)));
   return {
     port,
-    stats: () =>
+    snapshot: () =>
       new Promise((resolve) => {
-        child.once('message', (m) => resolve((m as { stats: unknown }).stats));
+        child.once('message', (m) => resolve(m as ServerSnapshot));
         child.send({ cmd: 'stats' });
       }),
     stop: () => void child.kill('SIGKILL'),
   };
 }
 
-async function handshakes(port: number, concurrency: number, durationMs: number): Promise<{ perSec: number; failed: number; latencyMs: ReturnType<typeof summarize> }> {
-  const sockets = await Promise.all(Array.from({ length: concurrency }, () => NodeUdpSocket.bind({ host: '127.0.0.1', port: 0 })));
+async function handshakes(port: number, concurrency: number, durationMs: number): Promise<{ n: number; perSec: number; failed: number; latencyMs: LatencySummary; clientCpuUs: number }> {
+  const sockets = await Promise.all(Array.from({ length: concurrency }, () => NodeUdpSocket.bind({ host: '127.0.0.1', port: 0, bufferBytes: 1 << 20 })));
   const samples: number[] = [];
   let failed = 0;
+  const cpu0 = cpuMicros();
   const start = performance.now();
   const deadline = start + durationMs;
   await Promise.all(
@@ -68,14 +82,16 @@ async function handshakes(port: number, concurrency: number, durationMs: number)
     }),
   );
   const elapsed = (performance.now() - start) / 1000;
+  const clientCpuUs = cpuMicros() - cpu0;
   await Promise.all(sockets.map((s) => s.close()));
-  return { perSec: samples.length / elapsed, failed, latencyMs: summarize(samples) };
+  return { n: samples.length, perSec: samples.length / elapsed, failed, latencyMs: summarize(samples), clientCpuUs };
 }
 
-async function roundTrips(port: number, clients: number, inFlightPerClient: number, durationMs: number, suite: CipherSuiteName = SUITE): Promise<{ perSec: number; latencyUs: ReturnType<typeof summarize> }> {
+async function roundTrips(port: number, clients: number, inFlightPerClient: number, durationMs: number, suite: CipherSuiteName = SUITE): Promise<{ n: number; perSec: number; latencyUs: LatencySummary; cpuUs: number }> {
   const conns = await Promise.all(Array.from({ length: clients }, () => DtlsClient.connect({ host: '127.0.0.1', port, identity: 'bench', key: KEY, cipherSuites: [suite] })));
   const samples: number[] = [];
   let done = 0;
+  const cpu0 = cpuMicros();
   const start = performance.now();
   const deadline = start + durationMs;
   await Promise.all(
@@ -108,51 +124,90 @@ async function roundTrips(port: number, clients: number, inFlightPerClient: numb
     ),
   );
   const elapsed = (performance.now() - start) / 1000;
+  const cpuUs = cpuMicros() - cpu0;
   await Promise.all(conns.map((c) => c.close()));
-  return { perSec: done / elapsed, latencyUs: summarize(samples) };
+  return { n: done, perSec: done / elapsed, latencyUs: summarize(samples), cpuUs };
+}
+
+/** CPU per plain-UDP round trip, both ends in this thread (the same shape as the DTLS same-thread run). */
+async function udpCpuPerRoundTrip(count: number): Promise<number> {
+  const server = createSocket('udp4');
+  server.on('message', (m, r) => server.send(m, r.port, r.address));
+  await new Promise<void>((r) => server.bind(0, '127.0.0.1', () => r()));
+  const client = createSocket('udp4');
+  await new Promise<void>((r) => client.bind(0, '127.0.0.1', () => r()));
+  const port = server.address().port;
+  const payload = Buffer.alloc(64, 0x42);
+  let done = 0;
+  const cpu0 = cpuMicros();
+  await new Promise<void>((resolve) => {
+    client.on('message', () => {
+      done += 1;
+      if (done >= count) resolve();
+      else client.send(payload, port, '127.0.0.1');
+    });
+    for (let i = 0; i < 32; i++) client.send(payload, port, '127.0.0.1');
+    setTimeout(resolve, 20_000).unref();
+  });
+  const cpu = cpuMicros() - cpu0;
+  client.close();
+  server.close();
+  return cpu / done;
 }
 
 async function main(): Promise<void> {
   const udp = await udpRoundTrips({ durationMs: 2000, concurrency: 32, size: 64 });
+  const udpCpu = await udpCpuPerRoundTrip(40_000);
 
-  const w = await serverProcess();
-  // warm-up
-  await handshakes(w.port, 16, 500);
-  const hs = await handshakes(w.port, 64, 3000);
-  const rtProc = await roundTrips(w.port, 8, 4, 2000);
-  const serverStats = await w.stats();
-  w.stop();
+  const srv = await serverProcess();
+  await handshakes(srv.port, 16, 500); // warm-up
+  const before = await srv.snapshot();
+  const hs = await handshakes(srv.port, 64, 4000);
+  const after = await srv.snapshot();
+  const serverCpuPerHandshake = (after.cpu - before.cpu) / Math.max(1, after.stats.handshakesCompleted - before.stats.handshakesCompleted);
+  const rtProc = await roundTrips(srv.port, 8, 4, 2000);
+  srv.stop();
 
   const local = await startServer();
   const rtLocal = await roundTrips(local.address().port, 8, 4, 2000);
   const rtLocalGcm = await roundTrips(local.address().port, 8, 4, 2000, 'TLS_PSK_WITH_AES_128_GCM_SHA256');
   await local.close();
 
-  const ratioLocal = rtLocal.perSec / udp.perSec;
-  const ratioProc = rtProc.perSec / udp.perSec;
+  const dtlsCpu = rtLocal.cpuUs / rtLocal.n;
+  const dtlsCpuGcm = rtLocalGcm.cpuUs / rtLocalGcm.n;
+  const clientCpuPerHandshake = hs.clientCpuUs / Math.max(1, hs.n);
+  const pct = (x: number): string => `${(x * 100).toFixed(0)}%`;
   report(
     'dtls',
     {
       suite: SUITE,
       udpRoundTripsPerSec: udp.perSec,
+      udpCpuUsPerRoundTrip: udpCpu,
       handshakesPerSec: hs.perSec,
       handshakeFailures: hs.failed,
       handshakeLatencyMs: hs.latencyMs,
+      serverCpuUsPerHandshake: serverCpuPerHandshake,
+      clientCpuUsPerHandshake: clientCpuPerHandshake,
+      serverHandshakeCapacityPerCore: 1e6 / serverCpuPerHandshake,
       dtlsRoundTripsPerSecSameThread: rtLocal.perSec,
       dtlsRoundTripsSameThreadLatencyUs: rtLocal.latencyUs,
+      dtlsCpuUsPerRoundTrip: dtlsCpu,
       dtlsRoundTripsPerSecSameThreadGcm: rtLocalGcm.perSec,
+      dtlsCpuUsPerRoundTripGcm: dtlsCpuGcm,
       dtlsRoundTripsPerSecServerProcess: rtProc.perSec,
       dtlsRoundTripsServerProcessLatencyUs: rtProc.latencyUs,
-      ratioSameThread: ratioLocal,
-      ratioServerProcess: ratioProc,
-      serverStats,
+      ratioSameThread: rtLocal.perSec / udp.perSec,
+      ratioServerProcess: rtProc.perSec / udp.perSec,
+      ratioCpu: udpCpu / dtlsCpu,
+      serverStats: after.stats,
     },
     [
-      `plain UDP round trips: ${Math.round(udp.perSec)}/s (32 in flight, 64 B, one thread)`,
+      `plain UDP round trips: ${Math.round(udp.perSec)}/s (32 in flight, 64 B, one thread); ${udpCpu.toFixed(1)} µs CPU per round trip`,
       `full PSK handshakes (${SUITE}, 64 concurrent clients, server in its own process): ${Math.round(hs.perSec)}/s, p50 ${hs.latencyMs.p50.toFixed(1)} ms, p99 ${hs.latencyMs.p99.toFixed(1)} ms, ${hs.failed} failed`,
-      `DTLS round trips, same thread as clients: ${Math.round(rtLocal.perSec)}/s = ${(ratioLocal * 100).toFixed(0)}% of plain UDP (p50 ${rtLocal.latencyUs.p50.toFixed(0)} µs)`,
-      `DTLS round trips, server in own process: ${Math.round(rtProc.perSec)}/s = ${(ratioProc * 100).toFixed(0)}% of plain UDP (p50 ${rtProc.latencyUs.p50.toFixed(0)} µs)`,
-      `DTLS round trips, same thread, AES-128-GCM: ${Math.round(rtLocalGcm.perSec)}/s = ${((rtLocalGcm.perSec / udp.perSec) * 100).toFixed(0)}% of plain UDP`,
+      `  CPU per handshake: server ${serverCpuPerHandshake.toFixed(0)} µs (= ${Math.round(1e6 / serverCpuPerHandshake)} handshakes/s per server core), client ${clientCpuPerHandshake.toFixed(0)} µs`,
+      `DTLS round trips, server in this thread: ${Math.round(rtLocal.perSec)}/s = ${pct(rtLocal.perSec / udp.perSec)} of plain UDP (p50 ${rtLocal.latencyUs.p50.toFixed(0)} µs); ${dtlsCpu.toFixed(1)} µs CPU each (plain UDP needs ${pct(udpCpu / dtlsCpu)} of that)`,
+      `DTLS round trips, server in own process: ${Math.round(rtProc.perSec)}/s = ${pct(rtProc.perSec / udp.perSec)} of plain UDP (p50 ${rtProc.latencyUs.p50.toFixed(0)} µs)`,
+      `DTLS round trips, this thread, AES-128-GCM: ${Math.round(rtLocalGcm.perSec)}/s = ${pct(rtLocalGcm.perSec / udp.perSec)} of plain UDP; ${dtlsCpuGcm.toFixed(1)} µs CPU each`,
     ],
   );
 }
