@@ -71,6 +71,8 @@ export interface Lwm2mServerStats {
   readonly coap?: CoapStats;
   readonly dtls?: ReturnType<DtlsServer['stats']>;
   readonly observations: number;
+  /** Present for the default FileRegistrationStore. */
+  readonly store?: ReturnType<FileRegistrationStore['stats']>;
 }
 
 export interface Lwm2mServer {
@@ -197,6 +199,7 @@ export async function startLwm2mServer(opts: StartLwm2mServerOptions): Promise<L
           ...(coap ? { coap: coap.stats() } : {}),
           ...(dtls ? { dtls: dtls.stats() } : {}),
           observations: devices.observations().length,
+          ...(store instanceof FileRegistrationStore ? { store: store.stats() } : {}),
         };
       },
       async close() {

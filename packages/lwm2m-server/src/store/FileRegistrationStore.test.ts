@@ -69,12 +69,14 @@ describe('FileRegistrationStore', () => {
     await s1.add(reg('b', 'ep2'));
     await s1.add(reg('c', 'ep1')); // replaces a
     await s1.update({ id: 'b', lifetime: 99, at: 5000 });
+    await s1.update({ id: 'c', at: 7000 }); // keep-alive: journaled as its time only
     await s1.add(reg('d', 'ep3'));
     await s1.remove('d');
     await s1.close();
     const s2 = await FileRegistrationStore.open({ dataDir: dir });
     expect(await s2.count()).toBe(2);
-    expect((await s2.getByEndpoint('ep1'))?.id).toBe('c');
+    expect(await s2.getByEndpoint('ep1')).toMatchObject({ id: 'c', lastUpdateAt: 7000, lifetime: 60 });
+    expect(s2.nextExpiry()).toBe(67_000); // c: 7000 + 60 s (b: 5000 + 99 s)
     expect(await s2.getById('b')).toMatchObject({ lifetime: 99, lastUpdateAt: 5000, endpoint: 'ep2', identity: 'ep2-id' });
     expect((await s2.getById('b'))?.objectLinks).toEqual(reg('x', 'y').objectLinks);
     expect(await s2.getById('d')).toBeUndefined();

@@ -22,7 +22,7 @@ export interface FileRegistrationStoreOptions {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-type JournalRecord = { readonly p: Registration } | { readonly d: string };
+type JournalRecord = { readonly p: Registration } | { readonly d: string } | { readonly t: string; readonly at: number };
 
 function isRegistration(v: unknown): v is Registration {
   if (typeof v !== 'object' || v === null) return false;
@@ -126,7 +126,9 @@ export class FileRegistrationStore implements EditableRegistrationStore {
     const r = this.interner.registration(next);
     this.byId.set(r.id, r);
     this.expiry.set(r.id, deadline(r));
-    this.journal?.append({ p: r });
+    const onlyTouched = update.lifetime === undefined && update.binding === undefined && update.smsNumber === undefined && update.objectLinks === undefined && update.address === undefined;
+    // A plain keep-alive Update journals only its time.
+    this.journal?.append(onlyTouched ? { t: r.id, at: r.lastUpdateAt } : { p: r });
     return r;
   }
 
@@ -195,9 +197,18 @@ export class FileRegistrationStore implements EditableRegistrationStore {
   }
 
   private replay(record: unknown): void {
-    const rec = record as Partial<Record<'p' | 'd', unknown>>;
+    const rec = record as Partial<Record<'p' | 'd' | 't' | 'at', unknown>>;
     if (typeof rec.d === 'string') {
       this.drop(rec.d);
+      return;
+    }
+    if (typeof rec.t === 'string' && typeof rec.at === 'number') {
+      const r = this.byId.get(rec.t);
+      if (r) {
+        const next = Object.freeze({ ...r, lastUpdateAt: rec.at });
+        this.byId.set(r.id, next);
+        this.expiry.set(r.id, deadline(next));
+      }
       return;
     }
     if (isRegistration(rec.p)) {
