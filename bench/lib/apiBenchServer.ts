@@ -1,7 +1,7 @@
 /**
  * Child process of `bench/api.bench.ts`: serves HTTP on 127.0.0.1 port 0 and sends
- * `{ port }` over IPC once it listens; `'stop'` over IPC closes it and exits (so a `--cpu-prof`
- * profile is written).
+ * `{ port }` over IPC once it listens; `'cpu'` over IPC answers `{ cpuUs }` (its CPU time so far);
+ * `'stop'` closes it and exits (so a `--cpu-prof` profile is written).
  *
  *   api <clients> <username>: the real REST API (`buildApp`) with in-memory stores, a user of role
  *        `user` whose password is in the environment (`API_BENCH_PASSWORD`), and `clients` fake
@@ -92,6 +92,11 @@ async function main(): Promise<void> {
   };
   process.on('message', (m) => {
     if (m === 'stop') stop();
+    // CPU time used so far (user + system, microseconds), for CPU per request.
+    else if (m === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      process.send?.({ cpuUs: user + system });
+    }
   });
   process.on('disconnect', stop);
   process.send?.({ port });
