@@ -157,6 +157,13 @@ export interface DeregisterRequest {
   readonly registrationId: string;
 }
 
+/** Information Reporting "Send" (LwM2M 1.1): `POST /dp` with SenML values, client -> server. */
+export interface SendRequest {
+  readonly kind: 'send';
+  readonly nodes: readonly PathNode[];
+  readonly format: number;
+}
+
 export type DownlinkRequest =
   | ReadRequest
   | DiscoverRequest
@@ -174,7 +181,7 @@ export type DownlinkRequest =
 export type BootstrapDownlinkRequest = BootstrapWriteRequest | BootstrapDeleteRequest | BootstrapDiscoverRequest | BootstrapFinishRequest;
 
 /** Requests a client sends (to the bootstrap server or the LwM2M server). */
-export type UplinkRequest = BootstrapRequestRequest | RegisterRequest | UpdateRequest | DeregisterRequest;
+export type UplinkRequest = BootstrapRequestRequest | RegisterRequest | UpdateRequest | DeregisterRequest | SendRequest;
 
 export type Lwm2mRequest = DownlinkRequest | BootstrapDownlinkRequest | UplinkRequest;
 export type Lwm2mRequestKind = Lwm2mRequest['kind'];
@@ -224,6 +231,7 @@ export interface Lwm2mResponseMap {
   register: RegisterResponse;
   update: EmptyResponse;
   deregister: EmptyResponse;
+  send: EmptyResponse;
 }
 
 /** `Lwm2mResponseFor<ReadRequest>` is `ReadResponse`, and so on. */

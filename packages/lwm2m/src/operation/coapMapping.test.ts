@@ -21,6 +21,15 @@ import type { DownlinkRequest, BootstrapDownlinkRequest, Lwm2mRequest, ReadReque
 import { isSuccessCode, responseCodeName } from './ResponseCode.js';
 
 const model = new ObjectRegistry();
+
+function codeError(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
 const p = parsePath;
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array | undefined) => new TextDecoder().decode(b ?? new Uint8Array(0));
@@ -119,6 +128,22 @@ describe('CoAP -> LwM2M request parsing', () => {
   ])('a server parses what a client sends: $kind', (req) => {
     const clean = JSON.parse(JSON.stringify(req)) as UplinkRequest;
     expect(parseUplinkRequest(incoming(toCoapRequest(req)))).toEqual(clean);
+  });
+
+  it('parses a Send (POST /dp) with typed values', () => {
+    const send: UplinkRequest = {
+      kind: 'send',
+      nodes: [
+        { path: p('/3303/0/5700'), node: singleResource(5700, 'float', 21.5) },
+        { path: p('/3/0/9'), node: singleResource(9, 'integer', 87) },
+      ],
+      format: ContentFormat.SenmlCbor,
+    };
+    const coap = toCoapRequest(send);
+    expect(coap).toMatchObject({ method: 'POST', path: ['dp'], contentFormat: 112 });
+    expect(parseUplinkRequest(incoming(coap), { model })).toEqual(send);
+    expect(errorResponseCode(codeError(() => parseUplinkRequest({ method: 'POST', path: ['dp'], query: [], payload: utf8('x') })))).toBe('4.00');
+    expect(errorResponseCode(codeError(() => parseUplinkRequest({ method: 'GET', path: ['dp'], query: [], payload: new Uint8Array(0) })))).toBe('4.05');
   });
 
   it('fills Register defaults (lt 86400, lwm2m 1.0, b U) and reads a coap-client style request', () => {

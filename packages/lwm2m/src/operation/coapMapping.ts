@@ -69,6 +69,7 @@ export const SuccessCodes: Readonly<Record<Lwm2mRequestKind, string>> = {
   register: ResponseCode.Created,
   update: ResponseCode.Changed,
   deregister: ResponseCode.Deleted,
+  send: ResponseCode.Changed,
 };
 
 const ATTRIBUTE_NAMES = ['pmin', 'pmax', 'gt', 'lt', 'st', 'epmin', 'epmax'] as const;
@@ -195,6 +196,8 @@ export function toCoapRequest(req: Lwm2mRequest): Lwm2mCoapRequest {
       };
     case 'deregister':
       return { method: 'DELETE', path: ['rd', req.registrationId], query: [] };
+    case 'send':
+      return { method: 'POST', path: ['dp'], query: [], contentFormat: req.format, payload: encodeNodes(req.nodes, req.format) };
   }
 }
 
@@ -350,13 +353,24 @@ function linksOf(req: IncomingCoapRequest): ReturnType<typeof parseRegistrationL
   return parseRegistrationLinks(req.payload);
 }
 
+export interface ParseUplinkOptions {
+  /** Object definitions used to type the values of a Send. */
+  readonly model?: ObjectRegistry;
+}
+
 /**
  * Parses a client-initiated request: `POST /bs?ep=` (bootstrap-request), `POST /rd?ep=` (register),
- * `POST /rd/<id>` (update), `DELETE /rd/<id>` (deregister). Throws `InvalidRequestError`
- * (4.00 / 4.04 / 4.05) or `CodecError` (bad link payload); see `errorResponseCode`.
+ * `POST /rd/<id>` (update), `DELETE /rd/<id>` (deregister), `POST /dp` (send). Throws
+ * `InvalidRequestError` (4.00 / 4.04 / 4.05) or `CodecError` (bad payload); see `errorResponseCode`.
  */
-export function parseUplinkRequest(req: IncomingCoapRequest): UplinkRequest {
+export function parseUplinkRequest(req: IncomingCoapRequest, options: ParseUplinkOptions = {}): UplinkRequest {
   const [first, second, ...rest] = req.path;
+  if (first === 'dp' && second === undefined) {
+    if (req.method !== 'POST') throw new InvalidRequestError(InvalidRequestCode.MethodNotAllowed, 'send must be POST');
+    if (req.contentFormat === undefined) throw bad('send needs a Content-Format');
+    const nodes = decodeNodes(req.payload, req.contentFormat, options.model ? { model: options.model } : {});
+    return { kind: 'send', nodes, format: req.contentFormat };
+  }
   if (rest.length > 0 || (first !== 'bs' && first !== 'rd')) throw new InvalidRequestError(InvalidRequestCode.UnknownRoute, 'no LwM2M operation at this URI');
   if (first === 'bs') {
     if (second !== undefined) throw new InvalidRequestError(InvalidRequestCode.UnknownRoute, 'no LwM2M operation at this URI');
