@@ -451,6 +451,39 @@ describe('CoapEndpoint block-wise', () => {
     expect(got).toEqual([str(a), str(b)]);
   });
 
+  it('Block1: reassembly memory is bounded (oldest transfer evicted, then 4.13)', async () => {
+    const net = new MemoryNetwork();
+    const st = net.transport();
+    const peer = { address: 'mem', port: 9 };
+    const server = new CoapEndpoint({ transport: st, clock: new FakeClock(), random: fixedRandom(), maxBlock1Bytes: 48, handler: async () => ({ code: '2.04' }) });
+    endpoints.push(server);
+    const blk = (path: string, num: number, more: boolean): CoapOptionValue[] => [
+      textOption(CoapOption.UriPath, path),
+      { number: CoapOption.Block1, value: encodeBlock({ num, more, szx: 0 }) },
+    ];
+    const codes: number[] = [];
+    net.dropIf = (s) => {
+      codes.push((decodeMessage(s.data) as CoapMessage).code);
+      return false;
+    };
+    let mid = 0;
+    const send = (path: string, num: number, more: boolean): void => net.inject(st, peer, raw('CON', 2, ++mid, [mid], blk(path, num, more), bytesOf(16)));
+    send('a', 0, true);
+    send('a', 1, true); // a holds 32 bytes
+    send('b', 0, true); // 48: at the budget
+    send('b', 1, true); // would be 64: a is evicted
+    await flush();
+    expect(server.stats()).toMatchObject({ block1Transfers: 1, block1Bytes: 32 });
+    send('a', 2, true); // a's state is gone
+    send('c', 0, true);
+    send('c', 1, true); // b evicted
+    send('c', 2, true); // c holds 48
+    send('c', 3, true); // c alone would exceed the budget
+    await flush();
+    expect(codes).toEqual([0x5f, 0x5f, 0x5f, 0x5f, 0x88, 0x5f, 0x5f, 0x5f, 0x8d]);
+    expect(server.stats().block1Bytes).toBeLessThanOrEqual(48);
+  });
+
   it('Block1: a missing block is 4.08, a too large Size1 is 4.13 with Size1', async () => {
     const r = rig(async () => ({ code: '2.04' }));
     const blk = (num: number, more: boolean): CoapOptionValue => ({ number: CoapOption.Block1, value: encodeBlock({ num, more, szx: 0 }) });

@@ -189,6 +189,7 @@ export class CoapEndpoint {
   private readonly maxDedup: number;
   private readonly maxBodySize: number;
   private readonly maxBlockTransfers: number;
+  private readonly maxBlock1Bytes: number;
   private readonly notifyConEvery: number;
   private readonly notifyConIntervalMs: number;
   private readonly closeTransport: boolean;
@@ -202,6 +203,8 @@ export class CoapEndpoint {
   private readonly serverObs = new Map<string, ServerObservation>();
   private readonly nonNotifyMids = new Map<string, ServerObservation>();
   private readonly block1 = new Map<string, Block1State>();
+  /** Bytes held by all Block1 reassemblies (bounded by `maxBlock1Bytes`). */
+  private block1Bytes = 0;
   private readonly block2 = new Map<string, Block2Entry>();
   private readonly counters = {
     malformedDropped: 0,
@@ -244,6 +247,7 @@ export class CoapEndpoint {
     this.maxDedup = opts.maxDedupEntries ?? 10_000;
     this.maxBodySize = opts.maxBodySize ?? 1024 * 1024;
     this.maxBlockTransfers = opts.maxBlockTransfers ?? 1000;
+    this.maxBlock1Bytes = opts.maxBlock1Bytes ?? 16 * 1024 * 1024;
     this.notifyConEvery = opts.notifyConEvery ?? 20;
     this.notifyConIntervalMs = opts.notifyConIntervalMs ?? 24 * 3600 * 1000;
     this.closeTransport = opts.closeTransport ?? true;
@@ -273,6 +277,7 @@ export class CoapEndpoint {
       serverObservations: this.serverObs.size,
       clientObservations: this.clientObsCount,
       block1Transfers: this.block1.size,
+      block1Bytes: this.block1Bytes,
     };
   }
 
@@ -410,6 +415,7 @@ export class CoapEndpoint {
     }
     this.dedup.clear();
     this.block1.clear();
+    this.block1Bytes = 0;
     this.block2.clear();
     this.nonNotifyMids.clear();
     if (this.closeTransport) await this.transport.close().catch(() => undefined);
@@ -926,12 +932,19 @@ export class CoapEndpoint {
     }
     for (const [key, b] of this.block1) {
       if (b.at + this.exchangeLifetimeMs > now) break;
-      this.block1.delete(key);
+      this.dropBlock1(key);
     }
     for (const [key, b] of this.block2) {
       if (b.at + this.exchangeLifetimeMs > now) break;
       this.block2.delete(key);
     }
+  }
+
+  private dropBlock1(key: string): void {
+    const st = this.block1.get(key);
+    if (!st) return;
+    this.block1Bytes -= st.received;
+    this.block1.delete(key);
   }
 
   private dropPeerMessageState(pk: string): void {
@@ -941,7 +954,7 @@ export class CoapEndpoint {
       this.dedup.delete(key);
     }
     const prefix = `${pk}#`;
-    for (const key of this.block1.keys()) if (key.startsWith(prefix)) this.block1.delete(key);
+    for (const key of this.block1.keys()) if (key.startsWith(prefix)) this.dropBlock1(key);
     for (const key of this.block2.keys()) if (key.startsWith(prefix)) this.block2.delete(key);
     for (const key of this.nonNotifyMids.keys()) if (key.startsWith(prefix)) this.nonNotifyMids.delete(key);
   }
@@ -1012,7 +1025,7 @@ export class CoapEndpoint {
       const size = blockSize(b1.szx);
       const size1 = getUintOption(m, CoapOption.Size1);
       if (size1 !== undefined && size1 > this.maxBodySize) {
-        this.block1.delete(key1);
+        this.dropBlock1(key1);
         this.reply(state, C.RequestEntityTooLarge, [uintOption(CoapOption.Size1, this.maxBodySize)], EMPTY);
         return;
       }
@@ -1020,34 +1033,45 @@ export class CoapEndpoint {
       if (b1.num === 0) {
         if (!b1.more) st = undefined;
         else {
-          this.block1.delete(key1);
+          this.dropBlock1(key1);
           while (this.block1.size >= this.maxBlockTransfers) {
             const oldest = this.block1.keys().next();
             if (oldest.done) break;
-            this.block1.delete(oldest.value);
+            this.dropBlock1(oldest.value);
           }
           st = { at: this.clock.now(), parts: [], received: 0 };
           this.block1.set(key1, st);
         }
       } else if (!st || st.received !== b1.num * size) {
-        this.block1.delete(key1);
+        this.dropBlock1(key1);
         this.reply(state, C.RequestEntityIncomplete, [], EMPTY);
         return;
       }
       if (b1.more && m.payload.length !== size) {
-        this.block1.delete(key1);
+        this.dropBlock1(key1);
         this.reply(state, C.BadRequest, [], EMPTY);
         return;
       }
       if (st) {
+        // Stay within the global reassembly budget: evict the oldest other transfers first.
+        for (const [key, other] of this.block1) {
+          if (this.block1Bytes + m.payload.length <= this.maxBlock1Bytes) break;
+          if (other !== st) this.dropBlock1(key);
+        }
+        if (this.block1Bytes + m.payload.length > this.maxBlock1Bytes) {
+          this.dropBlock1(key1);
+          this.reply(state, C.RequestEntityTooLarge, [uintOption(CoapOption.Size1, this.maxBodySize)], EMPTY);
+          return;
+        }
+        // keep insertion order == age order for the sweep
+        this.dropBlock1(key1);
         st.parts.push(m.payload);
         st.received += m.payload.length;
         st.at = this.clock.now();
-        // keep insertion order == age order for the sweep
-        this.block1.delete(key1);
         this.block1.set(key1, st);
+        this.block1Bytes += st.received;
         if (st.received > this.maxBodySize) {
-          this.block1.delete(key1);
+          this.dropBlock1(key1);
           this.reply(state, C.RequestEntityTooLarge, [uintOption(CoapOption.Size1, this.maxBodySize)], EMPTY);
           return;
         }
@@ -1055,7 +1079,7 @@ export class CoapEndpoint {
           this.reply(state, C.Continue, [{ number: CoapOption.Block1, value: encodeBlock({ num: b1.num, more: true, szx: b1.szx }) }], EMPTY);
           return;
         }
-        this.block1.delete(key1);
+        this.dropBlock1(key1);
         payload = concat(st.parts, st.received);
       }
       extra.push({ number: CoapOption.Block1, value: encodeBlock({ num: b1.num, more: false, szx: b1.szx }) });

@@ -144,6 +144,8 @@ export interface CoapStats {
   serverObservations: number;
   clientObservations: number;
   block1Transfers: number;
+  /** Bytes held by Block1 reassemblies. */
+  block1Bytes: number;
 }
 
 export interface CoapEndpointOptions {
@@ -171,6 +173,8 @@ export interface CoapEndpointOptions {
   readonly maxBodySize?: number;
   /** Max concurrent Block1 reassemblies / cached Block2 bodies, default 1,000 each. */
   readonly maxBlockTransfers?: number;
+  /** Max bytes held by all Block1 reassemblies together (oldest evicted, then 4.13), default 16 MiB. */
+  readonly maxBlock1Bytes?: number;
   /** A server-side observation sends a CON notification at least every N notifications, default 20. */
   readonly notifyConEvery?: number;
   /** ... and at least every this many ms, default 24 h. */
