@@ -95,6 +95,13 @@ describe('DeviceManagementService against SimDevice over DTLS', () => {
     await expect(server.devices.writeAttributes('sim1', '/3303/0/5700', {})).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 
+  it('partially updates an instance with an encoded node (negotiated format)', async () => {
+    const node = { kind: 'objectInstance' as const, id: 0, resources: [{ kind: 'singleResource' as const, id: 15, type: 'string' as const, value: 'America/Lima' }] };
+    await server.devices.write('sim1', '/3/0', { kind: 'node', node }, { mode: 'update' });
+    expect(device.objects.get(3, 0, 15)).toBe('America/Lima');
+    expect(device.objects.get(3, 0, 0)).toBe('chainm2m'); // untouched by a partial update
+  });
+
   it('creates and deletes an instance', async () => {
     const payload = enc.encode(JSON.stringify([{ bn: '/3303/7/', n: '5701', vs: 'K' }]));
     const created = await server.devices.create('sim1', '/3303', { kind: 'raw', contentFormat: ContentFormat.SenmlJson, payload });
@@ -111,6 +118,7 @@ describe('DeviceManagementService against SimDevice over DTLS', () => {
   });
 
   it('observes a resource: notifications reach subscribers until cancelled', async () => {
+    device.objects.set(3, 0, 15, 'Europe/Madrid');
     const { observation, content } = await server.devices.observe('sim1', '/3/0/15');
     expect(observation).toBeDefined();
     expect(content.node).toMatchObject({ value: 'Europe/Madrid' });
