@@ -271,13 +271,46 @@ describe('BootstrapSessionManager: sessions', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('a Bootstrap-Request of the same endpoint from another address supersedes the running session (NAT rebinding)', async () => {
+    const { clock, manager, events } = setup();
+    const devices = new ScriptedDevices(() => new Promise<InboundResponse>(() => undefined));
+    await manager.handle(bsRequest(['ep=dev-a'], 'dev-a-bs', peerA), devices);
+    await pump(clock);
+    devices.respond = okResponder;
+    await manager.handle(bsRequest(['ep=dev-a'], 'dev-a-bs', { address: '127.0.0.1', port: 40999 }), devices);
+    await pump(clock);
+    expect(events.filter((e) => e.event === 'failed' || e.event === 'finished').map((e) => [e.event, e.payload.peer.port])).toEqual([
+      ['failed', 40001],
+      ['finished', 40999],
+    ]);
+    expect(manager.active).toBe(0);
+  });
+
+  it('the same peer on two transports (CoAPS and NoSec requesters) holds two sessions', async () => {
+    const clock = new FakeClock();
+    const securityStore = new InMemorySecurityStore([devA]);
+    const configStore = new InMemoryBootstrapConfigStore({ securityStore });
+    await configStore.set({ endpoint: 'nosec-2', toDelete: [], security: [], servers: [] });
+    const manager = new BootstrapSessionManager({ securityStore, configStore, clock });
+    const secure = new ScriptedDevices(() => new Promise<InboundResponse>(() => undefined));
+    const plain = new ScriptedDevices(() => new Promise<InboundResponse>(() => undefined));
+    await manager.handle(bsRequest(['ep=dev-a'], 'dev-a-bs', peerA), secure);
+    await manager.handle(bsRequest(['ep=nosec-2'], undefined, peerA), plain);
+    await pump(clock);
+    expect(manager.active).toBe(2);
+    await manager.close();
+  });
+
   it('peerDown ends the session of that peer only', async () => {
     const { clock, manager, events } = setup();
     const devices = new ScriptedDevices(() => new Promise<InboundResponse>(() => undefined));
     await manager.handle(bsRequest(['ep=dev-a'], 'dev-a-bs', peerA), devices);
     await manager.handle(bsRequest(['ep=dev-b'], 'dev-b-bs', peerB), devices);
     await pump(clock);
-    manager.peerDown(peerA);
+    manager.peerDown(new ScriptedDevices(), peerA); // another transport: not this session
+    await pump(clock);
+    expect(manager.active).toBe(2);
+    manager.peerDown(devices, peerA);
     await pump(clock);
     expect(events.filter((e) => e.event === 'failed')).toMatchObject([{ payload: { endpoint: 'dev-a', reason: 'DTLS session closed' } }]);
     expect(manager.active).toBe(1);

@@ -34,6 +34,7 @@ export interface BootstrapStats {
 }
 
 interface Session extends SessionRef {
+  readonly key: string;
   readonly config: BootstrapConfig;
   readonly pct: readonly number[];
   readonly startedAt: number;
@@ -45,7 +46,6 @@ interface Session extends SessionRef {
   done: Promise<void>;
 }
 
-const peerKey = (p: PeerAddress): string => `${p.address}|${p.port}`;
 
 const METHOD: Record<BootstrapRequest['kind'], OutboundRequest['method']> = {
   'bootstrap-delete': 'DELETE',
@@ -74,7 +74,12 @@ export class BootstrapSessionManager {
   private readonly policy: BootstrapPolicy;
   private readonly startDelayMs: number;
   private readonly maxSessions: number;
+  /** By transport + peer (`<requester id>|<address>|<port>`). */
   private readonly sessions = new Map<string, Session>();
+  /** The session of each endpoint: one bootstrap per endpoint at a time. */
+  private readonly byEndpoint = new Map<string, Session>();
+  private readonly requesterIds = new WeakMap<BootstrapRequester, number>();
+  private requesterSeq = 0;
   private seq = 0;
   private closed = false;
   private counters = { started: 0, finished: 0, failed: 0, unauthorized: 0, rejected: 0, requestsSent: 0 };
@@ -91,6 +96,15 @@ export class BootstrapSessionManager {
   /** A CoAP request handler for one endpoint; sessions it starts send their requests through `requester`. */
   handlerFor(requester: BootstrapRequester): (req: InboundRequest) => Promise<OutboundResponse> {
     return (req) => this.handle(req, requester);
+  }
+
+  private sessionKey(requester: BootstrapRequester, p: PeerAddress): string {
+    let id = this.requesterIds.get(requester);
+    if (id === undefined) {
+      id = ++this.requesterSeq;
+      this.requesterIds.set(requester, id);
+    }
+    return `${id}|${p.address}|${p.port}`;
   }
 
   /** Handles one inbound CoAP request (anything other than `POST /bs` is refused). */
@@ -138,14 +152,17 @@ export class BootstrapSessionManager {
     if (!config) return this.reject(req, endpoint, 'no-config', '4.00');
     if (this.closed) return this.reject(req, endpoint, 'closed', '5.03');
 
-    const key = peerKey(peer);
+    const key = this.sessionKey(requester, peer);
     const previous = this.sessions.get(key);
     if (previous) this.abort(previous, 'superseded by a new Bootstrap-Request');
-    else if (this.sessions.size >= this.maxSessions) return this.reject(req, endpoint, 'too-many-sessions', '5.03');
+    const sameEndpoint = this.byEndpoint.get(endpoint);
+    if (sameEndpoint) this.abort(sameEndpoint, 'superseded by a new Bootstrap-Request of the same endpoint');
+    if (this.sessions.size >= this.maxSessions) return this.reject(req, endpoint, 'too-many-sessions', '5.03');
 
     this.seq += 1;
     const session: Session = {
       sessionId: `bs-${this.seq}`,
+      key,
       endpoint,
       peer,
       ...(identity === undefined ? {} : { identity }),
@@ -157,6 +174,7 @@ export class BootstrapSessionManager {
       done: Promise.resolve(),
     };
     this.sessions.set(key, session);
+    this.byEndpoint.set(endpoint, session);
     this.counters.started += 1;
     this.events.emit('started', { ...this.ref(session), pct, at: session.startedAt });
     // Answer 2.04 first; the session's requests start on the next timer tick.
@@ -176,9 +194,9 @@ export class BootstrapSessionManager {
     return { code: '2.04' };
   }
 
-  /** Ends the session of a peer whose DTLS session went down. */
-  peerDown(peer: PeerAddress, reason = 'DTLS session closed'): void {
-    const s = this.sessions.get(peerKey(peer));
+  /** Ends the session of a peer whose (DTLS) session on `requester`'s transport went down. */
+  peerDown(requester: BootstrapRequester, peer: PeerAddress, reason = 'DTLS session closed'): void {
+    const s = this.sessions.get(this.sessionKey(requester, peer));
     if (s) this.abort(s, reason);
   }
 
@@ -240,8 +258,8 @@ export class BootstrapSessionManager {
   private abort(s: Session, reason: string): void {
     if (s.abortReason !== undefined) return;
     s.abortReason = reason;
-    // Remove now so that a new session from the same peer can take the slot.
-    if (this.sessions.get(peerKey(s.peer)) === s) this.sessions.delete(peerKey(s.peer));
+    // Remove now so that a new session from the same peer or endpoint can take the slot.
+    this.forget(s);
     s.interrupt?.(reason);
   }
 
@@ -271,8 +289,13 @@ export class BootstrapSessionManager {
     else if (out.decision.kind === 'failed') this.end(s, { kind: 'failed', reason: out.decision.reason });
   }
 
+  private forget(s: Session): void {
+    if (this.sessions.get(s.key) === s) this.sessions.delete(s.key);
+    if (this.byEndpoint.get(s.endpoint) === s) this.byEndpoint.delete(s.endpoint);
+  }
+
   private end(s: Session, how: { kind: 'finished' } | { kind: 'failed'; reason: string }): void {
-    if (this.sessions.get(peerKey(s.peer)) === s) this.sessions.delete(peerKey(s.peer));
+    this.forget(s);
     const durationMs = this.clock.now() - s.startedAt;
     if (how.kind === 'finished') {
       this.counters.finished += 1;

@@ -117,10 +117,10 @@ export async function startBootstrapServer(options: BootstrapServerOptions): Pro
       at: clock.now(),
     });
   });
-  const unsubscribe = dtls.onSession((e) => {
-    if (e.kind === 'down') manager.peerDown(e.peer, `DTLS session closed (${e.reason})`);
-  });
   const coap = new CoapEndpoint({ transport: dtls, clock, random, ...options.coap });
+  const unsubscribe = dtls.onSession((e) => {
+    if (e.kind === 'down') manager.peerDown(coap, e.peer, `DTLS session closed (${e.reason})`);
+  });
   coap.setHandler(manager.handlerFor(coap));
 
   let nosecCoap: CoapEndpoint | undefined;
