@@ -91,6 +91,7 @@ export class SimDevice {
   private listeners: Array<(e: SimDeviceEvent) => void> | undefined;
   private updating: Promise<void> | undefined;
   private pendingLifetimeUpdate = false;
+  private abortBootstrap: ((e: Error) => void) | undefined;
   /** Reboot executions seen (for tests and the CLI). */
   reboots = 0;
 
@@ -271,7 +272,8 @@ export class SimDevice {
       rejectFinish = rej;
     });
     finished.catch(() => undefined);
-    const timer = this.clock.setTimer(this.opts.bootstrapTimeoutMs ?? 30_000, () =>
+    this.abortBootstrap = rejectFinish;
+    const timer = this.scheduler.after(this.opts.bootstrapTimeoutMs ?? 30_000, () =>
       rejectFinish(new ClientSimError('SIM_BOOTSTRAP_TIMEOUT', 'bootstrap not finished in time', { details: { endpoint: this.endpoint } })),
     );
     const handler: CoapRequestHandler = async (req) => {
@@ -280,8 +282,9 @@ export class SimDevice {
       if (done) queueMicrotask(resolveFinish);
       return response;
     };
+    const opening = this.open(bs.uri, bs.identity, bs.key, handler);
     try {
-      const session = await Promise.race([this.open(bs.uri, bs.identity, bs.key, handler), finished.then(() => undefined)]);
+      const session = await Promise.race([opening, finished.then(() => undefined)]);
       if (!session) throw new ClientSimError('SIM_BOOTSTRAP_TIMEOUT', 'bootstrap not finished in time');
       this.bsSession = session;
       const query = [`ep=${this.endpoint}`];
@@ -295,7 +298,8 @@ export class SimDevice {
       }
       await finished;
       const srv = findServerAccount(this.tree);
-      if (srv) this.tree.set(1, srv.serverInstanceId, 12, Math.floor(Date.now() / 1000));
+      const deviceTime = this.tree.get(3, 0, 13);
+      if (srv && typeof deviceTime === 'number') this.tree.set(1, srv.serverInstanceId, 12, deviceTime);
       this.account = srv;
       this.stateValue = 'bootstrapped';
       const durationMs = this.clock.now() - t0;
@@ -303,9 +307,12 @@ export class SimDevice {
       return { durationMs };
     } catch (e) {
       if (this.stateValue === 'bootstrapping') this.stateValue = 'idle';
+      // a session that opens after we gave up is closed at once
+      if (!this.bsSession) opening.then((late) => SimDevice.closeSession(late), () => undefined);
       throw e;
     } finally {
       timer.cancel();
+      this.abortBootstrap = undefined;
       const s = this.bsSession;
       this.bsSession = undefined;
       // let the 2.04 to Bootstrap-Finish leave before the session closes
@@ -475,6 +482,7 @@ export class SimDevice {
   async stop(): Promise<void> {
     if (this.stateValue === 'stopped') return;
     this.stateValue = 'stopped';
+    this.abortBootstrap?.(new ClientSimError('SIM_STOPPED', 'device stopped during bootstrap'));
     this.updateTimer?.cancel();
     this.updateTimer = undefined;
     this.management.cancelAll();

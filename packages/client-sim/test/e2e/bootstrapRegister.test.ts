@@ -139,4 +139,16 @@ describe('SimDevice over DTLS against test peers built from DtlsServer + CoapEnd
     ]);
     await expect(device.register()).rejects.toMatchObject({ code: 'SIM_NO_SERVER_ACCOUNT' });
   });
+
+  it('stop() during a bootstrap rejects it at once with SIM_STOPPED', async () => {
+    const bs = await bootstrapDriver({ 'dev3-bs': bsKey }, () => []);
+    servers.push(bs);
+    const device = new SimDevice({ endpoint: 'dev3', bootstrap: { uri: `coaps://127.0.0.1:${bs.port}`, identity: 'dev3-bs', key: bsKey } });
+    devices.push(device);
+    const pending = device.bootstrap();
+    await bs.result.done; // POST /bs arrived and was answered; the server never finishes
+    await device.stop();
+    await expect(pending).rejects.toMatchObject({ code: 'SIM_STOPPED' });
+    await expect(device.register()).rejects.toMatchObject({ code: 'SIM_STOPPED' });
+  });
 });
