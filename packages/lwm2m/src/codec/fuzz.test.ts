@@ -101,3 +101,15 @@ describe('decoder fuzzing', () => {
     expect(ok).toBeGreaterThan(0);
   });
 });
+
+describe('adversarial inputs', () => {
+  it.each([
+    ['200,000 nested CBOR arrays', ContentFormat.SenmlCbor, new Uint8Array(200_000).fill(0x81)],
+    ['CBOR byte string claiming 2^64 bytes', ContentFormat.SenmlCbor, Uint8Array.from([0x81, 0xa1, 0x08, 0x5b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])],
+    ['CBOR array claiming 2^36 items', ContentFormat.SenmlCbor, Uint8Array.from([0x9b, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00, 0x00])],
+    ['100,000 nested JSON arrays', ContentFormat.SenmlJson, new TextEncoder().encode('['.repeat(100_000) + ']'.repeat(100_000))],
+    ['TLV claiming 16 MiB', ContentFormat.Tlv, Uint8Array.from([0xd8, 0x00, 0xff, 0xff, 0xff, 0x00])],
+  ])('%s: CodecError, no crash', (_name, format, bytes) => {
+    expect(() => decodeNode(bytes, format, { path: '/3/0', model })).toThrow(CodecError);
+  });
+});
