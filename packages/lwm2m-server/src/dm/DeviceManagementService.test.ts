@@ -152,6 +152,18 @@ describe('DeviceManagementService', () => {
     await expect(s.dm.write('dev1', '/3/0/1', { kind: 'value', value: 12 })).rejects.toMatchObject({ code: 'BAD_REQUEST' }); // string resource
   });
 
+  it('falls back to another format when a write is refused with 4.15 (node content only)', async () => {
+    s.port.respond = (req) => (req.contentFormat === ContentFormat.SenmlCbor ? ok('4.15') : ok('2.04'));
+    const node = { kind: 'objectInstance' as const, id: 0, resources: [{ kind: 'singleResource' as const, id: 15, type: 'string' as const, value: 'UTC' }] };
+    await s.dm.write('dev1', '/3/0', { kind: 'node', node }, { mode: 'update' });
+    expect(s.port.requests.map((r) => r.contentFormat)).toEqual([ContentFormat.SenmlCbor, ContentFormat.SenmlJson]);
+    expect(JSON.parse(new TextDecoder().decode(s.port.requests[1]?.payload))).toEqual([{ bn: '/3/0/', n: '15', vs: 'UTC' }]);
+    // Raw content is sent as given: no fallback.
+    s.port.requests.length = 0;
+    await expect(s.dm.write('dev1', '/3/0', { kind: 'raw', contentFormat: ContentFormat.SenmlCbor, payload: new Uint8Array([0x80]) })).rejects.toMatchObject({ coapCode: '4.15' });
+    expect(s.port.requests).toHaveLength(1);
+  });
+
   it('reads composite with FETCH and a SenML-JSON path list (1.1 only)', async () => {
     s.port.respond = (req) => (req.accept === ContentFormat.SenmlCbor ? ok('4.06') : ok('2.05', '[{"n":"/3/0/0","vs":"a"},{"n":"/3303/0/5700","v":21.5}]', ContentFormat.SenmlJson));
     const c = await s.dm.readComposite('dev1', ['/3/0/0', '/3303/0/5700']);

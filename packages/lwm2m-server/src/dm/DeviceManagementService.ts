@@ -112,6 +112,7 @@ interface ObservationEntry {
 }
 
 const NEGOTIATION_RETRY_CODES = new Set(['4.06', '4.15']);
+const WRITE_RETRY_CODES = new Set(['4.15', '4.06', '4.00']);
 const ATTRIBUTE_NAMES = ['pmin', 'pmax', 'gt', 'lt', 'st', 'epmin', 'epmax'] as const;
 
 export class DeviceManagementService {
@@ -161,10 +162,9 @@ export class DeviceManagementService {
   async write(endpoint: string, path: string, content: WriteContent, opts: OperationOptions & { mode?: 'replace' | 'update' } = {}): Promise<void> {
     const reg = await this.registration(endpoint);
     const p = this.path(path, 2);
-    const body = this.encode(reg, p, path, content);
     const method = opts.mode === 'update' ? 'POST' : 'PUT';
     if (method === 'POST' && p.depth !== 2) throw new Lwm2mServerError('BAD_REQUEST', 'partial update targets an object instance', { details: { path } });
-    await this.call(reg, { method, path: this.segments(reg, p), contentFormat: body.format, payload: body.payload, ...this.timeout(opts) }, path);
+    await this.sendContent(reg, p, path, content, (body) => ({ method, path: this.segments(reg, p), contentFormat: body.format, payload: body.payload, ...this.timeout(opts) }));
   }
 
   /** Write-Attributes (PUT with query, no payload). `null` removes an attribute. */
@@ -207,8 +207,7 @@ export class DeviceManagementService {
     const reg = await this.registration(endpoint);
     const p = this.path(objectPath, 1);
     if (p.depth !== 1) throw new Lwm2mServerError('BAD_REQUEST', 'create targets an object', { details: { path: objectPath } });
-    const body = this.encode(reg, p, objectPath, content);
-    const res = await this.call(reg, { method: 'POST', path: this.segments(reg, p), contentFormat: body.format, payload: body.payload, ...this.timeout(opts) }, objectPath);
+    const res = await this.sendContent(reg, p, objectPath, content, (body) => ({ method: 'POST', path: this.segments(reg, p), contentFormat: body.format, payload: body.payload, ...this.timeout(opts) }));
     return res.locationPath.length > 0 ? { location: '/' + res.locationPath.join('/') } : {};
   }
 
@@ -364,29 +363,68 @@ export class DeviceManagementService {
     return { timeoutMs: opts.timeoutMs ?? this.requestTimeoutMs };
   }
 
-  private encode(reg: Registration, p: Lwm2mPath, path: string, content: WriteContent): { format: number; payload: Uint8Array } {
+  /**
+   * Sends encoded content; for a node without an explicit format, falls back to the next format
+   * the device may accept when it answers 4.15, 4.06 or 4.00 (clients that take only some formats).
+   */
+  private async sendContent(
+    reg: Registration,
+    p: Lwm2mPath,
+    path: string,
+    content: WriteContent,
+    build: (body: { format: number; payload: Uint8Array }) => DeviceCoapRequest,
+  ): Promise<DeviceCoapResponse> {
+    const formats = this.contentFormats(reg, p, path, content);
+    let last: unknown;
+    for (const format of formats.slice(0, 3)) {
+      const body = this.encode(p, path, content, format);
+      try {
+        return await this.call(reg, build(body), path);
+      } catch (err) {
+        if (formats.length > 1 && err instanceof Lwm2mServerError && err.code === 'DEVICE_ERROR' && WRITE_RETRY_CODES.has(err.coapCode ?? '')) {
+          last = err;
+          continue;
+        }
+        throw err;
+      }
+    }
+    throw last ?? new Lwm2mServerError('UNSUPPORTED_CONTENT_FORMAT', 'no content format to send', { details: { path } });
+  }
+
+  /** Candidate formats for content, best first. */
+  private contentFormats(reg: Registration, p: Lwm2mPath, path: string, content: WriteContent): number[] {
+    switch (content.kind) {
+      case 'raw':
+        return [content.contentFormat];
+      case 'value': {
+        const shape = this.shape(p);
+        if (!isSingleValue(shape)) throw new Lwm2mServerError('BAD_REQUEST', 'a single value needs a resource path', { details: { path } });
+        return [(shape.resource?.type ?? (content.value instanceof Uint8Array ? 'opaque' : 'string')) === 'opaque' ? ContentFormat.Opaque : ContentFormat.Text];
+      }
+      case 'node': {
+        if (content.format !== undefined) {
+          if (!NODE_FORMATS.includes(content.format)) throw new Lwm2mServerError('UNSUPPORTED_CONTENT_FORMAT', 'content format cannot carry nodes', { details: { path, format: content.format } });
+          return [content.format];
+        }
+        const n = content.node;
+        const single = n.kind === 'singleResource' || n.kind === 'resourceInstance' ? [n.type === 'opaque' ? ContentFormat.Opaque : ContentFormat.Text] : [];
+        return [...single, ...multiNodeFormats(reg)];
+      }
+    }
+  }
+
+  private encode(p: Lwm2mPath, path: string, content: WriteContent, format: number): { format: number; payload: Uint8Array } {
     try {
       switch (content.kind) {
         case 'raw':
-          return { format: content.contentFormat, payload: content.payload };
-        case 'value': {
-          const shape = this.shape(p);
-          if (!isSingleValue(shape)) throw new Lwm2mServerError('BAD_REQUEST', 'a single value needs a resource path', { details: { path } });
-          const node = valueNode(p, content.value, shape.resource);
-          const format = node.type === 'opaque' ? ContentFormat.Opaque : ContentFormat.Text;
-          return { format, payload: encodeNode(node, format, { path: p }) };
-        }
-        case 'node': {
-          const n = content.node;
-          const preferred = n.kind === 'singleResource' || n.kind === 'resourceInstance' ? [n.type === 'opaque' ? ContentFormat.Opaque : ContentFormat.Text] : [];
-          const format = content.format ?? [...preferred, ...multiNodeFormats(reg)][0] ?? ContentFormat.Tlv;
-          if (!NODE_FORMATS.includes(format)) throw new Lwm2mServerError('UNSUPPORTED_CONTENT_FORMAT', 'content format cannot carry nodes', { details: { path, format } });
+          return { format, payload: content.payload };
+        case 'value':
+          return { format, payload: encodeNode(valueNode(p, content.value, this.shape(p).resource), format, { path: p }) };
+        case 'node':
           return { format, payload: encodeNode(content.node, format, { path: p }) };
-        }
       }
     } catch (err) {
-      if (err instanceof Lwm2mServerError) throw err;
-      throw new Lwm2mServerError('BAD_REQUEST', 'value cannot be encoded', { cause: err, details: { path } });
+      throw new Lwm2mServerError('BAD_REQUEST', 'value cannot be encoded', { cause: err, details: { path, format } });
     }
   }
 
