@@ -68,8 +68,11 @@ describe('BootstrapPolicy', () => {
 
   it('uses the client pct when supported (TLV) and ignores unsupported ones', () => {
     expect(summary(run(new BootstrapPolicy(), ok, [11542]).requests)[2]).toBe('bootstrap-write /0/0 11542');
-    expect(summary(run(new BootstrapPolicy(), ok, [112]).requests)[2]).toBe('bootstrap-write /0/0 110');
-    expect(summary(run(new BootstrapPolicy(), ok, [112, 11542]).requests)[2]).toBe('bootstrap-write /0/0 11542');
+    expect(summary(run(new BootstrapPolicy(), ok, [60]).requests)[2]).toBe('bootstrap-write /0/0 110');
+    expect(summary(run(new BootstrapPolicy(), ok, [40, 11542]).requests)[2]).toBe('bootstrap-write /0/0 11542');
+    expect(summary(run(new BootstrapPolicy(), ok, [112]).requests)[2]).toBe('bootstrap-write /0/0 112');
+    expect(summary(run(new BootstrapPolicy(), ok, [11543]).requests)[2]).toBe('bootstrap-write /0/0 11543');
+    expect(new BootstrapPolicy().writeModes([112])).toEqual([112, 110, 11542, 'per-resource']);
     expect(new BootstrapPolicy().writeModes([11542])).toEqual([11542, 110, 'per-resource']);
     expect(new BootstrapPolicy().writeModes()).toEqual([110, 11542, 'per-resource']);
   });

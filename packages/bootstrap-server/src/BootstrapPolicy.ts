@@ -1,6 +1,7 @@
 import type { BootstrapConfig } from '@chainm2m/lwm2m';
 import { securityResources, serverResources, type WritableResource } from './payload/BootstrapResources.js';
-import { InstanceFormats, WriteFormat } from './payload/BootstrapFormat.js';
+import { InstanceFormats, PreferableFormats, WriteFormat } from './payload/BootstrapFormat.js';
+import { encodeInstanceCore } from './payload/encodeInstanceCore.js';
 import { encodeInstanceSenmlJson } from './payload/encodeSenmlJson.js';
 import { encodeInstanceTlv } from './payload/encodeTlv.js';
 import { encodeResourcePlain } from './payload/encodeResourceText.js';
@@ -15,7 +16,8 @@ import { encodeResourcePlain } from './payload/encodeResourceText.js';
  * bootstrap account as the LwM2M TS requires), Bootstrap-Write of every Security instance, then of
  * every Server instance, then Bootstrap-Finish.
  *
- * Writes use the client's `pct` when we support it, else SenML-JSON, else TLV; a 4.00 or 4.15 answer
+ * Writes use the client's `pct` when we support it (SenML-JSON, TLV, SenML-CBOR, LwM2M JSON), else
+ * SenML-JSON, else TLV; a 4.00 or 4.15 answer
  * moves to the next format (and later writes start from there), and after the last instance format
  * every resource is written on its own as text/plain or application/octet-stream.
  */
@@ -78,13 +80,13 @@ export interface BootstrapPolicyOptions {
   readonly maxAttempts?: number;
   /** Exchange deadline per attempt, ms (default 20,000). */
   readonly stepTimeoutMs?: number;
-  /** Instance-level formats we offer, in default preference order (default SenML-JSON, TLV). */
+  /** Instance-level formats tried when the client states no (usable) preference, in order (default SenML-JSON, TLV). */
   readonly formats?: readonly number[];
   /** Fall back to per-resource text/opaque writes after the last instance format (default true). */
   readonly perResourceFallback?: boolean;
 }
 
-const SUPPORTED_INSTANCE_FORMATS: ReadonlySet<number> = new Set(InstanceFormats);
+const SUPPORTED_INSTANCE_FORMATS: ReadonlySet<number> = new Set(PreferableFormats);
 
 function isSuccess(code: string): boolean {
   return code.startsWith('2.');
@@ -132,7 +134,7 @@ export class BootstrapPolicy {
   /** Write modes in the order they are tried for a client preferring `pct`. */
   writeModes(pct: readonly number[] = []): WriteMode[] {
     const modes: WriteMode[] = [];
-    for (const f of [...pct.filter((p) => this.formats.includes(p)), ...this.formats]) {
+    for (const f of [...pct.filter((p) => SUPPORTED_INSTANCE_FORMATS.has(p)), ...this.formats]) {
       if (!modes.includes(f)) modes.push(f);
     }
     if (this.perResourceFallback) modes.push('per-resource');
@@ -232,6 +234,8 @@ export class BootstrapPolicy {
             request = { kind: 'bootstrap-write', path: instancePath, contentFormat: mode, payload: encodeInstanceSenmlJson(instancePath, step.resources), ...base };
           } else if (mode === WriteFormat.Tlv) {
             request = { kind: 'bootstrap-write', path: instancePath, contentFormat: mode, payload: encodeInstanceTlv(step.resources), ...base };
+          } else if (mode === WriteFormat.SenmlCbor || mode === WriteFormat.Json) {
+            request = { kind: 'bootstrap-write', path: instancePath, contentFormat: mode, payload: encodeInstanceCore(mode, instancePath, step.instanceId, step.resources), ...base };
           } else {
             return this.fail(state, `internal: unsupported write format ${String(mode)}`);
           }

@@ -43,9 +43,16 @@ const expected: Record<string, Plain> = {
 };
 
 describe('bootstrap payloads decode with the core codecs', () => {
+  it('asked formats are really used', () => {
+    expect(new Set(requests([112]).filter((r) => r.kind === 'bootstrap-write').map((r) => r.contentFormat))).toEqual(new Set([112]));
+    expect(new Set(requests([11543]).filter((r) => r.kind === 'bootstrap-write').map((r) => r.contentFormat))).toEqual(new Set([11543]));
+  });
+
   it.each([
     ['SenML-JSON', [110], []],
     ['TLV', [11542], []],
+    ['SenML-CBOR (pct 112)', [112], []],
+    ['LwM2M JSON (pct 11543)', [11543], []],
     ['per-resource text/opaque', [], [110, 11542]],
   ] as [string, number[], number[]][])('%s', (_name, pct, refuse) => {
     const got: Record<string, Plain> = {};

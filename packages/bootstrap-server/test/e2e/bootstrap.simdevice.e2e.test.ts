@@ -9,7 +9,7 @@ import { makeSecurityInfo } from '@chainm2m/lwm2m/testing';
 import { SimDevice } from '@chainm2m/client-sim';
 import { startBootstrapServer, type BootstrapServer, type BootstrapStepEvent } from '../../src/index.js';
 
-const infos = Array.from({ length: 6 }, (_, i) => makeSecurityInfo(`sim-${i}`));
+const infos = Array.from({ length: 8 }, (_, i) => makeSecurityInfo(`sim-${i}`));
 let server: BootstrapServer;
 const sims: SimDevice[] = [];
 const steps: BootstrapStepEvent[] = [];
@@ -73,6 +73,17 @@ describe('SimDevice bootstraps against the bootstrap server', () => {
     await d.bootstrap();
     expectConfigured(d, info);
     expect(steps.filter((s) => s.endpoint === info.endpoint && s.operation === 'bootstrap-write').map((s) => s.contentFormat)).toEqual([11542, 11542, 11542]);
+  });
+
+  it.each([
+    ['SenML-CBOR', 112, 6],
+    ['LwM2M JSON', 11543, 7],
+  ])('a device that prefers %s gets it', async (_name, format, idx) => {
+    const info = infos[idx]!;
+    const d = sim(info, { preferredFormat: format });
+    await d.bootstrap();
+    expectConfigured(d, info);
+    expect(steps.filter((s) => s.endpoint === info.endpoint && s.operation === 'bootstrap-write').map((s) => s.contentFormat)).toEqual([format, format, format]);
   });
 
   it('a device that rejects TLV (4.00) and prefers it anyway falls back to SenML-JSON', async () => {
