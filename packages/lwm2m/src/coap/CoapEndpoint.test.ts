@@ -302,6 +302,13 @@ describe('CoapEndpoint request/response', () => {
     await expect(b).resolves.toMatchObject({ code: '2.05' });
   });
 
+  it('rejects a request it cannot encode with COAP_BAD_REQUEST, sending nothing', async () => {
+    const r = rig();
+    await expect(r.client.request(r.st.address(), { method: 'GET', path: ['x'.repeat(256)] })).rejects.toMatchObject({ code: 'COAP_BAD_REQUEST' });
+    await expect(r.client.request(r.st.address(), { method: 'GET', path: 'a', query: ['q='.padEnd(300, 'z')] })).rejects.toMatchObject({ code: 'COAP_BAD_REQUEST' });
+    expect(r.net.log).toHaveLength(0);
+  });
+
   it('ping: an empty CON answered by RST; COAP_TIMEOUT when nobody answers', async () => {
     const r = rig();
     r.clock.advance(0);

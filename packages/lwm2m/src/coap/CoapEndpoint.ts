@@ -488,9 +488,7 @@ export class CoapEndpoint {
     for (const q of query) options.push(textOption(CoapOption.UriQuery, q));
     if (req.accept !== undefined) options.push(uintOption(CoapOption.Accept, req.accept));
     for (const o of options) {
-      if (o.value.length > 255 && o.number !== CoapOption.UriQuery) {
-        throw new CoapError(CoapErrorCode.BadRequest, 'Uri-Path segment longer than 255 bytes');
-      }
+      if (o.value.length > 255) throw new CoapError(CoapErrorCode.BadRequest, 'Uri-Path segment or Uri-Query value longer than 255 bytes');
     }
     return options;
   }
