@@ -7,5 +7,5 @@ export * from './startBootstrapServer.js';
 export type { BootstrapRequester, InboundRequest, InboundResponse, OutboundRequest, OutboundResponse } from './coapShapes.js';
 export { securityResources, serverResources, SecurityResource, ServerResource } from './payload/BootstrapResources.js';
 export type { ResourceValue, WritableResource } from './payload/BootstrapResources.js';
-export { WriteFormat, InstanceFormats } from './payload/BootstrapFormat.js';
+export { WriteFormat, InstanceFormats, PreferableFormats } from './payload/BootstrapFormat.js';
 export * from './BootstrapAnomalyReporter.js';
