@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeRegistrationStore, describeSecurityStore, makeSecurityInfo } from '../testing/index.js';
+import { describeBootstrapConfigStore, describeRegistrationStore, describeSecurityStore, makeSecurityInfo } from '../testing/index.js';
 import { InMemorySecurityStore } from './InMemorySecurityStore.js';
 import { InMemoryRegistrationStore } from './InMemoryRegistrationStore.js';
 import { DerivedBootstrapConfigStore, InMemoryBootstrapConfigStore } from './InMemoryBootstrapConfigStore.js';
@@ -8,6 +8,15 @@ import { MinHeap } from './MinHeap.js';
 
 describeSecurityStore('InMemorySecurityStore', () => new InMemorySecurityStore());
 describeRegistrationStore('InMemoryRegistrationStore', () => new InMemoryRegistrationStore());
+describeBootstrapConfigStore('InMemoryBootstrapConfigStore', () => ({ store: new InMemoryBootstrapConfigStore() }), { derived: false, editable: true });
+describeBootstrapConfigStore('InMemoryBootstrapConfigStore over a security store', () => {
+  const security = new InMemorySecurityStore();
+  return { store: new InMemoryBootstrapConfigStore({ securityStore: security }), addEndpoint: (info) => security.add(info) };
+}, { derived: true, editable: true });
+describeBootstrapConfigStore('DerivedBootstrapConfigStore', () => {
+  const security = new InMemorySecurityStore();
+  return { store: new DerivedBootstrapConfigStore(security), addEndpoint: (info) => security.add(info) };
+}, { derived: true, editable: false });
 
 describe('InMemorySecurityStore specifics', () => {
   it('copies keys on add, so a caller mutating its array does not change the store', async () => {

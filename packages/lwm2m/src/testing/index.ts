@@ -6,4 +6,6 @@ export { describeSecurityStore } from './describeSecurityStore.js';
 export type { SecurityStoreSuiteOptions } from './describeSecurityStore.js';
 export { describeRegistrationStore } from './describeRegistrationStore.js';
 export type { RegistrationStoreSuiteOptions } from './describeRegistrationStore.js';
+export { describeBootstrapConfigStore } from './describeBootstrapConfigStore.js';
+export type { BootstrapConfigStoreFixture, BootstrapConfigStoreSuiteOptions } from './describeBootstrapConfigStore.js';
 export { makeRegistration, makeSecurityInfo, uniqueName } from './fixtures.js';
