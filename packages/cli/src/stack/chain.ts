@@ -72,12 +72,19 @@ export function signerKeyFor(config: CliConfig, embedded: boolean): string {
 
 export const hasher: PasswordHasher = { hash: (p) => createPasswordVerifier(p), verify: verifyPassword };
 
-/** Where devices are sent: the public URIs of the two servers. */
-export function endpointDefaults(config: CliConfig, env: Readonly<Record<string, string | undefined>>): EndpointDefaults {
+/**
+ * Where devices are sent: `CHAINM2M_BOOTSTRAP_URI` / `CHAINM2M_SERVER_URI`, else the servers of
+ * the running `up` (its actual ports), else the configured ports.
+ */
+export function endpointDefaults(
+  config: CliConfig,
+  env: Readonly<Record<string, string | undefined>>,
+  ports: { readonly bootstrap?: number | undefined; readonly coaps?: number | undefined } = readRuntime(config.dataDir)?.ports ?? {},
+): EndpointDefaults {
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   return {
-    bootstrapServerUri: env['CHAINM2M_BOOTSTRAP_URI'] || `coaps://${host}:${config.bsPort}`,
-    serverUri: env['CHAINM2M_SERVER_URI'] || `coaps://${host}:${config.coapPort}`,
+    bootstrapServerUri: env['CHAINM2M_BOOTSTRAP_URI'] || `coaps://${host}:${ports.bootstrap ?? config.bsPort}`,
+    serverUri: env['CHAINM2M_SERVER_URI'] || `coaps://${host}:${ports.coaps ?? config.coapPort}`,
     shortServerId: 1,
     lifetime: 300,
     binding: 'U',

@@ -106,7 +106,6 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       adminCreated = true;
     }
 
-    const endpoints = new EndpointService(stores.security, endpointDefaults(config, env), SystemRandom, stores.connection.address ?? 'chainm2m');
     const reporter = new SecurityAnomalyReporter(stores.anomalies, SystemClock, () => Date.now() / 1000);
     const ports: Stack['ports'] = { ...(devChain ? { chain: Number(new URL(rpcUrl).port) } : {}) };
     let bootstrap: BootstrapServer | undefined;
@@ -126,6 +125,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     }
     let lwm2m: Lwm2mServer | undefined;
     let api: ApiApp | undefined;
+    let endpoints: EndpointService | undefined;
     if (services.has('server')) {
       lwm2m = await startLwm2mServer({
         securityStore: stores.security,
@@ -140,6 +140,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       );
       ports.coaps = lwm2m.addresses.coaps.port;
       log(`LwM2M server   coaps://${config.host}:${lwm2m.addresses.coaps.port}${lwm2m.addresses.coap ? ` and coap://${config.host}:${lwm2m.addresses.coap.port}` : ''}`);
+      endpoints = new EndpointService(stores.security, endpointDefaults(config, env, ports), SystemRandom, stores.connection.address ?? 'chainm2m');
       if (services.has('api')) {
         const events = apiEventsFromServer(lwm2m.events);
         const anomalies = {
@@ -154,7 +155,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         };
         const app = await buildApp({
           users,
-          endpoints,
+          endpoints: endpoints,
           devices: deviceApiFromServer({ registrations: lwm2m.registrations, devices: lwm2m.devices, security: stores.security }),
           anomalies,
           events,
@@ -187,6 +188,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         log(`REST API       http://${config.host}:${ports.api} (docs at /docs)`);
       }
     }
+    endpoints ??= new EndpointService(stores.security, endpointDefaults(config, env, ports), SystemRandom, stores.connection.address ?? 'chainm2m');
     writeRuntime(config.dataDir, {
       pid: process.pid,
       chainRpcUrl: rpcUrl,

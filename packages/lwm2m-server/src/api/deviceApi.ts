@@ -5,7 +5,7 @@ import type { Lwm2mServerEvents } from '../events/ServerEvents.js';
 import type { RegistrationService } from '../registration/RegistrationService.js';
 import { ApiError, ApiErrorCode } from './ApiError.js';
 import type { ApiEvent, ApiEventSource, DeviceApi, JsonContent } from './ApiDeps.js';
-import { contentToJson, jsonToInstance, jsonToValue } from './nodeJson.js';
+import { jsonToInstance, jsonToValue, nodeToJson } from './nodeJson.js';
 
 export interface DeviceApiDeps {
   readonly registrations: RegistrationService;
@@ -15,8 +15,11 @@ export interface DeviceApiDeps {
   readonly objects?: ObjectRegistry;
 }
 
+/** Decoded content as JSON; undecodable content as its format and hex bytes, with the reason. */
 function contentJson(c: DeviceContent): JsonContent {
-  return c.nodes !== undefined ? contentToJson(c.nodes) : { contentFormat: c.contentFormat, payloadHex: Buffer.from(c.payload).toString('hex') };
+  if (c.node !== undefined) return nodeToJson(c.node);
+  if (c.nodes !== undefined) return c.nodes.map((n) => ({ path: n.path, node: nodeToJson(n.node) }));
+  return { contentFormat: c.contentFormat, payloadHex: Buffer.from(c.payload).toString('hex'), ...(c.decodeError ? { decodeError: c.decodeError } : {}) };
 }
 
 function parse(path: string): Lwm2mPath {

@@ -1,3 +1,4 @@
+import { createPrivateKey, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import jwt from 'jsonwebtoken';
 import { UserRoles, type UserRole } from '@chainm2m/lwm2m';
@@ -28,19 +29,29 @@ export function es256KeysFromFiles(privateKeyFile: string, publicKeyFile: string
   return { algorithm: 'ES256', privateKeyPem: readFileSync(privateKeyFile, 'utf8'), publicKeyPem: readFileSync(publicKeyFile, 'utf8') };
 }
 
-/** Signs and verifies API tokens. Verification accepts exactly the configured algorithm (never `none`). */
+/**
+ * Signs and verifies API tokens. Verification accepts exactly the configured algorithm (never
+ * `none`). Keys are parsed once into KeyObjects: handed a string, jsonwebtoken first tries to parse
+ * it as a public key on every call, which cost ~0.5 ms of CPU per request.
+ */
 export class TokenIssuer {
+  private readonly signKey: KeyObject;
+  private readonly verifyKey: KeyObject;
+
   constructor(private readonly config: JwtConfig) {
-    if (config.keys.algorithm === 'HS256' && Buffer.byteLength(config.keys.secret) < 32) {
-      throw new ApiError(ApiErrorCode.BadRequest, 'the HS256 JWT secret must be at least 32 bytes');
+    const { keys } = config;
+    if (keys.algorithm === 'HS256') {
+      if (Buffer.byteLength(keys.secret) < 32) throw new ApiError(ApiErrorCode.BadRequest, 'the HS256 JWT secret must be at least 32 bytes');
+      this.signKey = this.verifyKey = createSecretKey(Buffer.from(keys.secret, 'utf8'));
+    } else {
+      this.signKey = createPrivateKey(keys.privateKeyPem);
+      this.verifyKey = createPublicKey(keys.publicKeyPem);
     }
   }
 
   sign(claims: TokenClaims, nowSec: number): string {
-    const { keys } = this.config;
-    const key = keys.algorithm === 'HS256' ? keys.secret : keys.privateKeyPem;
-    return jwt.sign({ role: claims.role, clearance: claims.clearance, iat: Math.floor(nowSec) }, key, {
-      algorithm: keys.algorithm,
+    return jwt.sign({ role: claims.role, clearance: claims.clearance, iat: Math.floor(nowSec) }, this.signKey, {
+      algorithm: this.config.keys.algorithm,
       subject: claims.sub,
       issuer: this.config.issuer,
       audience: this.config.audience,
@@ -54,12 +65,10 @@ export class TokenIssuer {
 
   /** Throws `ApiError(API_UNAUTHORIZED)` for anything but a valid, unexpired token of ours. */
   verify(token: string, nowSec: number): TokenClaims {
-    const { keys } = this.config;
-    const key = keys.algorithm === 'HS256' ? keys.secret : keys.publicKeyPem;
     let payload: string | jwt.JwtPayload;
     try {
-      payload = jwt.verify(token, key, {
-        algorithms: [keys.algorithm],
+      payload = jwt.verify(token, this.verifyKey, {
+        algorithms: [this.config.keys.algorithm],
         issuer: this.config.issuer,
         audience: this.config.audience,
         clockTimestamp: Math.floor(nowSec),
