@@ -10,7 +10,10 @@ export interface InMemoryBootstrapConfigStoreOptions {
   readonly securityStore?: SecurityStore;
 }
 
-/** `EditableBootstrapConfigStore` in a Map; explicit configurations win over derived ones. */
+/**
+ * `EditableBootstrapConfigStore` in a Map; explicit configurations win over derived ones (and are
+ * returned whatever the session identity; derived ones follow `DerivedBootstrapConfigStore`).
+ */
 export class InMemoryBootstrapConfigStore implements EditableBootstrapConfigStore {
   private readonly configs = new Map<string, BootstrapConfig>();
   private readonly securityStore: SecurityStore | undefined;
@@ -23,8 +26,7 @@ export class InMemoryBootstrapConfigStore implements EditableBootstrapConfigStor
     const explicit = this.configs.get(session.endpoint);
     if (explicit) return explicit;
     if (!this.securityStore) return undefined;
-    const info = await this.securityStore.getByEndpoint(session.endpoint);
-    return info ? bootstrapConfigFromSecurityInfo(info) : undefined;
+    return deriveFor(this.securityStore, session);
   }
 
   async set(config: BootstrapConfig): Promise<void> {
@@ -37,15 +39,25 @@ export class InMemoryBootstrapConfigStore implements EditableBootstrapConfigStor
 }
 
 /**
+ * The configuration derived from the endpoint's security record; `undefined` for an unknown
+ * endpoint, and when the session authenticated with a PSK identity other than the endpoint's
+ * bootstrap identity (defence in depth: the bootstrap server checks that first).
+ */
+async function deriveFor(securityStore: SecurityStore, session: BootstrapSessionInfo): Promise<BootstrapConfig | undefined> {
+  const info = await securityStore.getByEndpoint(session.endpoint);
+  if (!info) return undefined;
+  if (session.identity !== undefined && session.identity !== info.bootstrap.identity) return undefined;
+  return bootstrapConfigFromSecurityInfo(info);
+}
+
+/**
  * Read-only `BootstrapConfigStore` that derives every configuration from a `SecurityStore`
- * (the endpoint's ClientStore record in production). Authorization of the session's identity is
- * the bootstrap server's job, not this store's.
+ * (the endpoint's ClientStore record in production), like `ChainBootstrapConfigStore`.
  */
 export class DerivedBootstrapConfigStore implements BootstrapConfigStore {
   constructor(private readonly securityStore: SecurityStore) {}
 
   async get(session: BootstrapSessionInfo): Promise<BootstrapConfig | undefined> {
-    const info = await this.securityStore.getByEndpoint(session.endpoint);
-    return info ? bootstrapConfigFromSecurityInfo(info) : undefined;
+    return deriveFor(this.securityStore, session);
   }
 }

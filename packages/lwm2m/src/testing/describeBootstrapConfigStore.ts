@@ -66,6 +66,16 @@ export function describeBootstrapConfigStore(
           await addEndpoint(info);
           const config = await store.get({ endpoint: info.endpoint, identity: info.bootstrap.identity });
           expect(plain(config)).toEqual(plain(bootstrapConfigFromSecurityInfo(info)));
+          expect(plain(await store.get({ endpoint: info.endpoint }))).toEqual(plain(bootstrapConfigFromSecurityInfo(info)));
+        }));
+
+      it("gives nothing to a session authenticated with another identity (not even the endpoint's server identity)", () =>
+        withFixture(async ({ store, addEndpoint }) => {
+          if (!addEndpoint) throw new Error('a derived store needs addEndpoint in its fixture');
+          const info = makeSecurityInfo(uniqueName('bs'));
+          await addEndpoint(info);
+          expect(await store.get({ endpoint: info.endpoint, identity: info.server.identity })).toBeUndefined();
+          expect(await store.get({ endpoint: info.endpoint, identity: uniqueName('intruder') })).toBeUndefined();
         }));
     }
 
