@@ -77,7 +77,10 @@ const KNOWN_CRITICAL_REQUEST = new Set<number>([
 interface DedupEntry {
   readonly at: number;
   readonly pk: string;
-  /** Encoded reply to replay for a duplicate CON (piggybacked response, empty ACK, or RST). */
+  /**
+   * Encoded reply to replay for a duplicate CON (piggybacked response, empty ACK, or RST); a copy,
+   * so that a long-lived entry does not pin a shared Buffer pool slab.
+   */
   reply?: Uint8Array;
   forgotten: boolean;
 }
@@ -877,14 +880,14 @@ export class CoapEndpoint {
     if (!w) {
       // Nobody waits for this token (cancelled observation, late response): reject it.
       const rst = encodeMessage(emptyMessage('RST', m.messageId));
-      entry.reply = rst;
+      entry.reply = rst.slice();
       this.counters.resetsSent++;
       this.sendQuiet(peer, rst);
       return;
     }
     if (m.type === 'CON') {
       const ack = encodeMessage(emptyMessage('ACK', m.messageId));
-      entry.reply = ack;
+      entry.reply = ack.slice();
       this.sendQuiet(peer, ack);
     }
     w.deliver(m);
@@ -1129,7 +1132,7 @@ export class CoapEndpoint {
           state.emptyAckSent = true;
           this.counters.separateResponses++;
           const ack = encodeMessage(emptyMessage('ACK', m.messageId));
-          if (state.entry) state.entry.reply = ack;
+          if (state.entry) state.entry.reply = ack.slice();
           this.sendQuiet(state.peer, ack);
         });
       }
@@ -1240,7 +1243,7 @@ export class CoapEndpoint {
       return;
     }
     const bytes = encodeMessage(msg);
-    if (type === 'ACK' && state.entry) state.entry.reply = bytes;
+    if (type === 'ACK' && state.entry) state.entry.reply = bytes.slice();
     this.sendQuiet(state.peer, bytes);
   }
 

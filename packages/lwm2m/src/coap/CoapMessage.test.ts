@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { generate } from 'coap-packet';
 import {
   CoapOption,
   MalformedMessage,
@@ -59,6 +60,33 @@ describe('CoapMessage', () => {
       [12, 110],
       [60, 3000],
     ]);
+  });
+
+  it('encodes byte for byte like coap-packet (the reference encoder)', () => {
+    const long = new Uint8Array(300).fill(0x61);
+    const table: CoapMessage[] = [
+      { type: 'CON', code: 1, messageId: 0, token: new Uint8Array(0), options: [], payload: new Uint8Array(0) },
+      { type: 'NON', code: 2, messageId: 0xffff, token: Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8), options: [{ number: 11, value: long.subarray(0, 12) }, { number: 11, value: long.subarray(0, 13) }, { number: 15, value: long.subarray(0, 268) }, { number: 15, value: long }], payload: Uint8Array.of(0) },
+      { type: 'ACK', code: 0x45, messageId: 77, token: Uint8Array.of(9), options: [{ number: 60, value: encodeUint(3000) }, { number: 12, value: encodeUint(0) }, { number: 2049, value: Uint8Array.of(1) }, { number: 6, value: encodeUint(0x123456) }], payload: long },
+      { type: 'RST', code: 0, messageId: 5, token: new Uint8Array(0), options: [], payload: new Uint8Array(0) },
+      { type: 'CON', code: 0x5f, messageId: 300, token: Uint8Array.of(0xff), options: [{ number: 27, value: Uint8Array.of(0x0e) }, { number: 8, value: Uint8Array.of(0x72, 0x64) }, { number: 8, value: new Uint8Array(0) }], payload: new Uint8Array(0) },
+    ];
+    for (const m of table) {
+      const ref = generate(
+        {
+          code: codeToString(m.code),
+          messageId: m.messageId,
+          token: Buffer.from(m.token),
+          confirmable: m.type === 'CON',
+          ack: m.type === 'ACK',
+          reset: m.type === 'RST',
+          options: m.options.map((o) => ({ name: String(o.number), value: Buffer.from(o.value) })),
+          payload: Buffer.from(m.payload),
+        },
+        65_535,
+      );
+      expect(toHex(encodeMessage(m))).toBe(ref.toString('hex'));
+    }
   });
 
   it.each([
