@@ -1,6 +1,6 @@
 import { ContentFormat, SystemClock, SystemRandom, type Clock, type ObjectRegistry, type PeerAddress, type Random, type TimerHandle } from '@chainm2m/lwm2m';
 import { ClientSimError } from '../ClientSimError.js';
-import { populateDevice, type SimProfile } from '../model/deviceProfile.js';
+import { populateDevice, populateSensors, type SimProfile } from '../model/deviceProfile.js';
 import { SIM_OBJECT_IDS } from '../model/simObjects.js';
 import { SimObjectTree } from '../model/SimObjectTree.js';
 import { findServerAccount, handleBootstrapRequest, type ServerAccountConfig } from './bootstrapHandler.js';
@@ -297,6 +297,7 @@ export class SimDevice {
         throw new ClientSimError('SIM_BOOTSTRAP_REFUSED', `bootstrap request answered ${res.code}`, { details: { code: res.code } });
       }
       await finished;
+      populateSensors(this.tree); // the firmware re-creates its hardware objects if `/` was deleted
       const srv = findServerAccount(this.tree);
       const deviceTime = this.tree.get(3, 0, 13);
       if (srv && typeof deviceTime === 'number') this.tree.set(1, srv.serverInstanceId, 12, deviceTime);

@@ -34,13 +34,30 @@ function freshTree(): SimObjectTree {
 }
 
 describe('bootstrap request handling', () => {
-  it('Bootstrap-Delete / keeps the bootstrap account and the non-bootstrap objects', () => {
+  it('Bootstrap-Delete / removes every instance except the bootstrap account and the Device instance', () => {
     const t = freshTree();
+    t.set(3, 0, 0, 'maker');
     const { response } = handleBootstrapRequest(t, new FormatPolicy(), req('DELETE', '/'));
     expect(response.code).toBe('2.02');
     expect(t.instanceIds(0)).toEqual([0]);
     expect(t.instanceIds(1)).toEqual([]);
-    expect(t.get(3303, 0, 5701)).toBe('Cel');
+    expect(t.instanceIds(3303)).toEqual([]);
+    expect(t.get(3, 0, 0)).toBe('maker');
+  });
+
+  it('Bootstrap-Delete of one object or instance; the Device object is never deleted', () => {
+    const t = freshTree();
+    t.set(3, 0, 0, 'maker');
+    const policy = new FormatPolicy();
+    expect(handleBootstrapRequest(t, policy, req('DELETE', '/3303')).response.code).toBe('2.02');
+    expect(t.instanceIds(3303)).toEqual([]);
+    expect(handleBootstrapRequest(t, policy, req('DELETE', '/3/0')).response.code).toBe('2.02');
+    expect(t.get(3, 0, 0)).toBe('maker');
+    expect(handleBootstrapRequest(t, policy, req('DELETE', '/0/0')).response.code).toBe('2.02');
+    expect(t.instanceIds(0)).toEqual([0, 5]);
+    expect(handleBootstrapRequest(t, policy, req('DELETE', '/0/5')).response.code).toBe('2.02');
+    expect(t.instanceIds(0)).toEqual([0]);
+    expect(handleBootstrapRequest(t, policy, req('DELETE', '/4242')).response.code).toBe('4.04');
   });
 
   it('writes a whole /0 object in one TLV payload and finishes', () => {

@@ -63,16 +63,16 @@ function isBootstrapAccount(tree: SimObjectTree, securityInstanceId: number): bo
   return tree.get(0, securityInstanceId, 1) === true;
 }
 
+/**
+ * Bootstrap-Delete (LwM2M 1.1 §5.2.7.5): any instance or all instances of any object, or
+ * everything for `/`, except the Bootstrap-Server account and the Device object instance.
+ */
 function bootstrapDelete(tree: SimObjectTree, ids: readonly number[]): CoapResponse {
   const [o, i] = ids;
   if (ids.length > 2) return fail('4.00');
-  const objects = o === undefined ? [0, 1] : [o];
-  for (const oid of objects) {
-    if (oid !== 0 && oid !== 1) {
-      // only Security and Server instances are bootstrap-managed in the simulator
-      if (o !== undefined) return fail('4.00');
-      continue;
-    }
+  if (o !== undefined && !tree.hasObject(o)) return fail('4.04');
+  for (const oid of o === undefined ? tree.objectIds() : [o]) {
+    if (oid === 3) continue;
     for (const iid of i === undefined ? tree.instanceIds(oid) : [i]) {
       if (oid === 0 && isBootstrapAccount(tree, iid)) continue;
       tree.deleteInstance(oid, iid);

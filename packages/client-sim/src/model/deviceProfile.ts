@@ -186,6 +186,19 @@ export function populateDevice(
   tree.set(3, 0, 19, 'sw-1');
   tree.set(3, 0, 21, 64);
 
+  populateSensors(tree);
+}
+
+/**
+ * (Re)creates the sensor instances /3303/0 and /3311/0 when missing, as the device's firmware does
+ * for its hardware after a Bootstrap-Delete of `/` removed them. Needs `populateDevice` first.
+ */
+export function populateSensors(tree: SimObjectTree): void {
+  if (!tree.hasInstance(3303, 0)) populateTemperature(tree);
+  if (!tree.hasInstance(3311, 0)) populateLight(tree);
+}
+
+function populateTemperature(tree: SimObjectTree): void {
   tree.createInstance(3303, 0);
   tree.setBehaviour(3303, 0, 5700, TEMPERATURE);
   tree.setBehaviour(3303, 0, 5601, TEMPERATURE_MIN);
@@ -195,7 +208,9 @@ export function populateDevice(
   tree.setBehaviour(3303, 0, 5605, TEMPERATURE_RESET);
   tree.set(3303, 0, 5701, 'Cel');
   tree.set(3303, 0, 5750, 'room');
+}
 
+function populateLight(tree: SimObjectTree): void {
   tree.createInstance(3311, 0);
   tree.setBehaviour(3311, 0, 5850, LIGHT_ON_OFF);
   tree.set(3311, 0, 5851, 100);

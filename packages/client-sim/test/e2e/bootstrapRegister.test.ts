@@ -119,6 +119,24 @@ describe('SimDevice over DTLS against test peers built from DtlsServer + CoapEnd
     expect(device.state).toBe('bootstrapped');
   });
 
+  it('after a Bootstrap-Delete of /, the firmware re-creates its sensor instances on Finish', async () => {
+    const reg = await registrar({ 'dev4-srv': srvKey });
+    servers.push(reg);
+    const script = standardScript(reg.port);
+    const bs = await bootstrapDriver({ 'dev4-bs': bsKey }, (ep) => [{ step: 'delete /', req: { method: 'DELETE' as const, path: '/' } }, ...script(ep).slice(2)]);
+    servers.push(bs);
+    const device = new SimDevice({ endpoint: 'dev4', bootstrap: { uri: `coaps://127.0.0.1:${bs.port}`, identity: 'dev4-bs', key: bsKey } });
+    devices.push(device);
+    await device.bootstrap();
+    await bs.result.done;
+    expect(bs.result.responses[0]).toEqual({ step: 'delete /', code: '2.02' });
+    expect(bs.result.responses.at(-1)).toEqual({ step: 'finish', code: '2.04' });
+    expect(device.objects.instanceIds(0)).toEqual([0, 1]);
+    expect(device.objects.get(3303, 0, 5701)).toBe('Cel');
+    expect(typeof device.objects.get(3303, 0, 5700)).toBe('number');
+    expect(device.objects.get(3311, 0, 5850)).toBe(false);
+  });
+
   it('refuses Bootstrap-Finish without a usable server account (4.06) and times out', async () => {
     const bs = await bootstrapDriver({ 'dev2-bs': bsKey }, () => [
       { step: 'delete /', req: { method: 'DELETE', path: '/' } },
