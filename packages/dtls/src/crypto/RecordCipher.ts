@@ -135,8 +135,9 @@ class CcmCipher implements RecordCipher {
   private readonly chain = Buffer.alloc(16);
   private readonly nonce = Buffer.alloc(12);
   private readonly aad = Buffer.alloc(13);
-  private macScratch = Buffer.alloc(2048);
-  private ctrScratch = Buffer.alloc(2048);
+  // Grown on demand; every byte used is written before use, so unsafe (pooled) allocation is fine.
+  private macScratch = Buffer.allocUnsafe(256);
+  private ctrScratch = Buffer.allocUnsafe(256);
 
   constructor(
     private readonly tagLength: number,
@@ -153,7 +154,7 @@ class CcmCipher implements RecordCipher {
   private mac(data: Uint8Array): Buffer {
     const len = data.length;
     const n = 32 + ((len + 15) & ~15);
-    if (n > this.macScratch.length) this.macScratch = Buffer.alloc(n);
+    if (n > this.macScratch.length) this.macScratch = Buffer.allocUnsafe(Math.max(n, 2 * this.macScratch.length));
     const b = this.macScratch;
     b[0] = 0x40 | (((this.tagLength - 2) / 2) << 3) | 2; // Adata, M', L' = 2
     this.nonce.copy(b, 1);
@@ -176,7 +177,7 @@ class CcmCipher implements RecordCipher {
   /** Keystream blocks S0..S(blocks-1) for the current nonce. */
   private keystream(blocks: number): Buffer {
     const n = blocks * 16;
-    if (n > this.ctrScratch.length) this.ctrScratch = Buffer.alloc(n);
+    if (n > this.ctrScratch.length) this.ctrScratch = Buffer.allocUnsafe(Math.max(n, 2 * this.ctrScratch.length));
     const a = this.ctrScratch;
     for (let i = 0; i < blocks; i++) {
       const o = i * 16;
