@@ -106,9 +106,9 @@ export function parseUpdateQuery(query: readonly string[]): ParseResult<UpdatePa
   if (!q.ok) return q;
   const m = q.value;
   const out: { -readonly [K in keyof UpdateParams]: UpdateParams[K] } = {};
-  for (const name of m.keys()) {
-    if (!['lt', 'b', 'sms', 'Q'].includes(name)) return fail(`unexpected query parameter ${name}`);
-  }
+  // The endpoint name cannot change in an Update; other unknown parameters (e.g. `lwm2m`, sent
+  // by some 1.0 clients) are ignored.
+  if (m.has('ep')) return fail('ep cannot change in an Update');
   if (m.has('lt')) {
     const lt = parseLifetime(m.get('lt'));
     if (lt === undefined) return fail('invalid lt');

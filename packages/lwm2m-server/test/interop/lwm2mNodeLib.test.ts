@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import { InMemorySecurityStore } from '@chainm2m/lwm2m';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLwm2mServer, type Lwm2mServer, type RegisteredEvent } from '../../src/index.js';
+import { startLwm2mServer, type Lwm2mServer, type RegisteredEvent, type UpdatedEvent } from '../../src/index.js';
 import { securityInfo } from '../../src/testing/fixtures.js';
 
 type Cb<T = unknown> = (error: Error | null | undefined, result?: T) => void;
@@ -18,6 +18,7 @@ interface NodeLibClient {
   init(config: Record<string, unknown>, cb?: () => void): void;
   register(host: string, port: number, url: string, endpointName: string, cb: Cb<DeviceInformation>): void;
   unregister(info: DeviceInformation, cb: Cb): void;
+  update(info: DeviceInformation, cb: Cb): void;
   registry: {
     create(uri: string, cb: Cb): void;
     setResource(uri: string, resourceId: string, value: string, cb: Cb): void;
@@ -87,6 +88,16 @@ describe('lwm2m-node-lib client against the server (NoSec)', () => {
   it('writes a resource (text) and reads it back', async () => {
     await server.devices.write('nodelib-dev', '/3/0/1', { kind: 'value', value: 'renamed' });
     expect((await server.devices.read('nodelib-dev', '/3/0/1')).node).toMatchObject({ value: 'renamed' });
+  });
+
+  it('updates its registration (2.04, same location)', async () => {
+    const before = await server.registrations.get('nodelib-dev');
+    const updated = new Promise<UpdatedEvent>((resolve) => server.events.once('updated', resolve));
+    // The client's callback also restarts its listener socket; only the server side matters here.
+    client.update(device as DeviceInformation, () => {});
+    const e = await updated;
+    expect(e.registration.id).toBe(before?.id);
+    expect(e.registration.lwm2mVersion).toBe('1.0');
   });
 
   it('an endpoint that has DTLS credentials cannot register over NoSec', async () => {
