@@ -37,6 +37,13 @@ export function es256KeysFromFiles(privateKeyFile: string, publicKeyFile: string
 export class TokenIssuer {
   private readonly signKey: KeyObject;
   private readonly verifyKey: KeyObject;
+  /**
+   * Tokens already verified, with their expiry: a hit costs a Map lookup instead of a signature
+   * check. Only the exact token string that passed verification hits; expiry is checked on every
+   * hit. Bounded: the oldest entry goes first.
+   */
+  private readonly verified = new Map<string, { readonly claims: TokenClaims; readonly exp: number }>();
+  static readonly VERIFIED_CACHE_SIZE = 10_000;
 
   constructor(private readonly config: JwtConfig) {
     const { keys } = config;
@@ -65,6 +72,16 @@ export class TokenIssuer {
 
   /** Throws `ApiError(API_UNAUTHORIZED)` for anything but a valid, unexpired token of ours. */
   verify(token: string, nowSec: number): TokenClaims {
+    const hit = this.verified.get(token);
+    if (hit) {
+      if (nowSec < hit.exp) return hit.claims;
+      this.verified.delete(token);
+      throw new ApiError(ApiErrorCode.Unauthorized, 'token expired');
+    }
+    return this.verifySignature(token, nowSec);
+  }
+
+  private verifySignature(token: string, nowSec: number): TokenClaims {
     let payload: string | jwt.JwtPayload;
     try {
       payload = jwt.verify(token, this.verifyKey, {
@@ -82,6 +99,11 @@ export class TokenIssuer {
     if (typeof sub !== 'string' || !UserRoles.includes(role as UserRole) || typeof clearance !== 'number') {
       throw new ApiError(ApiErrorCode.Unauthorized, 'token lacks the role or clearance claim');
     }
-    return { sub, role: role as UserRole, clearance };
+    const claims: TokenClaims = { sub, role: role as UserRole, clearance };
+    if (typeof payload.exp === 'number') {
+      if (this.verified.size >= TokenIssuer.VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value as string);
+      this.verified.set(token, { claims, exp: payload.exp });
+    }
+    return claims;
   }
 }
