@@ -48,6 +48,24 @@ describe.each(['coap-client-openssl', 'coap-client-gnutls'])('%s registers over 
     expect(reg?.objectLinks.map((l) => l.path)).toEqual(['/1/0', '/3/0']);
   });
 
+  it('updates (2.04) and de-registers (2.02) at the location, from a new DTLS session', async () => {
+    const id = (await server.registrations.get('dev1'))?.id as string;
+    const base = `coaps://127.0.0.1:${server.addresses.coaps.port}/rd/${id}`;
+    const up = await coapClient(bin, ['-m', 'post', '-v', '6', '-B', '10', '-u', 'dev1-id', '-k', 'dm-key-dev1', `${base}?lt=600`]);
+    expect(up).toMatch(/c:2\.04/);
+    expect((await server.registrations.get('dev1'))?.lifetime).toBe(600);
+    // Another endpoint's identity may not touch it.
+    const foreign = await coapClient(bin, ['-m', 'delete', '-v', '6', '-B', '10', '-u', 'dev2-id', '-k', 'dm-key-dev2', base]);
+    expect(foreign).toMatch(/c:4\.03/);
+    const del = await coapClient(bin, ['-m', 'delete', '-v', '6', '-B', '10', '-u', 'dev1-id', '-k', 'dm-key-dev1', base]);
+    expect(del).toMatch(/c:2\.02/);
+    expect(await server.registrations.get('dev1')).toBeUndefined();
+    // Register again for the remaining tests.
+    const again = await coapClient(bin, ['-m', 'post', '-v', '6', '-B', '10', '-t', '40', '-e', '</1/0>,</3/0>', '-u', 'dev1-id', '-k', 'dm-key-dev1', uri('dev1')]);
+    expect(again).toMatch(/c:2\.01/);
+    unauthorized.length = 0;
+  });
+
   it("with another endpoint's identity: 4.03, reported, nothing registered", async () => {
     const out = await coapClient(bin, ['-m', 'post', '-v', '6', '-B', '10', '-t', '40', '-e', '</3/0>', '-u', 'dev2-id', '-k', 'dm-key-dev2', uri('dev1-other')]);
     expect(out).toMatch(/c:4\.03/);
