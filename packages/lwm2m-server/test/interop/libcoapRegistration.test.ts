@@ -66,6 +66,13 @@ describe.each(['coap-client-openssl', 'coap-client-gnutls'])('%s registers over 
     unauthorized.length = 0;
   });
 
+  it('registers with a large link-format payload sent block-wise (Block1, 64-byte blocks)', async () => {
+    const links = Array.from({ length: 40 }, (_, i) => `</${3300 + i}/0>`).join(',');
+    const out = await coapClient(bin, ['-m', 'post', '-v', '6', '-B', '10', '-b', '64', '-t', '40', '-e', links, '-u', 'dev2-id', '-k', 'dm-key-dev2', uri('dev2')]);
+    expect(out).toMatch(/c:2\.01/);
+    expect((await server.registrations.get('dev2'))?.objectLinks).toHaveLength(40);
+  });
+
   it("with another endpoint's identity: 4.03, reported, nothing registered", async () => {
     const out = await coapClient(bin, ['-m', 'post', '-v', '6', '-B', '10', '-t', '40', '-e', '</3/0>', '-u', 'dev2-id', '-k', 'dm-key-dev2', uri('dev1-other')]);
     expect(out).toMatch(/c:4\.03/);
