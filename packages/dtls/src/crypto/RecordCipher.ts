@@ -127,6 +127,8 @@ export class NativeAeadCipher implements RecordCipher {
  * value is XORed out of the first block, which restarts the MAC from a zero IV), CTR keystream from a
  * persistent AES-ECB context. Cross-checked against OpenSSL's CCM in RecordCipher.test.ts.
  */
+const SCRATCH = 512;
+
 class CcmCipher implements RecordCipher {
   readonly overhead: number;
   private readonly cbc: Cipher;
@@ -135,9 +137,10 @@ class CcmCipher implements RecordCipher {
   private readonly chain = Buffer.alloc(16);
   private readonly nonce = Buffer.alloc(12);
   private readonly aad = Buffer.alloc(13);
-  // Grown on demand; every byte used is written before use, so unsafe (pooled) allocation is fine.
-  private macScratch = Buffer.allocUnsafe(256);
-  private ctrScratch = Buffer.allocUnsafe(256);
+  // Small fixed scratch for typical records; bigger ones get a temporary buffer, so forged large
+  // records cannot inflate per-session memory. Every byte used is written first: unsafe is fine.
+  private readonly macScratch = Buffer.allocUnsafe(SCRATCH);
+  private readonly ctrScratch = Buffer.allocUnsafe(SCRATCH);
 
   constructor(
     private readonly tagLength: number,
@@ -154,8 +157,7 @@ class CcmCipher implements RecordCipher {
   private mac(data: Uint8Array): Buffer {
     const len = data.length;
     const n = 32 + ((len + 15) & ~15);
-    if (n > this.macScratch.length) this.macScratch = Buffer.allocUnsafe(Math.max(n, 2 * this.macScratch.length));
-    const b = this.macScratch;
+    const b = n <= SCRATCH ? this.macScratch : Buffer.allocUnsafe(n);
     b[0] = 0x40 | (((this.tagLength - 2) / 2) << 3) | 2; // Adata, M', L' = 2
     this.nonce.copy(b, 1);
     b[13] = (len >>> 16) & 0xff;
@@ -177,8 +179,7 @@ class CcmCipher implements RecordCipher {
   /** Keystream blocks S0..S(blocks-1) for the current nonce. */
   private keystream(blocks: number): Buffer {
     const n = blocks * 16;
-    if (n > this.ctrScratch.length) this.ctrScratch = Buffer.allocUnsafe(Math.max(n, 2 * this.ctrScratch.length));
-    const a = this.ctrScratch;
+    const a = n <= SCRATCH ? this.ctrScratch : Buffer.allocUnsafe(n);
     for (let i = 0; i < blocks; i++) {
       const o = i * 16;
       a[o] = 2;
