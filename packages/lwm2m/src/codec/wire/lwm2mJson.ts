@@ -5,6 +5,9 @@
 import { malformed } from '../CodecError.js';
 import type { RawValue, ResolvedRecord } from './senml.js';
 
+const textDecoder = new TextDecoder('utf-8', { fatal: true });
+const textEncoder = new TextEncoder();
+
 export interface Lwm2mJsonEntry {
   readonly n?: string;
   readonly t?: number;
@@ -23,7 +26,7 @@ export interface Lwm2mJsonDocument {
 export function decodeLwm2mJson(bytes: Uint8Array | string): Lwm2mJsonDocument {
   let doc: unknown;
   try {
-    doc = JSON.parse(typeof bytes === 'string' ? bytes : new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    doc = JSON.parse(typeof bytes === 'string' ? bytes : textDecoder.decode(bytes));
   } catch (e) {
     // The parser's message quotes the input, which may hold key material: keep only the position.
     throw malformed('LwM2M JSON is not valid JSON', { position: e instanceof Error ? Number(/position (\d+)/.exec(e.message)?.[1] ?? -1) : -1 });
@@ -67,7 +70,7 @@ export function decodeLwm2mJson(bytes: Uint8Array | string): Lwm2mJsonDocument {
 }
 
 export function encodeLwm2mJson(doc: Lwm2mJsonDocument): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(doc));
+  return textEncoder.encode(JSON.stringify(doc));
 }
 
 export function resolveLwm2mJson(doc: Lwm2mJsonDocument): ResolvedRecord[] {

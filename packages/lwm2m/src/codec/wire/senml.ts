@@ -6,6 +6,9 @@ import { Decoder, Encoder } from 'cbor-x';
 import { malformed } from '../CodecError.js';
 import { base64Decode, base64UrlEncode } from '../values.js';
 
+const textDecoder = new TextDecoder('utf-8', { fatal: true });
+const textEncoder = new TextEncoder();
+
 export interface SenmlRecord {
   readonly bn?: string;
   readonly bt?: number;
@@ -99,7 +102,7 @@ function setField(rec: MutableRecord, key: string, v: unknown, cbor: boolean): v
 export function decodeSenmlJson(bytes: Uint8Array | string): SenmlRecord[] {
   let doc: unknown;
   try {
-    doc = JSON.parse(typeof bytes === 'string' ? bytes : new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    doc = JSON.parse(typeof bytes === 'string' ? bytes : textDecoder.decode(bytes));
   } catch (e) {
     // The parser's message quotes the input, which may hold key material: keep only the position.
     throw malformed('SenML-JSON is not valid JSON', { position: e instanceof Error ? Number(/position (\d+)/.exec(e.message)?.[1] ?? -1) : -1 });
@@ -128,7 +131,7 @@ export function encodeSenmlJson(records: readonly SenmlRecord[]): Uint8Array {
     if (r.vlo !== undefined) o.vlo = r.vlo;
     return o;
   });
-  return new TextEncoder().encode(JSON.stringify(out));
+  return textEncoder.encode(JSON.stringify(out));
 }
 
 const cborEncoder = new Encoder({ useRecords: false, mapsAsObjects: false, variableMapSize: true, tagUint8Array: false });
