@@ -39,16 +39,17 @@ export function watchRevocations(deps: RevocationDeps): () => void {
   if (!isEditableSecurityStore(deps.securityStore)) return () => {};
   const revoke = async (endpoint: string, oldIdentity: string | undefined): Promise<void> => {
     const reg = await deps.registrations.getByEndpoint(endpoint);
+    // Cut the device off first, so whoever hears the `deregistered` event sees it gone.
+    const identities = new Set<string>();
+    if (oldIdentity !== undefined) identities.add(oldIdentity);
+    if (reg?.identity !== undefined) identities.add(reg.identity);
+    let sessionsDropped = 0;
+    for (const id of identities) sessionsDropped += deps.dropSessionsByIdentity(id, 'credentials revoked');
     let registrationRemoved = false;
     if (reg) {
       deps.forgetPeer(reg);
       registrationRemoved = (await deps.handler.remove(reg.id, 'revoked')) !== undefined;
     }
-    let sessionsDropped = 0;
-    const identities = new Set<string>();
-    if (oldIdentity !== undefined) identities.add(oldIdentity);
-    if (reg?.identity !== undefined) identities.add(reg.identity);
-    for (const id of identities) sessionsDropped += deps.dropSessionsByIdentity(id, 'credentials revoked');
     deps.onRevoked?.({ endpoint, ...(oldIdentity !== undefined ? { identity: oldIdentity } : {}), sessionsDropped, registrationRemoved });
   };
   return deps.securityStore.addListener((change: SecurityChange) => {
