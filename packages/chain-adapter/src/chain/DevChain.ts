@@ -23,6 +23,8 @@ export interface StartDevChainOptions {
   /** Block gas limit; default 1,000,000,000 so batched registrations fit in a block. */
   readonly gasLimit?: bigint;
   readonly chainId?: number;
+  /** Further anvil arguments. */
+  readonly extraArgs?: readonly string[];
 }
 
 export interface DevChain {
@@ -78,6 +80,7 @@ export async function startDevChain(options: StartDevChainOptions): Promise<DevC
       stateIntervalSec: options.stateIntervalSec ?? 1,
       gasLimit: options.gasLimit ?? DEV_CHAIN_GAS_LIMIT,
       ...(options.chainId === undefined ? {} : { chainId: options.chainId }),
+      extraArgs: [...(options.extraArgs ?? [])],
     });
   } catch (cause) {
     throw new ChainAdapterError('CHAIN_DEV_START_FAILED', `the dev chain did not start (state ${stateFile})`, { cause });

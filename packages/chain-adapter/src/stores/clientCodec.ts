@@ -182,19 +182,24 @@ export function sealedShape(info: SecurityInfo): SealedClientRecord {
   };
 }
 
-/** Rough upper bound of the gas `addClients` spends on one record (storage-dominated). */
+/**
+ * Upper bound of the gas `addClients` spends on one record: storage dominates (a new slot costs
+ * 22,100 gas; a string under 32 bytes takes 1 slot, a longer one 1 + ceil(len / 32)). Calibrated
+ * on the ClientStore contract (~443k gas for a typical record, bound ~525k); a chunk that still runs
+ * out of gas is re-sent with an `eth_estimateGas` limit.
+ */
 export function clientGasBound(r: SealedClientRecord): bigint {
-  const words = (n: number): number => 1 + Math.ceil(n / 32);
-  const w =
-    words(Buffer.byteLength(r.endpoint)) * 2 +
-    words(Buffer.byteLength(r.bootstrap.serverUri)) +
-    words(Buffer.byteLength(r.bootstrap.identity)) * 2 +
-    words(r.bootstrap.sealedPsk.length) +
-    words(Buffer.byteLength(r.server.serverUri)) +
-    words(Buffer.byteLength(r.server.identity)) * 2 +
-    words(r.server.sealedPsk.length) +
-    words(Buffer.byteLength(r.server.binding));
-  return 250_000n + BigInt(w) * 25_000n;
+  const slots = (n: number): number => (n < 32 ? 1 : 1 + Math.ceil(n / 32));
+  const s =
+    slots(Buffer.byteLength(r.endpoint)) * 2 +
+    slots(Buffer.byteLength(r.bootstrap.serverUri)) +
+    slots(Buffer.byteLength(r.bootstrap.identity)) * 2 +
+    slots(r.bootstrap.sealedPsk.length) +
+    slots(Buffer.byteLength(r.server.serverUri)) +
+    slots(Buffer.byteLength(r.server.identity)) * 2 +
+    slots(r.server.sealedPsk.length) +
+    slots(Buffer.byteLength(r.server.binding));
+  return 100_000n + BigInt(s) * 25_000n;
 }
 
 /** Rough calldata size of one record in `addClients`. */
