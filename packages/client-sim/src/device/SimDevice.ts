@@ -92,6 +92,7 @@ export class SimDevice {
   private updating: Promise<void> | undefined;
   private pendingLifetimeUpdate = false;
   private abortBootstrap: ((e: Error) => void) | undefined;
+  private registering: Promise<{ location: string; durationMs: number }> | undefined;
   /** Reboot executions seen (for tests and the CLI). */
   reboots = 0;
 
@@ -327,7 +328,15 @@ export class SimDevice {
    * Registers with the LwM2M server of its own /0 and /1 (`POST /rd?ep=&lt=&lwm2m=1.1&b=`) over a
    * new session; keeps the Location and schedules Updates before the lifetime ends.
    */
-  async register(): Promise<{ location: string; durationMs: number }> {
+  register(): Promise<{ location: string; durationMs: number }> {
+    // concurrent calls share one registration
+    this.registering ??= this.doRegister().finally(() => {
+      this.registering = undefined;
+    });
+    return this.registering;
+  }
+
+  private async doRegister(): Promise<{ location: string; durationMs: number }> {
     this.assertNotStopped();
     const account = findServerAccount(this.tree);
     if (!account) throw new ClientSimError('SIM_NO_SERVER_ACCOUNT', 'no usable LwM2M server account in /0 and /1', { details: { endpoint: this.endpoint } });

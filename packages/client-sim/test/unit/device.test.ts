@@ -213,4 +213,12 @@ describe('SimDevice device management over CoapEndpoint on an in-memory link', (
     expect(h.device.state).toBe('registered');
     expect(h.device.location).toBe('/rd/x1');
   });
+
+  it('concurrent register() calls share one registration', async () => {
+    h = await registeredDevice({}, 60);
+    await h.device.deregister();
+    const [a, b] = await Promise.all([h.device.register(), h.device.register()]);
+    expect(a).toBe(b);
+    expect(h.registration.registrations).toBe(2);
+  });
 });
