@@ -2,7 +2,7 @@
  * End to end over real sockets on loopback: our DTLS client + CoAP endpoint as the device, the
  * bootstrap server (DtlsServer + CoapEndpoint + handler) with in-memory stores.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { InMemorySecurityStore } from '@chainm2m/lwm2m';
 import { makeSecurityInfo } from '@chainm2m/lwm2m/testing';
 import { startBootstrapServer, type BootstrapServer, type BootstrapEventMap } from '../../src/index.js';
@@ -154,6 +154,50 @@ describe('bootstrap server end to end (in-memory stores)', () => {
         expect(text).not.toContain(Buffer.from(k).toString('hex'));
         expect(text).not.toContain(Buffer.from(k).toString('base64url'));
       }
+    }
+  });
+});
+
+describe('server robustness', () => {
+  it('a device that closes its DTLS session mid-bootstrap ends its session at once (close_notify)', async () => {
+    const info = infos[5]!;
+    const s = await startBootstrapServer({ securityStore: new InMemorySecurityStore([info]), host: '127.0.0.1', port: 0, policy: { stepTimeoutMs: 30_000 } });
+    const d = await connectDevice(s.address, info.bootstrap, { silent: true });
+    try {
+      const failed = s.events.once('failed');
+      expect((await d.requestBootstrap(`ep=${info.endpoint}`)).code).toBe('2.04');
+      // the server is now waiting for the answer to Bootstrap-Delete /0
+      await vi.waitFor(() => expect(d.device.received.length).toBeGreaterThan(0), { timeout: 10_000, interval: 5 });
+      await d.close();
+      const f = await failed;
+      expect(f.reason).toMatch(/^DTLS session closed/);
+      expect(s.sessions.active).toBe(0);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a store that throws fails the handshake (no key) and the server keeps serving', async () => {
+    let broken = true;
+    const inner = new InMemorySecurityStore([devA]);
+    const flaky = {
+      getByEndpoint: (ep: string) => (broken ? Promise.reject(new Error('rpc down')) : inner.getByEndpoint(ep)),
+      getByIdentity: (id: string) => (broken ? Promise.reject(new Error('rpc down')) : inner.getByIdentity(id)),
+    };
+    const s = await startBootstrapServer({ securityStore: flaky, host: '127.0.0.1', port: 0 });
+    try {
+      await expect(connectDevice(s.address, devA.bootstrap, { timeoutMs: 3000 })).rejects.toThrow();
+      broken = false;
+      const d = await connectDevice(s.address, devA.bootstrap);
+      try {
+        const finished = s.events.once('finished');
+        expect((await d.requestBootstrap(`ep=${devA.endpoint}`)).code).toBe('2.04');
+        expect((await finished).endpoint).toBe(devA.endpoint);
+      } finally {
+        await d.close();
+      }
+    } finally {
+      await s.close();
     }
   });
 });
