@@ -44,15 +44,26 @@ async function coapRoundTrips(concurrency: number, durationMs: number): Promise<
   return { perSec: samples.length / elapsed, latencyUs: summarize(samples), stats };
 }
 
-const udp = await udpRoundTrips({ durationMs: 2000, concurrency: CONCURRENCY, size: 64 });
-const con = await coapRoundTrips(CONCURRENCY, DURATION_MS);
+/** Runs `fn` and reports the process CPU time (user + system) per round trip, in µs: less sensitive to a busy machine than wall-clock rates. */
+async function withCpu<T extends { perSec: number; latencyUs: LatencySummary }>(fn: () => Promise<T>): Promise<T & { cpuUsPerRoundTrip: number }> {
+  const c0 = process.cpuUsage();
+  const r = await fn();
+  const c = process.cpuUsage(c0);
+  return { ...r, cpuUsPerRoundTrip: (c.user + c.system) / Math.max(1, r.latencyUs.n) };
+}
+
+const udp = await withCpu(() => udpRoundTrips({ durationMs: 2000, concurrency: CONCURRENCY, size: 64 }));
+const con = await withCpu(() => coapRoundTrips(CONCURRENCY, DURATION_MS));
 const con1 = await coapRoundTrips(1, 1000);
-const nodeCoap = await nodeCoapRoundTrips(CONCURRENCY, DURATION_MS);
+const nodeCoap = await withCpu(() => nodeCoapRoundTrips(CONCURRENCY, DURATION_MS));
 report(
   'coap',
   {
     udpRoundTripsPerSec: udp.perSec,
     udpLatencyUs: udp.latencyUs,
+    udpCpuUsPerRoundTrip: udp.cpuUsPerRoundTrip,
+    coapCpuUsPerRoundTrip: con.cpuUsPerRoundTrip,
+    nodeCoapCpuUsPerRoundTrip: nodeCoap.cpuUsPerRoundTrip,
     coapConRoundTripsPerSec: con.perSec,
     coapLatencyUs: con.latencyUs,
     coapRatioToUdp: con.perSec / udp.perSec,
@@ -67,5 +78,6 @@ report(
     `CoAP CON GET round trips (${CONCURRENCY} in flight, 64 B response): ${Math.round(con.perSec)}/s = ${(100 * con.perSec / udp.perSec).toFixed(0)}% of raw UDP (p50 ${con.latencyUs.p50.toFixed(0)} µs, p99 ${con.latencyUs.p99.toFixed(0)} µs)`,
     `CoAP CON GET, one at a time: ${Math.round(con1.perSec)}/s (p50 ${con1.latencyUs.p50.toFixed(0)} µs, p99 ${con1.latencyUs.p99.toFixed(0)} µs)`,
     `node-coap 1.5 client -> node-coap server, same load: ${Math.round(nodeCoap.perSec)}/s (p50 ${nodeCoap.latencyUs.p50.toFixed(0)} µs, p99 ${nodeCoap.latencyUs.p99.toFixed(0)} µs)`,
+    `CPU per round trip (both ends, incl. warm-up): raw UDP ${udp.cpuUsPerRoundTrip.toFixed(1)} µs, our CoAP ${con.cpuUsPerRoundTrip.toFixed(1)} µs, node-coap ${nodeCoap.cpuUsPerRoundTrip.toFixed(1)} µs`,
   ],
 );

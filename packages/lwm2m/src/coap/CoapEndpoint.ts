@@ -31,6 +31,7 @@ import {
 } from './CoapMessage.js';
 import { blockSize, decodeBlock, encodeBlock, szxOf, type BlockOption } from './BlockOption.js';
 import { OBSERVE_SEQ_MODULUS, isNewerNotification } from './observeFreshness.js';
+import { FifoMap } from './FifoMap.js';
 import type {
   ClientRequest,
   ClientResponse,
@@ -200,11 +201,11 @@ export class CoapEndpoint {
   private nextMid: number;
   private closed = false;
   private readonly unsubscribeSession: () => void;
-  private readonly dedup = new Map<string, DedupEntry>();
+  private readonly dedup = new FifoMap<string, DedupEntry>();
   private readonly outgoing = new Map<string, Outgoing>();
   private readonly waiters = new Map<string, TokenWaiter>();
   private readonly serverObs = new Map<string, ServerObservation>();
-  private readonly nonNotifyMids = new Map<string, ServerObservation>();
+  private readonly nonNotifyMids = new FifoMap<string, ServerObservation>();
   private readonly block1 = new Map<string, Block1State>();
   /** Bytes held by all Block1 reassemblies (bounded by `maxBlock1Bytes`). */
   private block1Bytes = 0;
@@ -910,13 +911,10 @@ export class CoapEndpoint {
   }
 
   private dedupAdd(key: string, pk: string): DedupEntry {
-    while (this.dedup.size >= this.maxDedup) {
-      const oldest = this.dedup.keys().next();
-      if (oldest.done) break;
-      this.dedup.delete(oldest.value);
+    while (this.dedup.size >= this.maxDedup && this.dedup.shift()) {
+      // evicted the oldest
     }
     const e: DedupEntry = { at: this.clock.now(), pk, forgotten: false };
-    this.dedup.delete(key);
     this.dedup.set(key, e);
     return e;
   }
@@ -927,10 +925,7 @@ export class CoapEndpoint {
     // At most once a second: lookups check expiry themselves, this only frees memory.
     if (now - this.lastSweepAt < 1000) return;
     this.lastSweepAt = now;
-    for (const [key, e] of this.dedup) {
-      if (e.at + this.exchangeLifetimeMs > now) break;
-      this.dedup.delete(key);
-    }
+    for (let o = this.dedup.oldest(); o && o.value.at + this.exchangeLifetimeMs <= now; o = this.dedup.oldest()) this.dedup.shift();
     for (const [key, b] of this.block1) {
       if (b.at + this.exchangeLifetimeMs > now) break;
       this.dropBlock1(key);
@@ -949,7 +944,7 @@ export class CoapEndpoint {
   }
 
   private dropPeerMessageState(pk: string): void {
-    for (const [key, e] of this.dedup) {
+    for (const [key, e] of [...this.dedup.entries()]) {
       if (e.pk !== pk) continue;
       e.forgotten = true;
       this.dedup.delete(key);
@@ -957,7 +952,7 @@ export class CoapEndpoint {
     const prefix = `${pk}#`;
     for (const key of this.block1.keys()) if (key.startsWith(prefix)) this.dropBlock1(key);
     for (const key of this.block2.keys()) if (key.startsWith(prefix)) this.block2.delete(key);
-    for (const key of this.nonNotifyMids.keys()) if (key.startsWith(prefix)) this.nonNotifyMids.delete(key);
+    for (const key of [...this.nonNotifyMids.keys()]) if (key.startsWith(prefix)) this.nonNotifyMids.delete(key);
   }
 
   // ---------------------------------------------------------------- server side
@@ -1279,10 +1274,8 @@ export class CoapEndpoint {
     if (!con) {
       const okey = `${o.pk}#${msg.messageId}`;
       this.nonNotifyMids.set(okey, o);
-      while (this.nonNotifyMids.size > 4096) {
-        const oldest = this.nonNotifyMids.keys().next();
-        if (oldest.done) break;
-        this.nonNotifyMids.delete(oldest.value);
+      while (this.nonNotifyMids.size > 4096 && this.nonNotifyMids.shift()) {
+        // forgot the oldest
       }
       return this.sendBytes(o.peer, encodeMessage(msg)).catch(() => undefined);
     }
