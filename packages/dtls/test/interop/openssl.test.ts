@@ -64,6 +64,20 @@ describe('openssl s_client -> DtlsServer', () => {
     expect(ok.stdout).toContain('echo:after2');
   });
 
+  it('sends no identity hint by default, and the configured one in a ServerKeyExchange', async () => {
+    const plain = await sClient(echo.port, { cipher: 'PSK-AES128-CCM8', input: 'nohint\n' });
+    expect(plain.stdout).toContain('echo:nohint');
+    expect(plain.stdout).toMatch(/PSK identity hint: None/);
+    const hinted = await startEchoServer({ identityHint: 'hint-x' });
+    try {
+      const r = await sClient(hinted.port, { cipher: 'PSK-AES128-CCM8', input: 'hint\n' });
+      expect(r.stdout).toContain('PSK identity hint: hint-x');
+      expect(r.stdout).toContain('echo:hint');
+    } finally {
+      await hinted.server.close();
+    }
+  });
+
   it('no common suite: handshake_failure alert', async () => {
     const only = await startEchoServer({ cipherSuites: ['TLS_PSK_WITH_AES_128_CCM_8'] });
     try {
