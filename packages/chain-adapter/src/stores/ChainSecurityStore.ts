@@ -58,6 +58,11 @@ export interface ChainSecurityStoreOptions {
   readonly maxBatchBytes?: number;
   /** Most records per `addClients` transaction; default 1,000 on anvil, else 500. */
   readonly maxBatchSize?: number;
+  /**
+   * Gas limit budget per record in `addClients` (default: `clientGasBound`, calibrated on the
+   * ClientStore contract). A chunk that runs out of gas is re-sent with an `eth_estimateGas` limit.
+   */
+  readonly gasPerRecord?: (record: SealedClientRecord) => bigint;
   /** Widest block range per `eth_getLogs`; default 2,000. */
   readonly maxLogRange?: number;
   /** Background problems (sync failures, records that do not unseal, listener exceptions). */
@@ -75,6 +80,8 @@ export interface SecurityStoreHealth {
   /** Records that could not be unsealed with our key (skipped). */
   readonly unsealFailures: number;
   readonly coldLookups: number;
+  /** `addClients` transactions re-sent with an estimated gas limit after running out of gas. */
+  readonly outOfGasRetries: number;
 }
 
 interface IdentityEntry {
@@ -111,6 +118,8 @@ export class ChainSecurityStore implements EditableSecurityStore {
   private readonly opts: Required<Omit<ChainSecurityStoreOptions, 'connection' | 'sealingKey' | 'onError'>> & {
     onError: ((e: ChainAdapterError) => void) | undefined;
   };
+  /** Transactions re-sent after running out of gas (see `gasPerRecord`). */
+  private oogRetries = 0;
 
   private constructor(options: ChainSecurityStoreOptions) {
     this.conn = options.connection;
@@ -123,6 +132,7 @@ export class ChainSecurityStore implements EditableSecurityStore {
       maxBatchBytes: options.maxBatchBytes ?? 120_000,
       maxBatchSize: options.maxBatchSize ?? 500,
       maxLogRange: options.maxLogRange ?? 2_000,
+      gasPerRecord: options.gasPerRecord ?? clientGasBound,
       onError: options.onError,
     };
   }
@@ -222,6 +232,7 @@ export class ChainSecurityStore implements EditableSecurityStore {
       cached: this.byEndpoint.size,
       unsealFailures: this.unsealFailures,
       coldLookups: this.coldLookups,
+      outOfGasRetries: this.oogRetries,
     };
   }
 
@@ -272,7 +283,7 @@ export class ChainSecurityStore implements EditableSecurityStore {
           data: encodeCall(selector, [{ array: CLIENT_TYPE }], [recs.map(clientTuple)]),
           contract: 'ClientStore',
           method: 'addClients',
-          gasLimit: recs.reduce((g, r) => g + clientGasBound(r), 150_000n),
+          gasLimit: recs.reduce((g, r) => g + this.opts.gasPerRecord(r), 150_000n),
         };
         const hash = this.conn.signer().broadcast(tx, (h) => {
           this.ownTx.set(h, NEVER);
@@ -632,6 +643,7 @@ export class ChainSecurityStore implements EditableSecurityStore {
     } catch (e) {
       this.ownTx.delete(hash);
       if (!(isChainAdapterError(e, 'CHAIN_REVERTED') && e.details?.['errorName'] === undefined)) throw e;
+      this.oogRetries++;
       const gasLimit = await signer.estimateGas({ ...tx, gasLimit: undefined } as TxRequest);
       const retry = { ...tx, gasLimit: gasLimit + gasLimit / 5n };
       const h2 = await signer.broadcast(retry, (h) => {
@@ -653,7 +665,7 @@ export class ChainSecurityStore implements EditableSecurityStore {
     let gas = 150_000n;
     for (const r of recs) {
       const b = clientCalldataSize(sealedShape(r));
-      const g = clientGasBound(sealedShape(r));
+      const g = this.opts.gasPerRecord(sealedShape(r));
       if (cur.length > 0 && (cur.length >= this.opts.maxBatchSize || bytes + b > this.opts.maxBatchBytes || gas + g > gasCap)) {
         out.push(cur);
         cur = [];

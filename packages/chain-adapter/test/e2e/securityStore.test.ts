@@ -133,4 +133,13 @@ describe('ChainSecurityStore across processes (two stores, one chain)', () => {
     expect(kinds).toContain(`removed:${lost.endpoint}`);
     for (const info of z) expect(kinds).toContain(`added:${info.endpoint}`);
   });
+
+  it('re-sends a batch that ran out of its gas budget with an estimated limit', async () => {
+    const stingy = await openStore({ gasPerRecord: () => 20_000n });
+    const batch = Array.from({ length: 5 }, () => makeSecurityInfo(uniqueName('oog')));
+    await stingy.addMany(batch);
+    expect(stingy.health().outOfGasRetries).toBe(1);
+    const reader = await openStore({ pollIntervalMs: 0 });
+    for (const info of batch) expect(reader.peekByEndpoint(info.endpoint)?.endpoint).toBe(info.endpoint);
+  });
 });
