@@ -175,6 +175,7 @@ export class SimObjectTree {
     if (!inst) {
       inst = new Map();
       obj.set(instanceId, inst);
+      this.listener?.(objectId, instanceId);
     }
     return inst;
   }
@@ -183,7 +184,6 @@ export class SimObjectTree {
   createInstance(objectId: number, instanceId: number): boolean {
     if (this.hasInstance(objectId, instanceId)) return false;
     this.instance(objectId, instanceId);
-    this.listener?.(objectId, instanceId);
     return true;
   }
 

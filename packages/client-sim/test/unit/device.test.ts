@@ -221,4 +221,13 @@ describe('SimDevice device management over CoapEndpoint on an in-memory link', (
     expect(a).toBe(b);
     expect(h.registration.registrations).toBe(2);
   });
+
+  it('Registration Update Trigger (/1/0/8) makes the device send an Update', async () => {
+    h = await registeredDevice({}, 3600);
+    const before = h.serverRequests.length;
+    const res = await h.request({ method: 'POST', path: '/1/0/8' });
+    expect(res.code).toBe('2.04');
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    expect(h.serverRequests.slice(before).map((r) => `${r.method} /${r.path.join('/')}`)).toEqual(['POST /rd/x1']);
+  });
 });
