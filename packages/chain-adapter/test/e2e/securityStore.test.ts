@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ChainSecurityStore } from '../../src/stores/ChainSecurityStore.js';
 import { ChainBootstrapConfigStore } from '../../src/stores/ChainBootstrapConfigStore.js';
 import { generateSealingKeyPair } from '../../src/sealing/seal.js';
+import { connectChain } from '../../src/chain/ChainConnection.js';
 import { startChainFixture, type ChainFixture } from './fixture.js';
 
 let f: ChainFixture;
@@ -141,5 +142,19 @@ describe('ChainSecurityStore across processes (two stores, one chain)', () => {
     expect(stingy.health().outOfGasRetries).toBe(1);
     const reader = await openStore({ pollIntervalMs: 0 });
     for (const info of batch) expect(reader.peekByEndpoint(info.endpoint)?.endpoint).toBe(info.endpoint);
+  });
+
+  it('reports a signer without the registrar role with the decoded AccessControl error', async () => {
+    const stranger = await connectChain({ rpcUrl: f.chain.rpcUrl, privateKey: f.chain.privateKeys[1] as string, deployment: f.deployment });
+    try {
+      const s = await ChainSecurityStore.open({ connection: stranger, sealingKey: f.sealingKey, pollIntervalMs: 0 });
+      const err = await s.add(makeSecurityInfo(uniqueName('denied'))).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'CHAIN_REVERTED' });
+      expect((err as { details?: { errorName?: string; errorArgs?: unknown[] } }).details?.errorName).toBe('AccessControlUnauthorizedAccount');
+      expect((err as { details?: { errorArgs?: unknown[] } }).details?.errorArgs?.[0]).toBe(stranger.address);
+      s.close();
+    } finally {
+      stranger.close();
+    }
   });
 });
