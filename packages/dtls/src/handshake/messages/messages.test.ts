@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseClientHello, encodeClientHello } from './ClientHello.js';
-import { encodeServerHello, parseServerHello } from './ServerHello.js';
+import { encodeServerHello, encodeServerHelloReference, parseServerHello } from './ServerHello.js';
 import { encodeHelloVerifyRequest, parseHelloVerifyRequest } from './HelloVerifyRequest.js';
 import { encodeClientKeyExchange, parseClientKeyExchange } from './ClientKeyExchange.js';
 import { encodeServerKeyExchange, parseServerKeyExchange } from './ServerKeyExchange.js';
@@ -41,6 +41,23 @@ describe('handshake message codecs', () => {
     }
     expect(() => parseClientHello(Buffer.concat([good, Buffer.from([0, 4, 0, 23, 0, 0])]))).not.toThrow();
     expect(() => parseClientHello(Buffer.concat([good, Buffer.from([0, 8, 0, 23, 0, 0, 0, 23, 0, 0])]))).toThrow(/duplicate/);
+  });
+
+  it('the direct ServerHello encoder matches the reference encoder', () => {
+    const exts = [
+      [],
+      [{ type: 0xff01, data: Buffer.from([0]) }],
+      [
+        { type: 0xff01, data: Buffer.from([0]) },
+        { type: 23, data: Buffer.alloc(0) },
+      ],
+    ];
+    for (const extensions of exts) {
+      for (const sessionId of [Buffer.alloc(0), Buffer.alloc(32, 9)]) {
+        const h = { version: 0xfefd, random: Buffer.alloc(32, 3), sessionId, cipherSuite: 0xc0a8, compressionMethod: 0, extensions };
+        expect(encodeServerHello(h).equals(encodeServerHelloReference(h))).toBe(true);
+      }
+    }
   });
 
   it('ServerHello, HelloVerifyRequest, key exchanges', () => {
