@@ -100,7 +100,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const users = new UserService(stores.users, hasher);
     let generatedAdminPassword: string | undefined;
     let adminCreated = false;
-    if (!(await stores.users.get('admin'))) {
+    // The first admin, once, by the process that serves the API (a bootstrap-only container does not).
+    if (services.has('api') && !(await stores.users.get('admin'))) {
       const password = env['CHAINM2M_ADMIN_PASSWORD'] || (generatedAdminPassword = randomBytes(15).toString('base64url'));
       await users.add({ username: 'admin', role: 'admin', clearance: 255, password });
       adminCreated = true;
