@@ -171,6 +171,9 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
 
   const running = new Set<Promise<void>>();
   const intervalMs = opts.rate ? 1000 / opts.rate : 0;
+  // Clock timers never keep the process alive; while the run lasts, something must (a rate-limit
+  // pause with no device in flight has no socket open).
+  const keepAlive = setInterval(() => undefined, 1 << 30);
   try {
     for (let i = 0; i < endpoints.length; i++) {
       if (opts.signal?.aborted) break;
@@ -188,6 +191,7 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
     await Promise.all(running);
   } finally {
     progressTimer?.cancel();
+    clearInterval(keepAlive);
   }
   const durationMs = clock.now() - t0;
   opts.onProgress?.(progress(true));
