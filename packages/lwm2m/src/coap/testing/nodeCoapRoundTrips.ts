@@ -33,7 +33,9 @@ export async function nodeCoapRoundTrips(concurrency: number, durationMs: number
       req.on('error', reject);
       req.end();
     });
-  for (let i = 0; i < 200; i++) await one();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    for (let i = 0; i < Math.ceil(3000 / concurrency); i++) await one();
+  }));
   const samples: number[] = [];
   const start = performance.now();
   const deadline = start + durationMs;
