@@ -176,7 +176,11 @@ export class DtlsClient implements DatagramTransport {
       if (typeof pt === 'string') continue;
       s.lastActivity = this.clock.now();
       if (rec.type === ContentType.ApplicationData) {
-        this.datagramHandler({ peer: this.peer, data: pt, security: s.security });
+        try {
+          this.datagramHandler({ peer: this.peer, data: pt, security: s.security });
+        } catch {
+          // An exception in the upper layer must not escape into the socket's event emitter.
+        }
       } else if (rec.type === ContentType.Alert) {
         const a = parseAlert(pt);
         if (a && (a.description === AlertDescription.CloseNotify || a.level === AlertLevel.Fatal)) {

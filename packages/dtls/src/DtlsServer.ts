@@ -73,6 +73,8 @@ export interface DtlsServerStats {
   handshakesCompleted: number;
   handshakesFailed: number;
   handshakesRejected: number;
+  /** Exceptions thrown by the `onDatagram` handler (caught). */
+  handlerErrors: number;
 }
 
 interface PeerState {
@@ -111,6 +113,7 @@ export class DtlsServer implements DatagramTransport {
     handshakesCompleted: 0,
     handshakesFailed: 0,
     handshakesRejected: 0,
+    handlerErrors: 0,
   };
 
   constructor(
@@ -395,7 +398,11 @@ export class DtlsServer implements DatagramTransport {
     switch (rec.type) {
       case ContentType.ApplicationData:
         session.resendFinalFlight = undefined;
-        this.datagramHandler({ peer: st.peer, data: pt, security: session.security });
+        try {
+          this.datagramHandler({ peer: st.peer, data: pt, security: session.security });
+        } catch {
+          this.counters.handlerErrors += 1; // the upper layer's bug must not look like bad input
+        }
         return;
       case ContentType.Alert: {
         const a = parseAlert(pt);

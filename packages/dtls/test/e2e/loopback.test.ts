@@ -144,6 +144,22 @@ describe('DtlsClient <-> DtlsServer on loopback', () => {
     expect(err).toMatchObject({ code: 'DTLS_ALERT', details: { alert: 51 } });
   });
 
+  it('an exception in the upper layer is contained and counted', async () => {
+    const e = await server();
+    let calls = 0;
+    e.server.onDatagram((d) => {
+      calls += 1;
+      if (calls === 1) throw new Error('upper layer bug');
+      void e.server.send(d.peer, Buffer.from('fine'));
+    });
+    const c = await client(e.port);
+    const reply = nextDatagram(c);
+    await c.send(c.peer, Buffer.from('first'));
+    await c.send(c.peer, Buffer.from('second'));
+    expect(await reply).toBe('fine');
+    expect(e.server.stats()).toMatchObject({ handlerErrors: 1, sessions: 1 });
+  });
+
   it('sends a ServerKeyExchange with the identity hint only when configured', async () => {
     const e = await server({ identityHint: 'lwm2m-hint' });
     const c = await client(e.port);
