@@ -85,6 +85,12 @@ describe('node-coap client -> our server', () => {
     expect(seen.at(-1)?.path).toEqual(['3', '0', '0']);
   });
 
+  it('NON GET gets a NON response', async () => {
+    const res = await nodeRequest({ pathname: '/3/0/1', method: 'GET', confirmable: false });
+    expect(res.code).toBe('2.05');
+    expect(seen.at(-1)?.confirmable).toBe(false);
+  });
+
   it('POST with Block1 (64-byte blocks) is reassembled; Location-Path comes back', async () => {
     const res = await nodeRequest({ pathname: '/rd', method: 'POST' }, bytesOf(700), 2);
     expect(res.code).toBe('2.01');
@@ -167,6 +173,12 @@ describe('our client -> node-coap server', () => {
     const res = await client.request(peer(), { method: 'GET', path: '/a/b?x=1' });
     expect(res.code).toBe('2.05');
     expect(str(res.payload)).toBe('got GET /a/b?x=1 0');
+  });
+
+  it('NON GET', async () => {
+    const res = await client.request(peer(), { method: 'GET', path: '/n', confirmable: false });
+    expect(res.code).toBe('2.05');
+    expect(str(res.payload)).toBe('got GET /n 0');
   });
 
   it('POST of 1500 bytes goes block-wise (Block1) and node-coap reassembles it', async () => {
