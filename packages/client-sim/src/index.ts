@@ -1,4 +1,4 @@
-export { ClientSimError } from './ClientSimError.js';
+export { ClientSimError, ClientSimErrorCode } from './ClientSimError.js';
 export {
   SimDevice,
   type BootstrapAccount,
