@@ -9,14 +9,20 @@ export interface RunResult {
 
 const live = new Set<ChildProcess>();
 
-/** Runs a command to completion (or kills it after `timeoutMs`), feeding `input` on stdin. */
-export function run(cmd: string, args: readonly string[], opts: { timeoutMs: number; input?: string; keepStdinOpenMs?: number }): Promise<RunResult> {
+/**
+ * Runs a command to completion (or kills it after `timeoutMs`), feeding `input` on stdin. Stdin is
+ * closed once stdout matches `closeStdinOn`, or after `keepStdinOpenMs` at the latest.
+ */
+export function run(cmd: string, args: readonly string[], opts: { timeoutMs: number; input?: string; keepStdinOpenMs?: number; closeStdinOn?: RegExp }): Promise<RunResult> {
   return new Promise((resolve) => {
     const p = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     live.add(p);
     let stdout = '';
     let stderr = '';
-    p.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stdout?.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (opts.closeStdinOn?.test(stdout)) p.stdin?.end();
+    });
     p.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     p.stdin?.on('error', () => {});
     if (opts.input !== undefined) p.stdin?.write(opts.input);

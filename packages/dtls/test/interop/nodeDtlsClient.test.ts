@@ -19,7 +19,7 @@ const { dtls } = createRequire(import.meta.url)('node-dtls-client') as Ndc;
 
 function exchange(port: number, cipher: CipherSuiteName, key: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const s = dtls.createSocket({ type: 'udp4', address: '127.0.0.1', port, psk: { dev1: key }, timeout: 3000, ciphers: [cipher] });
+    const s = dtls.createSocket({ type: 'udp4', address: '127.0.0.1', port, psk: { dev1: key }, timeout: 10_000, ciphers: [cipher] });
     const done = (fn: () => void): void => {
       clearTimeout(t);
       try {
@@ -29,7 +29,7 @@ function exchange(port: number, cipher: CipherSuiteName, key: string): Promise<s
       }
       fn();
     };
-    const t = setTimeout(() => done(() => reject(new Error('timeout'))), 5000);
+    const t = setTimeout(() => done(() => reject(new Error('timeout'))), 12_000);
     s.on('connected', () => s.send(Buffer.from(`ndc ${cipher}`)));
     s.on('message', (m) => done(() => resolve(m.toString())));
     s.on('error', (e) => done(() => reject(e)));

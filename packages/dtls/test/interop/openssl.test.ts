@@ -17,7 +17,8 @@ const SUITES: [CipherSuiteName, string][] = [
 function sClient(port: number, opts: { cipher?: string; psk?: string; identity?: string; input: string }): ReturnType<typeof run> {
   const args = ['s_client', '-dtls1_2', '-psk', opts.psk ?? PSK_HEX, '-psk_identity', opts.identity ?? 'dev1', '-connect', `127.0.0.1:${port}`];
   if (opts.cipher) args.push('-cipher', opts.cipher);
-  return run('openssl', args, { timeoutMs: 8000, input: opts.input, keepStdinOpenMs: 700 });
+  // Keep stdin open until our echo arrives (s_client quits on EOF); failures end s_client by themselves.
+  return run('openssl', args, { timeoutMs: 15_000, input: opts.input, closeStdinOn: /echo:/, keepStdinOpenMs: 10_000 });
 }
 
 describe('openssl s_client -> DtlsServer', () => {
@@ -108,11 +109,11 @@ describe('DtlsClient -> openssl s_server', () => {
   for (const [name, osslName] of SUITES) {
     it(`handshakes with ${osslName} and delivers data`, async () => {
       const { port, srv } = await sServer(osslName);
-      const c = await DtlsClient.connect({ host: '127.0.0.1', port, identity: 'dev1', key: Buffer.from(PSK_HEX, 'hex'), cipherSuites: [name], timeoutMs: 5000 });
+      const c = await DtlsClient.connect({ host: '127.0.0.1', port, identity: 'dev1', key: Buffer.from(PSK_HEX, 'hex'), cipherSuites: [name], timeoutMs: 10_000 });
       try {
         expect(c.cipherSuite).toBe(name);
         await c.send(c.peer, Buffer.from(`from-node ${name}\n`));
-        expect(await srv.waitFor(new RegExp(`from-node ${name}`), 3000)).toBe(true);
+        expect(await srv.waitFor(new RegExp(`from-node ${name}`), 10_000)).toBe(true);
         expect(srv.output()).toContain(`CIPHER is ${osslName}`);
         // s_server forwards its stdin to the client.
         const got = new Promise<string>((resolve) => c.onDatagram((d) => resolve(Buffer.from(d.data).toString())));
