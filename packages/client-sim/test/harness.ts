@@ -49,6 +49,7 @@ export async function registeredDevice(opts: Partial<SimDeviceOptions> = {}, lif
       }
       if (req.method === 'POST' && p === 'rd/x1') return { code: registration.known ? '2.04' : '4.04' };
       if (req.method === 'DELETE' && p === 'rd/x1') return { code: '2.02' };
+      if (req.method === 'POST' && p === 'dp') return { code: '2.04' };
       return { code: '4.04' };
     },
   });

@@ -298,6 +298,16 @@ export class ManagementHandler {
     }
   }
 
+  /** The payload of a Send (`POST /dp`): the readable values under `targets`, in SenML. */
+  sendPayload(targets: readonly (readonly number[])[], format: number): CoapResponse {
+    for (const t of targets) {
+      const bad = this.checkTarget(t);
+      if (bad) return bad;
+    }
+    const { entries: _entries, ...res } = this.encodeComposite(targets, format);
+    return res;
+  }
+
   private encodeComposite(targets: readonly (readonly number[])[], format: number): CoapResponse & { entries?: SimEntry[] } {
     if (format !== ContentFormat.SenmlJson && format !== ContentFormat.SenmlCbor) return fail('4.06');
     if (!this.ctx.formats.accepts(format)) return fail('4.06');

@@ -10,7 +10,7 @@ import { defaultConnector, defaultEndpointFactory } from './defaults.js';
 import { FormatPolicy, type FormatPolicyOptions } from './FormatPolicy.js';
 import { registrationLinks } from './linkFormat.js';
 import { ManagementHandler } from './ManagementHandler.js';
-import { fail } from './responses.js';
+import { fail, pathIds } from './responses.js';
 import { Scheduler } from './Scheduler.js';
 
 /** The factory-installed bootstrap account. */
@@ -461,6 +461,32 @@ export class SimDevice {
       this.updating = undefined;
     });
     return this.updating;
+  }
+
+  /**
+   * Send (LwM2M 1.1 §6.4.1, `POST /dp`): pushes the current values of `paths` (e.g. `/3303/0/5700`)
+   * to the server in SenML (CBOR unless refused, else JSON).
+   */
+  async send(paths: readonly string[], format?: number): Promise<void> {
+    this.assertNotStopped();
+    const session = this.serverSession;
+    if (this.stateValue !== 'registered' || !session) {
+      throw new ClientSimError('SIM_NOT_REGISTERED', 'not registered', { details: { endpoint: this.endpoint } });
+    }
+    const targets = paths.map((p) => {
+      const ids = pathIds(p.split('/').filter((x) => x !== ''));
+      if (!ids || ids.length === 0) throw new ClientSimError('SIM_BAD_OPTIONS', `invalid path '${p}'`);
+      return ids;
+    });
+    const cf = format ?? (this.formats.accepts(ContentFormat.SenmlCbor) ? ContentFormat.SenmlCbor : ContentFormat.SenmlJson);
+    const body = this.management.sendPayload(targets, cf);
+    if (body.code !== '2.05' || !body.payload) {
+      throw new ClientSimError('SIM_BAD_OPTIONS', `cannot send ${paths.join(', ')}: ${body.code}`, { details: { code: body.code } });
+    }
+    const res = await session.coap.request(session.conn.peer, { method: 'POST', path: ['dp'], contentFormat: cf, payload: body.payload });
+    if (res.code !== '2.04') {
+      throw new ClientSimError('SIM_UPDATE_FAILED', `send answered ${res.code}`, { details: { code: res.code, endpoint: this.endpoint } });
+    }
   }
 
   /** De-register (`DELETE /rd/<id>`), end observations and close the server session. */

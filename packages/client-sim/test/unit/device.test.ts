@@ -230,4 +230,21 @@ describe('SimDevice device management over CoapEndpoint on an in-memory link', (
     for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
     expect(h.serverRequests.slice(before).map((r) => `${r.method} /${r.path.join('/')}`)).toEqual(['POST /rd/x1']);
   });
+
+  it('Send (POST /dp) pushes current values in SenML', async () => {
+    h = await registeredDevice();
+    h.device.objects.set(3311, 0, 5851, 42);
+    await h.device.send(['/3311/0/5851', '/3/0/9'], ContentFormat.SenmlJson);
+    const dp = h.serverRequests.at(-1);
+    expect(dp?.path).toEqual(['dp']);
+    expect(dp?.contentFormat).toBe(ContentFormat.SenmlJson);
+    expect(JSON.parse(dec(dp?.payload ?? new Uint8Array()))).toEqual([
+      { bn: '/', n: '3311/0/5851', v: 42 },
+      { n: '3/0/9', v: 95 },
+    ]);
+    await h.device.send(['/3303/0']);
+    expect(h.serverRequests.at(-1)?.contentFormat).toBe(ContentFormat.SenmlCbor);
+    await expect(h.device.send(['/0/0'])).rejects.toMatchObject({ code: 'SIM_BAD_OPTIONS' });
+    await expect(h.device.send(['/3/9'])).rejects.toMatchObject({ code: 'SIM_BAD_OPTIONS' });
+  });
 });
