@@ -166,11 +166,13 @@ export class EndpointService {
     });
     let done = failed.length;
     opts.onProgress?.(done, inputs.length);
+    // One listing instead of a lookup per line: a lookup that misses may cost a chain round trip.
+    const existing = await this.existingEndpoints();
     for (let i = 0; i < ready.length; i += batchSize) {
       const chunk = ready.slice(i, i + batchSize);
       const fresh: { index: number; info: SecurityInfo }[] = [];
       for (const item of chunk) {
-        if (await this.store.getByEndpoint(item.info.endpoint)) skipped.push(item.info.endpoint);
+        if (existing.has(item.info.endpoint)) skipped.push(item.info.endpoint);
         else fresh.push(item);
       }
       try {
@@ -192,6 +194,16 @@ export class EndpointService {
     }
     failed.sort((a, b) => a.index - b.index);
     return { created, skipped, failed };
+  }
+
+  private async existingEndpoints(): Promise<Set<string>> {
+    const names = new Set<string>();
+    const page = 5_000;
+    for (let offset = 0; ; offset += page) {
+      const { items, total } = await this.store.list(offset, page);
+      for (const info of items) names.add(info.endpoint);
+      if (items.length < page || offset + page >= total) return names;
+    }
   }
 
   async get(endpoint: string): Promise<EndpointView> {
