@@ -7,7 +7,7 @@ import { InMemorySecurityStore } from '@chainm2m/lwm2m';
 import { makeSecurityInfo } from '@chainm2m/lwm2m/testing';
 import { startBootstrapServer, type BootstrapServer, type BootstrapEventMap } from '../../src/index.js';
 import { connectDevice, type DtlsDevice } from '../helpers/dtlsDevice.js';
-import { expectedObjects } from '../helpers/MiniDevice.js';
+import { MiniDevice, expectedObjects } from '../helpers/MiniDevice.js';
 
 const infos = Array.from({ length: 12 }, (_, i) => makeSecurityInfo(`e2e-${i}`));
 const [devA, devB, devC] = infos as [typeof infos[0], typeof infos[0], typeof infos[0]];
@@ -214,6 +214,33 @@ describe('NoSec listener', () => {
       const res = await coap.request(s.nosecAddress!, { method: 'POST', path: `/bs?ep=${devA.endpoint}`, timeoutMs: 5000 });
       expect(res.code).toBe('4.03');
       expect(s.stats().bootstrap.unauthorized).toBe(1);
+    } finally {
+      await coap.close();
+      await s.close();
+    }
+  });
+
+  it('bootstraps an endpoint configured for NoSec (no PSK account) over plain CoAP', async () => {
+    const { CoapEndpoint, InMemoryBootstrapConfigStore } = await import('@chainm2m/lwm2m');
+    const { UdpTransport } = await import('@chainm2m/dtls');
+    const securityStore = new InMemorySecurityStore([devA]);
+    const configStore = new InMemoryBootstrapConfigStore({ securityStore });
+    await configStore.set({
+      endpoint: 'nosec-dev',
+      toDelete: ['/0', '/1'],
+      security: [{ instanceId: 1, serverUri: 'coap://127.0.0.1:5683', bootstrapServer: false, securityMode: 3, pskIdentity: '', pskKey: new Uint8Array(0), shortServerId: 7 }],
+      servers: [{ instanceId: 0, shortServerId: 7, lifetime: 60, binding: 'U' }],
+    });
+    const s = await startBootstrapServer({ securityStore, configStore, host: '127.0.0.1', port: 0, nosec: { port: 0 } });
+    const udp = await UdpTransport.bind({ host: '127.0.0.1', port: 0 });
+    const device = new MiniDevice({ serverUri: 'coap://127.0.0.1:5783', identity: '', key: new Uint8Array(0) });
+    const coap = new CoapEndpoint({ transport: udp, handler: device.handle });
+    try {
+      const finished = s.events.once('finished');
+      expect((await coap.request(s.nosecAddress!, { method: 'POST', path: '/bs?ep=nosec-dev', timeoutMs: 5000 })).code).toBe('2.04');
+      expect(await finished).toMatchObject({ endpoint: 'nosec-dev' });
+      expect(device.snapshot()['/0/1']).toEqual({ 0: 'coap://127.0.0.1:5683', 1: false, 2: 3, 10: 7 });
+      expect(device.snapshot()['/1/0']).toEqual({ 0: 7, 1: 60, 6: true, 7: 'U' });
     } finally {
       await coap.close();
       await s.close();
