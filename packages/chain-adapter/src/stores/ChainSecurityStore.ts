@@ -25,11 +25,11 @@ import { ChainAdapterError, isChainAdapterError } from '../ChainAdapterError.js'
 import { storeCall, toStoreError } from './storeErrors.js';
 import type { ChainConnection, ParsedLog } from '../chain/ChainConnection.js';
 import { CLIENT_TYPE, encodeCall } from '../chain/fastAbi.js';
+import { decodeClientByIdentityResult, decodeClientListResult, decodeClientResult } from '../chain/fastAbiDecode.js';
 import type { TxReceipt, TxRequest } from '../chain/TxSender.js';
 import type { SealingKeyPair } from '../sealing/seal.js';
 import {
   clientCalldataSize,
-  clientFromResult,
   clientGasBound,
   clientTuple,
   sameSecurityInfo,
@@ -440,9 +440,9 @@ export class ChainSecurityStore implements EditableSecurityStore {
     const total = Number((await this.conn.call('ClientStore', 'clientCount', [], head))[0]);
     const fresh = new Map<string, SecurityInfo>();
     for (let offset = 0; offset < total; offset += this.opts.pageSize) {
-      const page = (await this.conn.call('ClientStore', 'listClients', [offset, this.opts.pageSize], head))[0] as unknown as readonly unknown[];
-      for (const item of page) {
-        const rec = clientFromResult(item as Parameters<typeof clientFromResult>[0]);
+      const data = this.conn.encode('ClientStore', 'listClients', [offset, this.opts.pageSize]);
+      const page = decodeClientListResult(await this.conn.callRaw('ClientStore', data, 'listClients', head));
+      for (const rec of page) {
         const info = this.tryUnseal(rec);
         if (info) fresh.set(info.endpoint, info);
       }
@@ -571,8 +571,8 @@ export class ChainSecurityStore implements EditableSecurityStore {
     blockTag: number | 'latest' = 'latest',
   ): Promise<SealedClientRecord | undefined> {
     try {
-      const r = await this.conn.call('ClientStore', method, [key], blockTag);
-      return clientFromResult(r[0] as Parameters<typeof clientFromResult>[0]);
+      const raw = await this.conn.callRaw('ClientStore', this.conn.encode('ClientStore', method, [key]), method, blockTag);
+      return method === 'getClient' ? decodeClientResult(raw) : decodeClientByIdentityResult(raw).client;
     } catch (e) {
       if (isChainAdapterError(e, 'NOT_FOUND')) return undefined;
       throw e;
