@@ -673,64 +673,34 @@ export class CoapEndpoint {
         reject(new CoapError(CoapErrorCode.BadRequest, 'request cannot be encoded', { cause }));
         return;
       }
-      const tkey = `${pk}#${tokenHex(spec.token)}`;
-      const okey = `${pk}#${mid}`;
-      let done = false;
-      const finish = (err: CoapError | undefined, resp?: CoapMessage): void => {
-        if (done) return;
-        done = true;
-        deadlineTimer.cancel();
-        if (this.waiters.get(tkey) === waiter) this.waiters.delete(tkey);
-        if (this.outgoing.get(okey) === out) {
-          this.outgoing.delete(okey);
-          out.timer?.cancel();
-        }
-        if (err) {
-          if (err.code === CoapErrorCode.Timeout) this.counters.timeouts++;
-          reject(err);
-        } else if (resp) {
-          try {
-            onResponse?.(resp);
-          } finally {
-            resolve(resp);
-          }
-        }
-      };
-      const waiter: TokenWaiter = { pk, deliver: (m) => finish(undefined, m), fail: (e) => finish(e) };
-      const timeoutErr = (): CoapError =>
-        new CoapError(CoapErrorCode.Timeout, `no response from ${peer.address}:${peer.port}`, { details: { messageId: mid } });
-      const out: Outgoing = {
-        pk,
-        peer,
-        bytes,
-        confirmable: spec.type === 'CON',
-        timer: undefined,
-        attempt: 0,
-        timeout: this.initialTimeout(),
-        onAck: (ack) => {
-          if (ack.code === 0) return; // empty ACK: a separate response follows
-          if (!sameBytes(ack.token, spec.token)) {
-            finish(new CoapError(CoapErrorCode.BadMessage, 'piggybacked response with a foreign token'));
-            return;
-          }
-          finish(undefined, ack);
-        },
-        onReset: () => finish(new CoapError(CoapErrorCode.Reset, `${peer.address}:${peer.port} answered with RST`)),
-        onTimeout: () => finish(timeoutErr()),
-        onAbort: () => finish(new CoapError(CoapErrorCode.Closed, 'exchange aborted')),
-      };
-      const existing = this.waiters.get(tkey);
+      const ex = new ClientExchange(this.exchangeHost, pk, peer, bytes, mid, spec.token, spec.type === 'CON', this.initialTimeout(), resolve, reject, onResponse);
+      const existing = this.waiters.get(ex.tkey);
       if (existing) existing.fail(new CoapError(CoapErrorCode.Closed, 'token reused'), 'ended');
-      this.waiters.set(tkey, waiter);
-      const deadlineTimer = this.clock.setTimer(Math.max(0, deadline - this.clock.now()), () => finish(timeoutErr()));
-      this.outgoing.set(okey, out);
+      this.waiters.set(ex.tkey, ex);
+      ex.deadlineTimer = this.clock.setTimer(Math.max(0, deadline - this.clock.now()), () => ex.onTimeout());
+      this.outgoing.set(ex.okey, ex);
       this.counters.requestsSent++;
-      if (out.confirmable) this.schedule(okey, out);
+      if (ex.confirmable) this.schedule(ex.okey, ex);
       this.sendBytes(peer, bytes).catch((cause: unknown) => {
-        finish(new CoapError(CoapErrorCode.SendFailed, 'transport refused the datagram', { cause }));
+        ex.fail(new CoapError(CoapErrorCode.SendFailed, 'transport refused the datagram', { cause }));
       });
     });
   }
+
+  /** What a {@link ClientExchange} may use of the endpoint. */
+  private readonly exchangeHost: ExchangeHost = {
+    release: (ex) => {
+      ex.deadlineTimer?.cancel();
+      if (this.waiters.get(ex.tkey) === ex) this.waiters.delete(ex.tkey);
+      if (this.outgoing.get(ex.okey) === ex) {
+        this.outgoing.delete(ex.okey);
+        ex.timer?.cancel();
+      }
+    },
+    countTimeout: () => {
+      this.counters.timeouts++;
+    },
+  };
 
   private initialTimeout(): number {
     return this.ackTimeoutMs * (1 + this.random.next() * (this.ackRandomFactor - 1));
@@ -1286,6 +1256,76 @@ export class CoapEndpoint {
         resolve();
       });
     });
+  }
+}
+
+interface ExchangeHost {
+  release(ex: ClientExchange): void;
+  countTimeout(): void;
+}
+
+/** One client-side message exchange: the outgoing message (retransmitted if CON) and its token waiter. */
+class ClientExchange implements Outgoing, TokenWaiter {
+  readonly tkey: string;
+  readonly okey: string;
+  timer: TimerHandle | undefined;
+  deadlineTimer: TimerHandle | undefined;
+  attempt = 0;
+  private done = false;
+
+  constructor(
+    private readonly host: ExchangeHost,
+    readonly pk: string,
+    readonly peer: PeerAddress,
+    readonly bytes: Uint8Array,
+    readonly mid: number,
+    readonly token: Uint8Array,
+    readonly confirmable: boolean,
+    public timeout: number,
+    private readonly resolve: (m: CoapMessage) => void,
+    private readonly reject: (e: CoapError) => void,
+    private readonly onResponse: ((m: CoapMessage) => void) | undefined,
+  ) {
+    this.tkey = `${pk}#${tokenHex(token)}`;
+    this.okey = `${pk}#${mid}`;
+  }
+
+  /** A response matched by token (separate response, or piggybacked via onAck). */
+  deliver(m: CoapMessage): void {
+    if (this.done) return;
+    this.done = true;
+    this.host.release(this);
+    try {
+      this.onResponse?.(m);
+    } finally {
+      this.resolve(m);
+    }
+  }
+
+  fail(err: CoapError): void {
+    if (this.done) return;
+    this.done = true;
+    this.host.release(this);
+    if (err.code === CoapErrorCode.Timeout) this.host.countTimeout();
+    this.reject(err);
+  }
+
+  onAck(ack: CoapMessage): void {
+    if (ack.code === 0) return; // empty ACK: a separate response follows
+    if (!sameBytes(ack.token, this.token)) this.fail(new CoapError(CoapErrorCode.BadMessage, 'piggybacked response with a foreign token'));
+    else this.deliver(ack);
+  }
+
+  onReset(): void {
+    this.fail(new CoapError(CoapErrorCode.Reset, `${this.peer.address}:${this.peer.port} answered with RST`));
+  }
+
+  onTimeout(): void {
+    this.fail(new CoapError(CoapErrorCode.Timeout, `no response from ${this.peer.address}:${this.peer.port}`, { details: { messageId: this.mid } }));
+  }
+
+  onAbort(): void {
+    this.fail(new CoapError(CoapErrorCode.Closed, 'exchange aborted'));
   }
 }
 
