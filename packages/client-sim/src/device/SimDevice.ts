@@ -12,6 +12,7 @@ import { registrationLinks } from './linkFormat.js';
 import { ManagementHandler } from './ManagementHandler.js';
 import { fail, pathIds } from './responses.js';
 import { Scheduler } from './Scheduler.js';
+import { SleepyTransport } from './SleepyTransport.js';
 
 /** The factory-installed bootstrap account. */
 export interface BootstrapAccount {
@@ -45,6 +46,11 @@ export interface SimDeviceOptions extends FormatPolicyOptions {
   readonly updateAt?: number;
   readonly profile?: SimProfile;
   readonly registry?: ObjectRegistry;
+  /**
+   * Queue mode (LwM2M 1.1 §6.5): registers with `Q` and sleeps `awakeMs` (default 93 s,
+   * MAX_TRANSMIT_WAIT) after it last sent something; requests arriving while asleep are lost.
+   */
+  readonly queueMode?: { readonly awakeMs?: number };
 }
 
 export type SimDeviceEvent =
@@ -163,6 +169,12 @@ export class SimDevice {
     return this.account ?? findServerAccount(this.tree);
   }
 
+  /** Queue mode: `true` while the device listens (always `true` otherwise). */
+  get awake(): boolean {
+    const t = this.serverSession?.conn.transport;
+    return t instanceof SleepyTransport ? t.awake : true;
+  }
+
   /** Live observations served to the LwM2M server. */
   get observationCount(): number {
     return this.management.observationCount;
@@ -219,7 +231,7 @@ export class SimDevice {
     if (this.stateValue === 'stopped') throw new ClientSimError('SIM_STOPPED', 'device stopped');
   }
 
-  private async open(uri: string, identity: string | undefined, key: Uint8Array | undefined, handler: CoapRequestHandler): Promise<Session> {
+  private async open(uri: string, identity: string | undefined, key: Uint8Array | undefined, handler: CoapRequestHandler, sleepy = false): Promise<Session> {
     const target = parseCoapUri(uri);
     const connector = this.opts.connector ?? defaultConnector;
     const timeoutMs = this.opts.requestTimeoutMs ?? 30_000;
@@ -232,16 +244,17 @@ export class SimDevice {
       timeoutMs,
     });
     const factory = this.opts.endpointFactory ?? defaultEndpointFactory;
+    const transport = sleepy && this.opts.queueMode ? new SleepyTransport(conn.transport, this.clock, this.opts.queueMode.awakeMs ?? 93_000) : conn.transport;
     try {
       const coap = await factory({
-        transport: conn.transport,
+        transport,
         clock: this.clock,
         random: this.random,
         handler,
         requestTimeoutMs: timeoutMs,
         ...(this.opts.ackTimeoutMs === undefined ? {} : { ackTimeoutMs: this.opts.ackTimeoutMs }),
       });
-      return { conn, coap };
+      return { conn: { transport, peer: conn.peer }, coap };
     } catch (e) {
       await conn.transport.close().catch(() => undefined);
       throw e;
@@ -347,13 +360,18 @@ export class SimDevice {
     this.stateValue = 'registering';
     let session: Session | undefined;
     try {
-      session = await this.open(account.uri, account.identity, account.key, (req, ctx) =>
-        this.stateValue === 'registered' || this.stateValue === 'registering' ? this.management.handle(req, ctx) : Promise.resolve(fail('4.04')),
+      session = await this.open(
+        account.uri,
+        account.identity,
+        account.key,
+        (req, ctx) =>
+          this.stateValue === 'registered' || this.stateValue === 'registering' ? this.management.handle(req, ctx) : Promise.resolve(fail('4.04')),
+        true,
       );
       const res = await session.coap.request(session.conn.peer, {
         method: 'POST',
         path: ['rd'],
-        query: [`ep=${this.endpoint}`, `lt=${account.lifetime}`, 'lwm2m=1.1', `b=${account.binding}`],
+        query: [`ep=${this.endpoint}`, `lt=${account.lifetime}`, 'lwm2m=1.1', `b=${account.binding}`, ...(this.opts.queueMode ? ['Q'] : [])],
         contentFormat: ContentFormat.Link,
         payload: enc.encode(registrationLinks(this.tree, this.formats.announced())),
       });

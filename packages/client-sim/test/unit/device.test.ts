@@ -247,4 +247,28 @@ describe('SimDevice device management over CoapEndpoint on an in-memory link', (
     await expect(h.device.send(['/0/0'])).rejects.toMatchObject({ code: 'SIM_BAD_OPTIONS' });
     await expect(h.device.send(['/3/9'])).rejects.toMatchObject({ code: 'SIM_BAD_OPTIONS' });
   });
+
+  it('queue mode: registers with Q, sleeps after its awake time, and is reachable again after an Update', async () => {
+    h = await registeredDevice({ queueMode: { awakeMs: 10_000 } }, 3600);
+    const flush = async (): Promise<void> => {
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    };
+    expect(h.serverRequests[0]?.query).toEqual(['ep=unit-1', 'lt=3600', 'lwm2m=1.1', 'b=U', 'Q']);
+    expect((await h.request({ method: 'GET', path: '/3/0/0' })).code).toBe('2.05');
+    h.clock.advance(11_000);
+    expect(h.device.awake).toBe(false);
+    let answered = false;
+    const pending = h.request({ method: 'GET', path: '/3/0/1' }).then((r) => {
+      answered = true;
+      return r;
+    });
+    await flush();
+    expect(answered).toBe(false);
+    await h.device.update();
+    expect(h.device.awake).toBe(true);
+    h.clock.advance(3_000); // the server's CoAP retransmission reaches the device now
+    await flush();
+    expect(answered).toBe(true);
+    expect(dec((await pending).payload)).toBe('sim-1');
+  });
 });
