@@ -3,9 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { loadArtifact } from '@chainm2m/contracts';
 import { ChainAdapterError } from '../ChainAdapterError.js';
 import { clientFromResult } from '../stores/clientCodec.js';
-import { decodeClientByIdentityResult, decodeClientListResult, decodeClientResult } from './fastAbiDecode.js';
+import { decodeAnomalyListResult, decodeAnomalyPageResult, decodeClientByIdentityResult, decodeClientListResult, decodeClientResult } from './fastAbiDecode.js';
 
 const iface = new Interface(loadArtifact('ClientStore').abi as InterfaceAbi);
+const anomalies = new Interface(loadArtifact('AnomalyStore').abi as InterfaceAbi);
 
 function client(i: number): unknown[] {
   return [
@@ -39,5 +40,28 @@ describe('fast Client decoding', () => {
     expect(() => decodeClientResult(one.slice(0, 200))).toThrow(ChainAdapterError);
     expect(() => decodeClientListResult(`0x${'00'.repeat(31)}20${'ff'.repeat(32)}`)).toThrow(ChainAdapterError);
     expect(() => decodeClientResult('0x')).toThrow(ChainAdapterError);
+  });
+});
+
+describe('fast Anomaly decoding', () => {
+  const a = (i: number): unknown[] => [`dev-${i}`, 1_700_000_000 + i, i % 256, 'kind-ü', `value ${i}`.repeat(i), '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266', 1_800_000_000 + i];
+  const plain = (x: unknown[], id: number) => ({
+    id,
+    endpoint: x[0],
+    collectedAt: x[1],
+    severity: x[2],
+    kind: x[3],
+    value: x[4],
+    reporter: x[5],
+    recordedAt: x[6],
+  });
+  it('decodes listAnomalies, listAnomaliesByEndpoint and listAnomaliesByTime as ethers encodes them', () => {
+    const items = [a(0), a(1), a(7)];
+    expect(decodeAnomalyListResult(anomalies.encodeFunctionResult('listAnomalies', [items]), 10)).toEqual(items.map((x, i) => plain(x, 10 + i)));
+    const byEp = anomalies.encodeFunctionResult('listAnomaliesByEndpoint', [items, [4, 9, 12]]);
+    expect(decodeAnomalyPageResult(byEp, false)).toEqual({ items: items.map((x, i) => plain(x, [4, 9, 12][i] as number)), nextCursor: 0 });
+    const byTime = anomalies.encodeFunctionResult('listAnomaliesByTime', [items.slice(0, 2), [1, 2], 77]);
+    expect(decodeAnomalyPageResult(byTime, true)).toEqual({ items: items.slice(0, 2).map((x, i) => plain(x, i + 1)), nextCursor: 77 });
+    expect(decodeAnomalyListResult(anomalies.encodeFunctionResult('listAnomalies', [[]]), 0)).toEqual([]);
   });
 });

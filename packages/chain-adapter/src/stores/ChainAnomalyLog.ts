@@ -17,11 +17,11 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AnomalyLog, AnomalyQuery, AnomalyRecord, AppendResult, NewAnomaly } from '@chainm2m/lwm2m';
-import type { Result } from 'ethers';
 import { ChainAdapterError, isChainAdapterError } from '../ChainAdapterError.js';
 import type { ChainConnection } from '../chain/ChainConnection.js';
 import { JsonRpcFailure } from '../chain/JsonRpc.js';
 import { NEW_ANOMALY_TYPE, encodeCall } from '../chain/fastAbi.js';
+import { decodeAnomalyListResult, decodeAnomalyPageResult } from '../chain/fastAbiDecode.js';
 import type { TxReceipt, TxRequest } from '../chain/TxSender.js';
 import { OutboxJournal, compactOutbox, readOutbox, type OutboxEntry } from './AnomalyOutbox.js';
 
@@ -199,19 +199,19 @@ export class ChainAnomalyLog implements AnomalyLog {
     const offset = Math.max(0, Math.floor(q.offset ?? 0));
     const limit = Math.max(0, Math.min(Math.floor(q.limit ?? 100), 1_000));
     const inRange = (r: AnomalyRecord): boolean => (q.from === undefined || r.collectedAt >= q.from) && (q.to === undefined || r.collectedAt <= q.to);
+    const page = async (method: string, args: readonly unknown[], withCursor: boolean) =>
+      decodeAnomalyPageResult(await this.conn.callRaw('AnomalyStore', this.conn.encode('AnomalyStore', method, args), method), withCursor);
     if (limit === 0) return { items: [] };
     if (q.endpoint !== undefined) {
       const total = Number((await this.conn.call('AnomalyStore', 'anomalyCountByEndpoint', [q.endpoint]))[0]);
       if (q.from === undefined && q.to === undefined) {
-        const r = await this.conn.call('AnomalyStore', 'listAnomaliesByEndpoint', [q.endpoint, offset, limit]);
-        return { items: zip(r[0] as Result, r[1] as Result), total };
+        return { items: (await page('listAnomaliesByEndpoint', [q.endpoint, offset, limit], false)).items, total };
       }
       // Endpoint and time: walk the endpoint's records (bounded) and filter.
       const items: AnomalyRecord[] = [];
       let skipped = 0;
       for (let o = 0; o < total && items.length < limit; o += 200) {
-        const r = await this.conn.call('AnomalyStore', 'listAnomaliesByEndpoint', [q.endpoint, o, 200]);
-        for (const rec of zip(r[0] as Result, r[1] as Result)) {
+        for (const rec of (await page('listAnomaliesByEndpoint', [q.endpoint, o, 200], false)).items) {
           if (!inRange(rec)) continue;
           if (skipped < offset) skipped++;
           else if (items.length < limit) items.push(rec);
@@ -225,22 +225,22 @@ export class ChainAnomalyLog implements AnomalyLog {
       if (from > to) return { items: [] };
       const items: AnomalyRecord[] = [];
       let skipped = 0;
-      let cursor = 0n;
+      let cursor = 0;
       for (let rounds = 0; rounds < 10_000; rounds++) {
-        const r = await this.conn.call('AnomalyStore', 'listAnomaliesByTime', [from, to, cursor, 200]);
-        for (const rec of zip(r[0] as Result, r[1] as Result)) {
+        const r = await page('listAnomaliesByTime', [from, to, cursor, 200], true);
+        for (const rec of r.items) {
           if (skipped < offset) skipped++;
           else if (items.length < limit) items.push(rec);
         }
-        cursor = BigInt(r[2] as bigint);
-        if (cursor === 0n || items.length >= limit) break;
+        cursor = r.nextCursor;
+        if (cursor === 0 || items.length >= limit) break;
       }
       return { items };
     }
     const total = await this.count();
     if (offset >= total) return { items: [], total };
-    const list = (await this.conn.call('AnomalyStore', 'listAnomalies', [offset, limit]))[0] as Result;
-    return { items: [...list].map((a, i) => toRecord(a as Result, offset + i)), total };
+    const data = this.conn.encode('AnomalyStore', 'listAnomalies', [offset, limit]);
+    return { items: decodeAnomalyListResult(await this.conn.callRaw('AnomalyStore', data, 'listAnomalies'), offset), total };
   }
 
   async close(): Promise<void> {
@@ -431,21 +431,4 @@ function normalize(a: NewAnomaly): NewAnomaly {
   if (!Number.isInteger(a.severity) || a.severity < 0 || a.severity > 255) bad('severity not 0..255');
   if (!Number.isSafeInteger(a.collectedAt) || a.collectedAt < 0) bad('collectedAt not a Unix time');
   return { endpoint: a.endpoint, collectedAt: a.collectedAt, severity: a.severity, kind: a.kind, value: a.value };
-}
-
-function toRecord(a: Result, id: number): AnomalyRecord {
-  return {
-    id,
-    endpoint: String(a[0]),
-    collectedAt: Number(a[1]),
-    severity: Number(a[2]),
-    kind: String(a[3]),
-    value: String(a[4]),
-    reporter: String(a[5]),
-    recordedAt: Number(a[6]),
-  };
-}
-
-function zip(items: Result, ids: Result): AnomalyRecord[] {
-  return [...items].map((a, i) => toRecord(a as Result, Number(ids[i])));
 }
