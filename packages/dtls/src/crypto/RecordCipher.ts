@@ -127,20 +127,24 @@ export class NativeAeadCipher implements RecordCipher {
  * value is XORed out of the first block, which restarts the MAC from a zero IV), CTR keystream from a
  * persistent AES-ECB context. Cross-checked against OpenSSL's CCM in RecordCipher.test.ts.
  */
-const SCRATCH = 512;
+/**
+ * Scratch shared by every CcmCipher: seal/open are synchronous and never re-entered, so one pair of
+ * buffers serves all sessions (no per-session scratch memory). Records larger than this get a
+ * temporary buffer. Every byte used is written before it is read, so unsafe allocation is fine.
+ */
+const SCRATCH = 2048;
+const macScratch = Buffer.allocUnsafeSlow(SCRATCH);
+const ctrScratch = Buffer.allocUnsafeSlow(SCRATCH);
 
 class CcmCipher implements RecordCipher {
   readonly overhead: number;
   private readonly cbc: Cipher;
   private readonly ecb: Cipher;
-  /** Chaining value of the CBC context (the last block it produced). */
-  private readonly chain = Buffer.alloc(16);
-  private readonly nonce = Buffer.alloc(12);
-  private readonly aad = Buffer.alloc(13);
-  // Small fixed scratch for typical records; bigger ones get a temporary buffer, so forged large
-  // records cannot inflate per-session memory. Every byte used is written first: unsafe is fine.
-  private readonly macScratch = Buffer.allocUnsafe(SCRATCH);
-  private readonly ctrScratch = Buffer.allocUnsafe(SCRATCH);
+  /** Per-key state in one small allocation: CBC chaining value (the last block it produced), nonce, AAD. */
+  private readonly state = Buffer.alloc(16 + 12 + 13);
+  private readonly chain = this.state.subarray(0, 16);
+  private readonly nonce = this.state.subarray(16, 28);
+  private readonly aad = this.state.subarray(28, 41);
 
   constructor(
     private readonly tagLength: number,
@@ -157,7 +161,7 @@ class CcmCipher implements RecordCipher {
   private mac(data: Uint8Array): Buffer {
     const len = data.length;
     const n = 32 + ((len + 15) & ~15);
-    const b = n <= SCRATCH ? this.macScratch : Buffer.allocUnsafe(n);
+    const b = n <= SCRATCH ? macScratch : Buffer.allocUnsafe(n);
     b[0] = 0x40 | (((this.tagLength - 2) / 2) << 3) | 2; // Adata, M', L' = 2
     this.nonce.copy(b, 1);
     b[13] = (len >>> 16) & 0xff;
@@ -179,7 +183,7 @@ class CcmCipher implements RecordCipher {
   /** Keystream blocks S0..S(blocks-1) for the current nonce. */
   private keystream(blocks: number): Buffer {
     const n = blocks * 16;
-    const a = n <= SCRATCH ? this.ctrScratch : Buffer.allocUnsafe(n);
+    const a = n <= SCRATCH ? ctrScratch : Buffer.allocUnsafe(n);
     for (let i = 0; i < blocks; i++) {
       const o = i * 16;
       a[o] = 2;
@@ -219,15 +223,9 @@ class CcmCipher implements RecordCipher {
     const pt = Buffer.allocUnsafe(len);
     for (let i = 0; i < len; i++) pt[i] = (fragment[8 + i] as number) ^ (ks[16 + i] as number);
     const t = this.mac(pt);
-    const expected = this.tagScratch(m);
-    for (let i = 0; i < m; i++) expected[i] = (t[i] as number) ^ (ks[i] as number);
-    return timingSafeEqual(expected, fragment.subarray(8 + len)) ? pt : undefined;
-  }
-
-  private readonly tag8 = Buffer.alloc(8);
-  private readonly tag16 = Buffer.alloc(16);
-  private tagScratch(m: number): Buffer {
-    return m === 8 ? this.tag8 : this.tag16;
+    // Expected tag into ks's (already used) first block: T xor S0.
+    for (let i = 0; i < m; i++) ks[i] = (t[i] as number) ^ (ks[i] as number);
+    return timingSafeEqual(ks.subarray(0, m), fragment.subarray(8 + len)) ? pt : undefined;
   }
 }
 
