@@ -435,6 +435,15 @@ export class ManagementHandler {
       if (!isWritableDef(def)) return fail('4.05');
       if (def.multiple !== true && e.resourceInstanceId !== undefined) return fail('4.00', 'not a multiple resource');
     }
+    if (replace && ids.length === 2) {
+      // Replace on an instance: writable values the payload leaves out are removed (behaviours,
+      // which model the hardware, stay)
+      const given = new Set(decoded.entries.map((e) => e.resourceId));
+      for (const rid of t.resourceIds(o, i)) {
+        const def = t.resourceDef(o, rid);
+        if (!given.has(rid) && def && isWritableDef(def) && !t.isComputed(o, i, rid)) t.deleteResource(o, i, rid);
+      }
+    }
     applyWrites(t, decoded, replace && ids.length < 4);
     return respond('2.04');
   }

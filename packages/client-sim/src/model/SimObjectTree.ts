@@ -264,6 +264,11 @@ export class SimObjectTree {
     return isBehaviour(v) ? v : undefined;
   }
 
+  /** `true` when the resource is backed by a behaviour (computed, or executable). */
+  isComputed(objectId: number, instanceId: number, resourceId: number): boolean {
+    return this.behaviourAt(objectId, instanceId, resourceId) !== undefined;
+  }
+
   /** `true` when the resource can be executed. */
   isExecutable(objectId: number, instanceId: number, resourceId: number): boolean {
     return this.behaviourAt(objectId, instanceId, resourceId)?.execute !== undefined;

@@ -271,4 +271,18 @@ describe('SimDevice device management over CoapEndpoint on an in-memory link', (
     expect(answered).toBe(true);
     expect(dec((await pending).payload)).toBe('sim-1');
   });
+
+  it('Write-Replace on an instance drops the writable values it leaves out; Update keeps them', async () => {
+    h = await registeredDevice();
+    let res = await h.request({ method: 'POST', path: '/3311/0', contentFormat: ContentFormat.SenmlJson, payload: enc('[{"bn":"/3311/0/","n":"5851","v":10}]') });
+    expect(res.code).toBe('2.04');
+    expect(h.device.objects.get(3311, 0, 5706)).toBe('#FFFFFF');
+    res = await h.request({ method: 'PUT', path: '/3311/0', contentFormat: ContentFormat.SenmlJson, payload: enc('[{"bn":"/3311/0/","n":"5851","v":20},{"n":"5850","vb":true}]') });
+    expect(res.code).toBe('2.04');
+    expect(h.device.objects.get(3311, 0, 5851)).toBe(20);
+    expect(h.device.objects.get(3311, 0, 5850)).toBe(true);
+    expect(h.device.objects.hasResource(3311, 0, 5706)).toBe(false);
+    expect(h.device.objects.hasResource(3311, 0, 5750)).toBe(false);
+    expect(h.device.objects.get(3311, 0, 5701)).toBe('Wh'); // read-only: untouched
+  });
 });
