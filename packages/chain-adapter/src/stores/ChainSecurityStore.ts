@@ -44,6 +44,11 @@ import {
 export interface ChainSecurityStoreOptions {
   readonly connection: ChainConnection;
   readonly sealingKey: SealingKeyPair;
+  /**
+   * Load every record at open (default true). `false` suits short-lived tools (a CLI command): the
+   * cache then fills from lookups and events only, and `count()` / `list()` ask the chain.
+   */
+  readonly preload?: boolean;
   /** Event poll period; default 200 ms. `0` disables the timer (call `syncNow()` yourself). */
   readonly pollIntervalMs?: number;
   /** Records per `listClients` call while loading; default 200. */
@@ -133,6 +138,7 @@ export class ChainSecurityStore implements EditableSecurityStore {
       maxBatchSize: options.maxBatchSize ?? 500,
       maxLogRange: options.maxLogRange ?? 2_000,
       gasPerRecord: options.gasPerRecord ?? clientGasBound,
+      preload: options.preload ?? true,
       onError: options.onError,
     };
   }
@@ -152,7 +158,12 @@ export class ChainSecurityStore implements EditableSecurityStore {
       maxBatchBytes: options.maxBatchBytes ?? (anvil ? 900_000 : 120_000),
       maxBatchSize: options.maxBatchSize ?? (anvil ? 1_000 : 500),
     });
-    await s.reload(false);
+    if (s.opts.preload) {
+      await s.reload(false);
+    } else {
+      s.cursor = await s.conn.blockNumber();
+      s.lastSyncAt = Date.now();
+    }
     s.schedule();
     return s;
   }
@@ -197,13 +208,27 @@ export class ChainSecurityStore implements EditableSecurityStore {
   }
 
   async count(): Promise<number> {
+    if (!this.opts.preload) return Number((await this.conn.call('ClientStore', 'clientCount', []))[0]);
     return this.byEndpoint.size;
   }
 
   async list(offset: number, limit: number): Promise<SecurityListPage> {
-    const all = [...this.byEndpoint.values()];
     const o = Math.max(0, Math.floor(offset));
     const l = Math.max(0, Math.floor(limit));
+    if (!this.opts.preload) {
+      const total = await this.count();
+      const items: SecurityInfo[] = [];
+      for (let at = o; at < Math.min(total, o + l); at += this.opts.pageSize) {
+        const n = Math.min(this.opts.pageSize, o + l - at);
+        const data = this.conn.encode('ClientStore', 'listClients', [at, n]);
+        for (const rec of decodeClientListResult(await this.conn.callRaw('ClientStore', data, 'listClients'))) {
+          const info = this.tryUnseal(rec);
+          if (info) items.push(info);
+        }
+      }
+      return { items, total };
+    }
+    const all = [...this.byEndpoint.values()];
     return { items: all.slice(o, o + l), total: all.length };
   }
 

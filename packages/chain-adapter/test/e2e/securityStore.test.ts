@@ -26,6 +26,9 @@ afterAll(async () => {
 });
 
 describeSecurityStore('ChainSecurityStore (anvil)', () => openStore(), { teardown: (s) => (s as ChainSecurityStore).close() });
+describeSecurityStore('ChainSecurityStore (anvil, preload: false)', () => openStore({ preload: false }), {
+  teardown: (s) => (s as ChainSecurityStore).close(),
+});
 
 describe('ChainSecurityStore across processes (two stores, one chain)', () => {
   it('an endpoint added by one store reaches the other by events, and by a cold eth_call before that', async () => {
