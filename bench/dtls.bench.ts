@@ -162,7 +162,7 @@ async function main(): Promise<void> {
   const srv = await serverProcess();
   await handshakes(srv.port, 16, 500); // warm-up
   const before = await srv.snapshot();
-  const hs = await handshakes(srv.port, 64, 4000);
+  const hs = await handshakes(srv.port, 256, 4000);
   const after = await srv.snapshot();
   const serverCpuPerHandshake = (after.cpu - before.cpu) / Math.max(1, after.stats.handshakesCompleted - before.stats.handshakesCompleted);
   const rtProc = await roundTrips(srv.port, 8, 4, 2000);
@@ -203,7 +203,7 @@ async function main(): Promise<void> {
     },
     [
       `plain UDP round trips: ${Math.round(udp.perSec)}/s (32 in flight, 64 B, one thread); ${udpCpu.toFixed(1)} µs CPU per round trip`,
-      `full PSK handshakes (${SUITE}, 64 concurrent clients, server in its own process): ${Math.round(hs.perSec)}/s, p50 ${hs.latencyMs.p50.toFixed(1)} ms, p99 ${hs.latencyMs.p99.toFixed(1)} ms, ${hs.failed} failed`,
+      `full PSK handshakes (${SUITE}, 256 concurrent clients, server in its own process): ${Math.round(hs.perSec)}/s, p50 ${hs.latencyMs.p50.toFixed(1)} ms, p99 ${hs.latencyMs.p99.toFixed(1)} ms, ${hs.failed} failed`,
       `  CPU per handshake: server ${serverCpuPerHandshake.toFixed(0)} µs (= ${Math.round(1e6 / serverCpuPerHandshake)} handshakes/s per server core), client ${clientCpuPerHandshake.toFixed(0)} µs`,
       `DTLS round trips, server in this thread: ${Math.round(rtLocal.perSec)}/s = ${pct(rtLocal.perSec / udp.perSec)} of plain UDP (p50 ${rtLocal.latencyUs.p50.toFixed(0)} µs); ${dtlsCpu.toFixed(1)} µs CPU each (plain UDP needs ${pct(udpCpu / dtlsCpu)} of that)`,
       `DTLS round trips, server in own process: ${Math.round(rtProc.perSec)}/s = ${pct(rtProc.perSec / udp.perSec)} of plain UDP (p50 ${rtProc.latencyUs.p50.toFixed(0)} µs)`,
