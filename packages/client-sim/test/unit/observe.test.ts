@@ -120,4 +120,19 @@ describe('SimDevice Observe (server side) with pmin/pmax/st on a FakeClock', () 
     await step(10_000);
     expect(notes).toHaveLength(1);
   });
+
+  it('ends an observation with 4.04 when its instance is deleted', async () => {
+    h = await registeredDevice({}, 3600);
+    expect((await h.request({ method: 'POST', path: '/3303', contentFormat: ContentFormat.SenmlJson, payload: enc('[{"bn":"/3303/1/","n":"5750","vs":"x"}]') })).code).toBe('2.01');
+    const codes: string[] = [];
+    const obs = await h.server.observe(h.peer, { method: 'GET', path: '/3303/1/5750' }, (r) => codes.push(r.code));
+    const ended: string[] = [];
+    obs.onEnd((reason) => ended.push(reason));
+    expect((await h.request({ method: 'DELETE', path: '/3303/1' })).code).toBe('2.02');
+    await flush();
+    expect(h.device.observationCount).toBe(0);
+    expect(codes).toEqual(['4.04']);
+    expect(ended).toEqual(['ended']);
+    expect(obs.active).toBe(false);
+  });
 });
