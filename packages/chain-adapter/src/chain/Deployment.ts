@@ -1,9 +1,10 @@
 /**
  * Deployment of the contracts and the deployment file `<dataDir>/deployment.json`:
  * `{ chainId, addresses: { ClientStore, UserStore, AnomalyStore }, block, deployer }`.
- * A second `deploy()` reuses the file when the node is the same chain and the code is there.
+ * A second `deploy()` reuses the file when the node is the same chain and the code is there;
+ * otherwise it deploys again (a file of another chain is kept as `deployment.json.chain-<id>.bak`).
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Wallet, getAddress } from 'ethers';
 import { loadArtifact } from '@chainm2m/contracts';
@@ -145,6 +146,10 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
       block,
       deployer: wallet.address,
     };
+    if (existing && existing.chainId !== chainId) {
+      // Keep the deployment of the other chain instead of silently losing its addresses.
+      copyFileSync(path, `${path}.chain-${existing.chainId}.bak`);
+    }
     writeDeployment(options.dataDir, deployment);
     return { deployment, reused: false, path };
   } finally {

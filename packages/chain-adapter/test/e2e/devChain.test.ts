@@ -47,6 +47,14 @@ describe('startDevChain + deploy', () => {
     const second = await deploy({ rpcUrl: fresh.rpcUrl, privateKey: fresh.privateKeys[0] as string, dataDir });
     expect(second.reused).toBe(false);
     expect(JSON.parse(readFileSync(deploymentFilePath(dataDir), 'utf8'))).toEqual(second.deployment);
+    // another chain id: deploys there and keeps the other chain's file aside
+    await fresh.kill();
+    const other = await startDevChain({ dataDir: tempDir(), chainId: 4242 });
+    chains.push(other);
+    const third = await deploy({ rpcUrl: other.rpcUrl, privateKey: other.privateKeys[0] as string, dataDir });
+    expect(third.deployment.chainId).toBe(4242);
+    expect(readDeployment(dataDir)?.chainId).toBe(4242);
+    expect(JSON.parse(readFileSync(`${deploymentFilePath(dataDir)}.chain-${second.deployment.chainId}.bak`, 'utf8'))).toEqual(second.deployment);
   });
 
   it('starts from the backup when the state file was torn by a crash mid-dump', async () => {
