@@ -111,6 +111,29 @@ describe('runSimulation on a FakeClock', () => {
     expect(w.bsAt.length).toBe(result.bootstrapped);
   });
 
+  it('uses the credentials returned by provision() for the bootstrap session', async () => {
+    const w = world();
+    const identities: string[] = [];
+    const run = runSimulation({
+      devices: 2,
+      prefix: 'pv-',
+      bootstrapUri: w.bsUri.replace('coap://', 'coaps://'),
+      clock: w.clock,
+      provision: async (eps) => new Map(eps.map((ep) => [ep, { identity: `${ep}-given`, key: new Uint8Array([1]) }])),
+      device: {
+        connector: async (t) => {
+          if (t.scheme === 'coaps') identities.push(t.identity ?? '');
+          return w.connector({ port: t.port });
+        },
+      },
+    });
+    await drive(w.clock, run);
+    const result = await run;
+    await w.close();
+    expect(result.bootstrapped).toBe(2);
+    expect(identities.sort()).toEqual(['pv-1-given', 'pv-2-given']);
+  });
+
   it('rejects bad options', async () => {
     await expect(runSimulation({ devices: -1, bootstrapUri: 'coap://x' })).rejects.toMatchObject({ code: 'SIM_BAD_OPTIONS' });
     await expect(runSimulation({ devices: 1, rate: 0, bootstrapUri: 'coap://x' })).rejects.toMatchObject({ code: 'SIM_BAD_OPTIONS' });
