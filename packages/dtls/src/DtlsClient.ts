@@ -25,7 +25,7 @@ export interface DtlsClientOptions {
   /** Whole-handshake timeout (default 30 s). */
   timeoutMs?: number;
   localPort?: number;
-  /** Local bind address (default: 127.0.0.1 for a loopback server, else the wildcard). */
+  /** Local bind address (default: the loopback address for a loopback server, else the wildcard). */
   localHost?: string;
   retransmitInitialMs?: number;
   retransmitMaxMs?: number;
@@ -73,7 +73,9 @@ export class DtlsClient implements DatagramTransport {
       return s;
     });
     if (suites.length === 0) throw new DtlsError('DTLS_BAD_OPTIONS', 'no cipher suites');
-    const localHost = opts.localHost ?? (opts.host === '127.0.0.1' || opts.host === 'localhost' ? '127.0.0.1' : isIPv6(opts.host) ? '::' : '0.0.0.0');
+    const v6 = isIPv6(opts.host);
+    const loopback = opts.host === 'localhost' || opts.host === '::1' || opts.host.startsWith('127.');
+    const localHost = opts.localHost ?? (loopback ? (v6 ? '::1' : '127.0.0.1') : v6 ? '::' : '0.0.0.0');
     const socket = opts.socket ?? (await NodeUdpSocket.bind({ host: localHost, port: opts.localPort ?? 0 }));
     const peer: PeerAddress = { address: opts.host === 'localhost' ? '127.0.0.1' : opts.host, port: opts.port };
     let deadline: TimerHandle | undefined;

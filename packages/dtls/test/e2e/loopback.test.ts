@@ -1,4 +1,5 @@
 /** Our client against our server over real loopback UDP: suites, fragmentation, session management. */
+import { createSocket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DtlsClient, DtlsError, NodeUdpSocket, type CipherSuiteName, type PeerAddress, type SessionEvent, type UdpSocket } from '../../src/index.js';
 import { KEYS, startEchoServer, type EchoServer } from '../helpers/echoServer.js';
@@ -44,7 +45,27 @@ class Unpluggable implements UdpSocket {
   }
 }
 
+/** Whether this host has an IPv6 loopback (CI containers may not). */
+const hasIpv6Loopback = await new Promise<boolean>((resolve) => {
+  const s = createSocket('udp6');
+  s.once('error', () => resolve(false));
+  s.bind(0, '::1', () => {
+    s.close();
+    resolve(true);
+  });
+});
+
 describe('DtlsClient <-> DtlsServer on loopback', () => {
+  it.skipIf(!hasIpv6Loopback)('works over IPv6 (::1), binding the loopback (skipped where the host has no IPv6 loopback)', async () => {
+    const e = await server({ host: '::1' });
+    const c = await client(e.port, { host: '::1' });
+    expect(c.address().address).toBe('::1');
+    const reply = nextDatagram(c);
+    await c.send(c.peer, Buffer.from('v6'));
+    expect(await reply).toBe('echo:v6');
+    expect(e.sessions[0]).toMatchObject({ kind: 'up', peer: { address: '::1' } });
+  });
+
   const suites: CipherSuiteName[] = ['TLS_PSK_WITH_AES_128_CCM_8', 'TLS_PSK_WITH_AES_128_CCM', 'TLS_PSK_WITH_AES_128_GCM_SHA256', 'TLS_PSK_WITH_AES_128_CBC_SHA256'];
   for (const suite of suites) {
     it(`${suite}: both directions, identity and suite reported`, async () => {
