@@ -660,6 +660,30 @@ describe('CoapEndpoint observe', () => {
     expect(r.client.stats().clientObservations).toBe(0);
   });
 
+  it('a slow registration gets a separate response; a RST to it cancels the observation', async () => {
+    const cancels: ObserveCancelReason[] = [];
+    let release: (() => void) | undefined;
+    const r = rig((_req, ctx) => {
+      ctx.observe?.accept();
+      ctx.observe?.onCancel((why) => cancels.push(why));
+      return new Promise((res) => (release = () => res({ code: '2.05', payload: text('v0') })));
+    });
+    r.net.inject(r.st, r.ct.address(), raw('CON', 1, 500, [5], [textOption(CoapOption.UriPath, 'x'), { number: CoapOption.Observe, value: encodeUint(0) }]));
+    await flush();
+    r.clock.advance(1000);
+    release?.();
+    await flush();
+    const [emptyAck, separate] = r.decoded(toClient(r));
+    expect(emptyAck).toMatchObject({ type: 'ACK', code: 0, messageId: 500 });
+    expect(separate).toMatchObject({ type: 'CON', code: 0x45 });
+    expect(getUintOption(separate!, CoapOption.Observe)).toBeTypeOf('number');
+    // the request was injected by hand, so the client endpoint does not know the token: it RSTs
+    await flush();
+    expect(r.decoded(toServer(r)).at(-1)).toMatchObject({ type: 'RST', messageId: separate!.messageId });
+    expect(cancels).toEqual(['reset']);
+    expect(r.server.stats().serverObservations).toBe(0);
+  });
+
   it('a CON notification that is never acknowledged ends the observation (timeout)', async () => {
     const r = observeRig({ notifyConEvery: 1 });
     await r.client.observe(r.st.address(), { method: 'GET', path: 'x' }, () => undefined);
