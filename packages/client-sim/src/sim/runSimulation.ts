@@ -1,5 +1,6 @@
 import { SystemClock, type Clock, type Random } from '@chainm2m/lwm2m';
 import { ClientSimError } from '../ClientSimError.js';
+import { parseCoapUri } from '../device/coapUri.js';
 import { Scheduler } from '../device/Scheduler.js';
 import { SimDevice, type SimDeviceOptions } from '../device/SimDevice.js';
 import { deriveSimCredentials, simulationEndpoints, type PskCredentials } from './credentials.js';
@@ -105,6 +106,7 @@ const sleep = (clock: Clock, ms: number): Promise<void> => new Promise((r) => (m
 export async function runSimulation(opts: SimulationOptions): Promise<SimulationResult> {
   if (!Number.isInteger(opts.devices) || opts.devices < 0) throw new ClientSimError('SIM_BAD_OPTIONS', 'devices must be a non-negative integer');
   if (opts.rate !== undefined && !(opts.rate > 0)) throw new ClientSimError('SIM_BAD_OPTIONS', 'rate must be positive');
+  parseCoapUri(opts.bootstrapUri); // SIM_BAD_URI before anything starts
   const clock = opts.clock ?? SystemClock;
   const scheduler = new Scheduler(clock);
   const endpoints = simulationEndpoints(opts.prefix ?? 'sim-', opts.devices, opts.startIndex ?? 1);

@@ -137,5 +137,6 @@ describe('runSimulation on a FakeClock', () => {
   it('rejects bad options', async () => {
     await expect(runSimulation({ devices: -1, bootstrapUri: 'coap://x' })).rejects.toMatchObject({ code: 'SIM_BAD_OPTIONS' });
     await expect(runSimulation({ devices: 1, rate: 0, bootstrapUri: 'coap://x' })).rejects.toMatchObject({ code: 'SIM_BAD_OPTIONS' });
+    await expect(runSimulation({ devices: 1, bootstrapUri: 'http://x' })).rejects.toMatchObject({ code: 'SIM_BAD_URI' });
   });
 });
