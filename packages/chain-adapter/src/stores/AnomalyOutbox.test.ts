@@ -32,4 +32,22 @@ describe('anomaly outbox journal', () => {
     expect(again.entries).toEqual(entries);
     expect(readOutbox(join(dir, 'missing.jsonl')).entries).toEqual([]);
   });
+
+  it('truncates only when its check still holds at its turn, never cutting a line appended before it', async () => {
+    const path = join(dir, 't.jsonl');
+    const j = await OutboxJournal.open(path);
+    let pending = 0;
+    const w1 = j.append([{ t: 'add', k: 'a', a: a('kept') }]);
+    pending++; // the caller has a line in flight
+    const t1 = j.truncateIf(() => pending === 0);
+    await Promise.all([w1, t1]);
+    expect(readOutbox(path).entries.map((e) => e.key)).toEqual(['a']);
+    pending = 0;
+    await j.append([{ t: 'done', k: ['a'], h: '0x1', id: 0 }]);
+    await j.truncateIf(() => pending === 0);
+    expect(readFileSync(path, 'utf8')).toBe('');
+    await j.append([{ t: 'add', k: 'b', a: a('after') }]);
+    await j.close();
+    expect(readOutbox(path).entries.map((e) => e.key)).toEqual(['b']);
+  });
 });

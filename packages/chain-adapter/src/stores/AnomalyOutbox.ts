@@ -94,9 +94,17 @@ export function compactOutbox(path: string, entries: readonly OutboxEntry[]): vo
 }
 
 /** Appends lines with group commit: concurrent writers share one write + fdatasync. */
+interface QueuedOp {
+  /** Lines to append, or a conditional truncation. */
+  readonly text?: string;
+  readonly truncateIf?: () => boolean;
+  resolve(): void;
+  reject(e: unknown): void;
+}
+
 export class OutboxJournal {
   private fh: FileHandle | undefined;
-  private queued: { text: string; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private queued: QueuedOp[] = [];
   private writing = false;
 
   private constructor(readonly path: string) {}
@@ -118,12 +126,15 @@ export class OutboxJournal {
     });
   }
 
-  /** Empties the journal (everything in it is finished). */
-  async truncate(): Promise<void> {
-    await this.idle();
-    if (!this.fh) return;
-    await this.fh.truncate(0);
-    await this.fh.datasync();
+  /**
+   * Empties the journal if `check()` still holds when its turn comes: serialised with the appends,
+   * so a line written before it is never cut unless `check` says everything in the file is finished.
+   */
+  truncateIf(check: () => boolean): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queued.push({ truncateIf: check, resolve, reject });
+      if (!this.writing) void this.drain();
+    });
   }
 
   async close(): Promise<void> {
@@ -142,12 +153,22 @@ export class OutboxJournal {
   private async drain(): Promise<void> {
     this.writing = true;
     while (this.queued.length > 0) {
-      const batch = this.queued;
-      this.queued = [];
+      // Consecutive appends share one write + fdatasync; a truncation runs alone, in order.
+      const first = this.queued[0] as QueuedOp;
+      const nextTruncate = this.queued.findIndex((q) => q.truncateIf !== undefined);
+      const n = first.truncateIf ? 1 : nextTruncate === -1 ? this.queued.length : nextTruncate;
+      const batch = this.queued.splice(0, n);
       try {
         if (!this.fh) throw new ChainAdapterError('CLOSED', 'the anomaly outbox is closed');
-        await this.fh.appendFile(batch.map((b) => b.text).join(''));
-        await this.fh.datasync();
+        if (first.truncateIf) {
+          if (first.truncateIf()) {
+            await this.fh.truncate(0);
+            await this.fh.datasync();
+          }
+        } else {
+          await this.fh.appendFile(batch.map((b) => b.text ?? '').join(''));
+          await this.fh.datasync();
+        }
         for (const b of batch) b.resolve();
       } catch (e) {
         const err = e instanceof ChainAdapterError ? e : new ChainAdapterError('OUTBOX_IO', `cannot write the anomaly outbox ${this.path}`, { cause: e });

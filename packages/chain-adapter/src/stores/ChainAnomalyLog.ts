@@ -94,6 +94,8 @@ export class ChainAnomalyLog implements AnomalyLog {
   private closed = false;
   private unreachable = false;
   private dropped = 0;
+  /** appendMany calls whose lines are being journaled but not yet queued. */
+  private appending = 0;
   private readonly retryIntervalMs: number;
   private readonly commitWaitMs: number;
   private readonly maxBatchSize: number;
@@ -159,7 +161,13 @@ export class ChainAnomalyLog implements AnomalyLog {
     if (items.length === 0) return [];
     const entries: OutboxEntry[] = items.map((a) => ({ key: randomUUID(), anomaly: a, sent: undefined }));
     if (!this.journal) return this.appendDirect(entries);
-    await this.journal.append(entries.map((e) => ({ t: 'add' as const, k: e.key, a: e.anomaly })));
+    this.appending++;
+    try {
+      await this.journal.append(entries.map((e) => ({ t: 'add' as const, k: e.key, a: e.anomaly })));
+    } catch (e) {
+      this.appending--;
+      throw e;
+    }
     const results = entries.map(
       (e) =>
         new Promise<AppendResult>((resolve, reject) => {
@@ -167,6 +175,7 @@ export class ChainAnomalyLog implements AnomalyLog {
         }),
     );
     this.queue.push(...entries);
+    this.appending--;
     const timer = setTimeout(() => {
       for (const e of entries) this.settle(e.key, { committed: false });
     }, this.commitWaitMs);
@@ -303,7 +312,8 @@ export class ChainAnomalyLog implements AnomalyLog {
         else await this.sendBatch(this.queue.slice(0, this.maxBatchSize).filter((e) => !e.sent));
       }
       this.unreachable = false;
-      if (this.queue.length === 0) await this.journal?.truncate();
+      // Only when nothing is queued nor being journaled (checked again in the journal's turn).
+      if (this.queue.length === 0) await this.journal?.truncateIf(() => this.queue.length === 0 && this.appending === 0);
     } catch (e) {
       if (isChainAdapterError(e, 'CHAIN_UNREACHABLE') || isChainAdapterError(e, 'CHAIN_TIMEOUT')) {
         this.unreachable = true;
