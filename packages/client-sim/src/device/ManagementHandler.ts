@@ -25,6 +25,8 @@ interface Observation {
   timer: TimerHandle | undefined;
   dirty: boolean;
   sending: boolean;
+  /** A check was asked for while a notification was in flight. */
+  recheck: boolean;
 }
 
 export interface ManagementContext {
@@ -171,6 +173,7 @@ export class ManagementHandler {
         timer: undefined,
         dirty: false,
         sending: false,
+        recheck: false,
       };
       observe.accept();
       observe.onCancel(() => this.drop(obs));
@@ -257,7 +260,7 @@ export class ManagementHandler {
       return;
     }
     if (obs.sending) {
-      this.schedule(obs, true);
+      obs.recheck = true; // checked again once the notification is out (no polling meanwhile)
       return;
     }
     const now = this.ctx.clock.now();
@@ -291,6 +294,10 @@ export class ManagementHandler {
         .catch(() => undefined)
         .finally(() => {
           obs.sending = false;
+          if (obs.recheck) {
+            obs.recheck = false;
+            this.check(obs);
+          }
         });
       this.schedule(obs, false);
     } else {
@@ -344,6 +351,7 @@ export class ManagementHandler {
         timer: undefined,
         dirty: false,
         sending: false,
+        recheck: false,
       };
       observe.accept();
       observe.onCancel(() => this.drop(obs));
