@@ -18,6 +18,8 @@ export type ChainAdapterErrorCode =
   | 'NOT_FOUND'
   | 'DUPLICATE'
   | 'INVALID_INPUT'
+  /** A write on a connection opened without a signer key. */
+  | 'CHAIN_READ_ONLY'
   /** The adapter was closed. */
   | 'CLOSED'
   /** A sealed blob that is not in a format this version understands. */

@@ -161,7 +161,7 @@ export class ChainConnection {
   /** The transaction machinery (nonce, receipts); throws for a read-only connection. */
   signer(): TxSender {
     this.checkOpen();
-    if (!this.sender) throw new ChainAdapterError('INVALID_INPUT', 'this chain connection has no signer key (read-only)');
+    if (!this.sender) throw new ChainAdapterError('CHAIN_READ_ONLY', 'this chain connection has no signer key (read-only)');
     return this.sender;
   }
 

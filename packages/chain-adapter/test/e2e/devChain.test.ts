@@ -38,6 +38,7 @@ describe('startDevChain + deploy', () => {
     const conn = await connectChain({ rpcUrl: chain.rpcUrl, deployment: first.deployment });
     expect(conn.address).toBeUndefined(); // read-only without a key
     expect(Number((await conn.call('ClientStore', 'clientCount', []))[0])).toBe(0);
+    await expect(conn.send('ClientStore', 'removeClient', ['x', false])).rejects.toMatchObject({ code: 'CHAIN_READ_ONLY' });
     conn.close();
     // a fresh chain (state gone) with the old deployment file: the code is missing, so deploy again
     await chain.kill();
