@@ -68,4 +68,19 @@ describe('ManagementHandler observations', () => {
     await flush();
     expect(sent).toEqual(['2', '3']);
   });
+
+  it('pmax=0 means no maximum period (no notification storm)', async () => {
+    const clock = new FakeClock(0);
+    const tree = new SimObjectTree(SIM_OBJECT_IDS);
+    tree.set(3311, 0, 5851, 1);
+    const handler = new ManagementHandler({ tree, formats: new FormatPolicy(), clock, scheduler: new Scheduler(clock), sampleMs: 1000 });
+    const attrs: CoapRequest = { ...get('/3311/0/5851'), method: 'PUT', query: ['pmax=0'], observe: undefined, accept: undefined };
+    expect((await handler.handle(attrs, {})).code).toBe('2.04');
+    const { reg, sent, pending } = slowRegistration();
+    await handler.handle(get('/3311/0/5851'), { observe: reg });
+    clock.advance(60_000);
+    await flush();
+    expect(sent).toEqual([]);
+    expect(pending).toEqual([]);
+  });
 });

@@ -232,7 +232,7 @@ export class ManagementHandler {
     const now = this.ctx.clock.now();
     const pminAt = obs.lastNotifyAt + (a.pmin ?? 0) * 1000;
     let at = Infinity;
-    if (a.pmax !== undefined && a.pmax >= (a.pmin ?? 0)) at = obs.lastNotifyAt + a.pmax * 1000;
+    if (a.pmax !== undefined && a.pmax > 0 && a.pmax >= (a.pmin ?? 0)) at = obs.lastNotifyAt + a.pmax * 1000;
     if (pendingChange) at = Math.min(at, pminAt);
     const varying = (ids: readonly number[]): boolean => this.ctx.tree.hasTimeVarying(ids[0], ids[1], ids[2]);
     if (obs.targets ? obs.targets.some(varying) : varying(obs.ids)) at = Math.min(at, Math.max(pminAt, now + this.ctx.sampleMs));
@@ -281,7 +281,7 @@ export class ManagementHandler {
     const value = obs.ids.length >= 3 && typeof single?.value === 'number' ? single.value : undefined;
     const changed = !sameBytes(res.payload, obs.lastBytes) && this.passes(obs, a, value);
     const since = now - obs.lastNotifyAt;
-    const pmaxDue = a.pmax !== undefined && a.pmax >= (a.pmin ?? 0) && since >= a.pmax * 1000;
+    const pmaxDue = a.pmax !== undefined && a.pmax > 0 && a.pmax >= (a.pmin ?? 0) && since >= a.pmax * 1000;
     const pminOk = since >= (a.pmin ?? 0) * 1000;
     if (pmaxDue || (changed && pminOk)) {
       obs.lastBytes = res.payload;

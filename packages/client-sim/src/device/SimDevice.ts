@@ -136,7 +136,7 @@ export class SimDevice {
       formats: this.formats,
       clock: this.clock,
       scheduler: this.scheduler,
-      sampleMs: opts.profile?.sampleMs ?? 1000,
+      sampleMs: Math.max(10, opts.profile?.sampleMs ?? 1000),
     });
     this.tree.onChange((o, i, r) => {
       if (o === 1 && i !== undefined && r === undefined && this.tree.hasInstance(1, i) && !this.tree.isExecutable(1, i, 8)) {

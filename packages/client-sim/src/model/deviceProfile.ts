@@ -6,7 +6,7 @@ export interface SimProfile {
   modelNumber?: string;
   serialNumber?: string;
   firmwareVersion?: string;
-  /** Sensor values change in steps of this many clock ms (default 1000). */
+  /** Sensor values change in steps of this many clock ms (default 1000, at least 10). */
   sampleMs?: number;
   /** Unix seconds at clock time 0, for /3/0/13 (default: derived from Date.now() at construction). */
   epochAtClockZeroS?: number;
@@ -158,7 +158,7 @@ export function populateDevice(
   const e: DeviceEnv = {
     clock,
     random,
-    sampleMs: profile.sampleMs ?? 1000,
+    sampleMs: Math.max(10, profile.sampleMs ?? 1000),
     epoch0: profile.epochAtClockZeroS ?? Math.floor(Date.now() / 1000 - clock.now() / 1000),
     hooks,
   };
