@@ -6,6 +6,7 @@ export {
   sealingPublicKeyOf,
   sealingKeyId,
   seal,
+  sealMany,
   unseal,
   sealString,
   unsealString,
