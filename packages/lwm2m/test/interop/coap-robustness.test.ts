@@ -29,6 +29,8 @@ describe('CoAP endpoint robustness (live UDP)', () => {
   let sock: Socket;
   let port: number;
   let received = 0;
+  let obsToken: Uint8Array = new Uint8Array(0);
+  let serverTransport: UdpTestTransport;
   const replies: Buffer[] = [];
   const unhandled: unknown[] = [];
   const onUnhandled = (e: unknown): void => void unhandled.push(e);
@@ -36,6 +38,7 @@ describe('CoAP endpoint robustness (live UDP)', () => {
   beforeAll(async () => {
     process.on('unhandledRejection', onUnhandled);
     const t = await UdpTestTransport.bind();
+    serverTransport = t;
     port = t.address().port;
     const origOnDatagram = t.onDatagram.bind(t);
     t.onDatagram = (h: (d: InboundDatagram) => void): void =>
@@ -49,6 +52,7 @@ describe('CoAP endpoint robustness (live UDP)', () => {
       maxDedupEntries: 500,
       handler: async (req, ctx) => {
         if (ctx.observe && req.path[0] === 'o') {
+          obsToken = req.token;
           ctx.observe.accept();
           void ctx.observe.notify({ code: '2.05', payload: new Uint8Array(100) });
         }
@@ -128,6 +132,59 @@ describe('CoAP endpoint robustness (live UDP)', () => {
     const res = await client.request({ address: '127.0.0.1', port }, { method: 'GET', path: '/a/b/c' });
     expect(res.code).toBe('2.05');
     expect(res.payload.length).toBe(150);
+    expect(unhandled).toEqual([]);
+  });
+
+  it('a client endpoint with a live observation survives mutated notifications', async () => {
+    const got: number[] = [];
+    const obs = await client.observe({ address: '127.0.0.1', port }, { method: 'GET', path: '/o' }, (n) => got.push(n.observe ?? -1));
+    expect(obs.active).toBe(true);
+    expect(obsToken.length).toBeGreaterThan(0);
+    // Notifications must come from the server's address (tokens are matched per peer): send them
+    // through the server endpoint's own socket.
+    const sendTo = (d: Uint8Array): Promise<void> => serverTransport.send(client.address(), d);
+    // phase 1: well-formed notifications on the real token are delivered in order
+    for (let i = 0; i < 5; i++) {
+      await sendTo(encodeMessage({ type: 'NON', code: 0x45, messageId: 60_000 + i, token: obsToken, options: [{ number: CoapOption.Observe, value: encodeUint(500 + i) }], payload: new Uint8Array(4) }));
+    }
+    for (let k = 0; k < 500 && got.length < 5; k++) await new Promise((r) => setTimeout(r, 2));
+    expect(got).toEqual([500, 501, 502, 503, 504]);
+    // phase 2: mutated ones (a mutation that yields a valid non-2.xx notification legitimately ends the observation)
+    const rnd = prng(0x5eed);
+    const before = client.stats().malformedDropped;
+    let expectedMalformed = 0;
+    const N = 1500;
+    for (let i = 0; i < N; i++) {
+      const base = encodeMessage({
+        type: i % 2 ? 'CON' : 'NON',
+        code: 0x45,
+        messageId: (i * 7) & 0xffff,
+        token: i % 3 === 0 ? Uint8Array.of(i & 0xff, 1, 2, 3) : obsToken,
+        options: [{ number: CoapOption.Observe, value: encodeUint(1000 + i) }, { number: CoapOption.Block2, value: encodeBlock({ num: 0, more: i % 5 === 0, szx: 2 }) }],
+        payload: new Uint8Array(8),
+      });
+      const d = base.slice();
+      for (let k = 0; k < 1 + Math.floor(rnd() * 3); k++) {
+        const at = Math.floor(rnd() * d.length);
+        d[at] = (d[at] ?? 0) ^ (1 << Math.floor(rnd() * 8));
+      }
+      const m = decodeMessage(d);
+      if (m instanceof MalformedMessage) expectedMalformed++;
+      else if (m.code === 0 ? m.type === 'NON' : m.code >> 5 === 0 ? m.type === 'ACK' || m.type === 'RST' : m.type === 'RST') expectedMalformed++;
+      await sendTo(d);
+      if (i % 20 === 19) await new Promise((r) => setTimeout(r, 2));
+    }
+    for (let k = 0; k < 500 && client.stats().malformedDropped - before < expectedMalformed; k++) await new Promise((r) => setTimeout(r, 2));
+    expect(client.stats().malformedDropped - before).toBe(expectedMalformed);
+    expect(client.stats().internalErrors).toBe(0);
+    // whatever got through stayed in order; a final response (no Observe, -1 here) can only come last
+    const seqs = got.filter((v) => v >= 0);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(got.indexOf(-1) === -1 || got.indexOf(-1) === got.length - 1).toBe(true);
+    expect(seqs.length).toBeGreaterThan(5);
+    const res = await client.request({ address: '127.0.0.1', port }, { method: 'GET', path: '/a' });
+    expect(res.code).toBe('2.05');
+    await obs.cancel(true);
     expect(unhandled).toEqual([]);
   });
 });
