@@ -44,6 +44,8 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+const EXECUTE_ARGS = /^[0-9](='[^']*')?(,[0-9](='[^']*')?)*$/;
+
 const pathKey = (ids: readonly number[]): string => '/' + ids.join('/');
 
 /**
@@ -462,7 +464,10 @@ export class ManagementHandler {
     if (!t.hasObject(o) || !t.hasInstance(o, i)) return fail('4.04');
     if (o === 0) return fail('4.01');
     if (!t.isExecutable(o, i, r)) return fail(t.hasResource(o, i, r) ? '4.05' : '4.04');
-    t.execute(o, i, r, new TextDecoder().decode(args));
+    const text = new TextDecoder().decode(args);
+    // LwM2M 1.1 §5.4.5 argument list: 0='abc',1 (digits 0-9, optional quoted value)
+    if (text !== '' && !EXECUTE_ARGS.test(text)) return fail('4.00', 'invalid execute arguments');
+    t.execute(o, i, r, text);
     return respond('2.04');
   }
 

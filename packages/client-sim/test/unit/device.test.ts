@@ -109,6 +109,11 @@ describe('SimDevice device management over CoapEndpoint on an in-memory link', (
     expect(res.code).toBe('4.05');
     res = await h.request({ method: 'POST', path: '/3/0/999' });
     expect(res.code).toBe('4.04');
+    res = await h.request({ method: 'POST', path: '/3/0/4', payload: enc("0='a',1,2='b c'") });
+    expect(res.code).toBe('2.04');
+    res = await h.request({ method: 'POST', path: '/3/0/4', payload: enc('not args') });
+    expect(res.code).toBe('4.00');
+    expect(h.device.reboots).toBe(2);
     res = await h.request({ method: 'PUT', path: '/3/0/0', contentFormat: ContentFormat.Text, payload: enc('evil') });
     expect(res.code).toBe('4.05');
   });
