@@ -90,6 +90,7 @@ export class TxSender {
       const hex = await this.rpc.request<string>('eth_estimateGas', [{ from: this.address, to: tx.to, data: hexOf(tx.data) }]);
       return BigInt(hex);
     } catch (e) {
+      if (e instanceof ChainAdapterError && e.code === 'CHAIN_UNREACHABLE') this.nonce = undefined;
       throw this.mapCallError(e, tx);
     }
   }
@@ -166,7 +167,14 @@ export class TxSender {
     const deadline = Date.now() + this.receiptTimeoutMs;
     let pause = 2;
     for (;;) {
-      const r = await this.receipt(hash, tx);
+      let r: TxReceipt | undefined;
+      try {
+        r = await this.receipt(hash, tx);
+      } catch (e) {
+        // The node may come back with an older state (dev chain restarted): resync the nonce then.
+        if (e instanceof ChainAdapterError && e.code === 'CHAIN_UNREACHABLE') this.nonce = undefined;
+        throw e;
+      }
       if (r) return r;
       if (Date.now() > deadline) {
         throw new ChainAdapterError('CHAIN_TIMEOUT', `no receipt for ${hash} after ${this.receiptTimeoutMs} ms`, { details: { hash } });

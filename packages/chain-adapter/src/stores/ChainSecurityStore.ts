@@ -412,7 +412,9 @@ export class ChainSecurityStore implements EditableSecurityStore {
     try {
       const head = await this.conn.blockNumber();
       if (head < this.cursor || (head > this.cursor && !(await this.cursorStillCanonical()))) {
-        // The chain went back (dev chain restarted from an older dump) or reorganised: reload.
+        // The chain went back (dev chain restarted from an older dump) or reorganised: reload,
+        // and resync our nonce (transactions we counted may be gone).
+        if (this.conn.address !== undefined) this.conn.signer().resetNonce();
         await this.reload(true);
       } else {
         const start = this.cursor;
