@@ -177,6 +177,7 @@ export class TxSender {
       }
       if (r) return r;
       if (Date.now() > deadline) {
+        this.nonce = undefined; // e.g. a nonce gap after the node lost transactions
         throw new ChainAdapterError('CHAIN_TIMEOUT', `no receipt for ${hash} after ${this.receiptTimeoutMs} ms`, { details: { hash } });
       }
       await new Promise((res) => setTimeout(res, pause));
