@@ -146,7 +146,7 @@ describe('SimDevice over DTLS against test peers built from DtlsServer + CoapEnd
     const device = new SimDevice({
       endpoint: 'dev2',
       bootstrap: { uri: `coaps://127.0.0.1:${bs.port}`, identity: 'dev2-bs', key: bsKey },
-      bootstrapTimeoutMs: 1500,
+      bootstrapTimeoutMs: 3000,
     });
     devices.push(device);
     await expect(device.bootstrap()).rejects.toMatchObject({ code: 'SIM_BOOTSTRAP_TIMEOUT' });
