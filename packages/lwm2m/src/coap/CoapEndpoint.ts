@@ -319,7 +319,7 @@ export class CoapEndpoint {
       (m) => {
         const seq = getUintOption(m, CoapOption.Observe);
         if (seq !== undefined && codeClass(m.code) === 2 && !this.closed) {
-          obs = new ClientObservation(this, peer, pk, tkey, token, req, path, query, seq, this.clock.now(), onNotify);
+          obs = new ClientObservation(this.clientObsHost, peer, pk, tkey, token, req, path, query, seq, this.clock.now(), onNotify);
           this.waiters.set(tkey, obs.waiter);
           this.clientObsCount++;
         }
@@ -425,42 +425,34 @@ export class CoapEndpoint {
     if (this.closeTransport) await this.transport.close().catch(() => undefined);
   }
 
-  // ---------------------------------------------------------------- internals used by observations
+  // ---------------------------------------------------------------- internals used by client observations
 
-  /** @internal */
-  removeWaiter(tkey: string, w: TokenWaiter): void {
-    if (this.waiters.get(tkey) === w) {
-      this.waiters.delete(tkey);
-      this.clientObsCount--;
-    }
-  }
+  /** What a {@link ClientObservation} may use of the endpoint (kept off the public class). */
+  private readonly clientObsHost: ClientObservationHost = {
+    removeWaiter: (tkey, w) => {
+      if (this.waiters.get(tkey) === w) {
+        this.waiters.delete(tkey);
+        this.clientObsCount--;
+      }
+    },
+    countStale: () => {
+      this.counters.staleNotifications++;
+    },
+    now: () => this.clock.now(),
+    fetchRest: (peer, req, path, query, first) => {
+      const pk = peerKey(peer);
+      return this.collectBlock2(peer, pk, { ...req, method: 'GET' }, path, query, this.newToken(pk), first, this.clock.now() + this.requestTimeoutMs);
+    },
+    deregister: async (peer, req, path, query, token) => {
+      const pk = peerKey(peer);
+      const options = this.requestOptions(path, query, req);
+      options.push(uintOption(CoapOption.Observe, 1));
+      await this.exchangeOnce(peer, pk, { type: 'CON', code: METHOD_CODES.GET, token, options, payload: EMPTY }, this.clock.now() + this.requestTimeoutMs);
+    },
+    toClientResponse: (m, payload) => this.toClientResponse(m, payload),
+  };
 
-  /** @internal */
-  countStale(): void {
-    this.counters.staleNotifications++;
-  }
-
-  /** @internal */
-  now(): number {
-    return this.clock.now();
-  }
-
-  /** @internal Fetches the remaining blocks of a notification. */
-  async fetchRest(peer: PeerAddress, req: ClientRequest, path: string[], query: string[], first: CoapMessage): Promise<ClientResponse> {
-    const pk = peerKey(peer);
-    return this.collectBlock2(peer, pk, { ...req, method: 'GET' }, path, query, this.newToken(pk), first, this.clock.now() + this.requestTimeoutMs);
-  }
-
-  /** @internal Active cancellation: GET with Observe: 1 on the observation's token. */
-  async deregister(peer: PeerAddress, req: ClientRequest, path: string[], query: string[], token: Uint8Array): Promise<void> {
-    const pk = peerKey(peer);
-    const options = this.requestOptions(path, query, req);
-    options.push(uintOption(CoapOption.Observe, 1));
-    await this.exchangeOnce(peer, pk, { type: 'CON', code: METHOD_CODES.GET, token, options, payload: EMPTY }, this.clock.now() + this.requestTimeoutMs);
-  }
-
-  /** @internal */
-  toClientResponse(m: CoapMessage, payload: Uint8Array, code = m.code): ClientResponse {
+  private toClientResponse(m: CoapMessage, payload: Uint8Array, code = m.code): ClientResponse {
     const contentFormat = getUintOption(m, CoapOption.ContentFormat);
     const observe = getUintOption(m, CoapOption.Observe);
     return {
@@ -1420,6 +1412,15 @@ class ServerObservation implements ObserveRegistration {
   }
 }
 
+interface ClientObservationHost {
+  removeWaiter(tkey: string, w: TokenWaiter): void;
+  countStale(): void;
+  now(): number;
+  fetchRest(peer: PeerAddress, req: ClientRequest, path: string[], query: string[], first: CoapMessage): Promise<ClientResponse>;
+  deregister(peer: PeerAddress, req: ClientRequest, path: string[], query: string[], token: Uint8Array): Promise<void>;
+  toClientResponse(m: CoapMessage, payload: Uint8Array): ClientResponse;
+}
+
 /** Client side of one observation. */
 class ClientObservation implements CoapObservation {
   response!: ClientResponse;
@@ -1432,7 +1433,7 @@ class ClientObservation implements CoapObservation {
   private readonly endCbs: ((reason: ObserveCancelReason) => void)[] = [];
 
   constructor(
-    private readonly ep: CoapEndpoint,
+    private readonly ep: ClientObservationHost,
     private readonly peer: PeerAddress,
     pk: string,
     private readonly tkey: string,
