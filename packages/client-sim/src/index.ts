@@ -15,6 +15,9 @@ export { parseCoapUri, type CoapUri } from './device/coapUri.js';
 export type { NotificationAttributes } from './device/attributes.js';
 export {
   SimObjectTree,
+  behaviour,
+  type BehaviourContext,
+  type ResourceBehaviour,
   type DynamicResource,
   type ObjectLink,
   type SimEntry,
