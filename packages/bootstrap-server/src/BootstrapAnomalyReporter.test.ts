@@ -3,7 +3,7 @@ import { FakeClock, InMemoryAnomalyLog, InMemorySecurityStore, type AnomalyLog }
 import { makeSecurityInfo } from '@chainm2m/lwm2m/testing';
 import { reportBootstrapAnomalies, unauthorizedAnomaly } from './BootstrapAnomalyReporter.js';
 import type { BootstrapEventMap } from './BootstrapEvents.js';
-import { TypedEmitter } from './TypedEmitter.js';
+import { TypedEmitter } from '@chainm2m/lwm2m';
 
 const devA = makeSecurityInfo('anom-a');
 const devB = makeSecurityInfo('anom-b');

@@ -1,6 +1,6 @@
 import { SystemClock, type AnomalyLog, type Clock, type NewAnomaly, type SecurityStore } from '@chainm2m/lwm2m';
 import type { BootstrapEventMap, BootstrapHandshakeFailedEvent, BootstrapUnauthorizedEvent, UnauthorizedReason } from './BootstrapEvents.js';
-import type { TypedEmitter } from './TypedEmitter.js';
+import type { TypedEmitter } from '@chainm2m/lwm2m';
 
 /** Anomaly kinds written by the bootstrap server. */
 export const BootstrapAnomalyKind = {

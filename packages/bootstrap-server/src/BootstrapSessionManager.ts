@@ -9,7 +9,7 @@ import {
 import { BootstrapPolicy, type BootstrapPolicyOptions, type BootstrapRequest, type PolicyOutcome, type StepResult } from './BootstrapPolicy.js';
 import type { BootstrapEventMap, RejectedReason, SessionRef, UnauthorizedReason } from './BootstrapEvents.js';
 import type { BootstrapRequester, InboundRequest, OutboundRequest, OutboundResponse } from './coapShapes.js';
-import { TypedEmitter } from './TypedEmitter.js';
+import { TypedEmitter } from '@chainm2m/lwm2m';
 
 export interface BootstrapSessionManagerOptions {
   readonly securityStore: SecurityStore;

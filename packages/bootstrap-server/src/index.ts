@@ -2,7 +2,6 @@ export * from './BootstrapServerError.js';
 export * from './BootstrapPolicy.js';
 export * from './BootstrapEvents.js';
 export * from './BootstrapSessionManager.js';
-export * from './TypedEmitter.js';
 export * from './startBootstrapServer.js';
 export type { BootstrapRequester, InboundRequest, InboundResponse, OutboundRequest, OutboundResponse } from './coapShapes.js';
 export { securityResources, serverResources, SecurityResource, ServerResource } from './payload/BootstrapResources.js';

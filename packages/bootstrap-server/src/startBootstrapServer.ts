@@ -13,7 +13,7 @@ import {
 import type { BootstrapEventMap } from './BootstrapEvents.js';
 import type { BootstrapPolicy, BootstrapPolicyOptions } from './BootstrapPolicy.js';
 import { BootstrapSessionManager, type BootstrapStats } from './BootstrapSessionManager.js';
-import type { TypedEmitter } from './TypedEmitter.js';
+import type { TypedEmitter } from '@chainm2m/lwm2m';
 import { BufferedUdpSocket } from './net/BufferedUdpSocket.js';
 
 /** Standard ports of the LwM2M bootstrap server. */

@@ -33,3 +33,4 @@ export * from './operation/Lwm2mRequest.js';
 export * from './operation/InvalidRequestError.js';
 export * from './operation/coapMapping.js';
 export * from './codec/wire/cborValue.js';
+export * from './events/TypedEmitter.js';
