@@ -141,8 +141,11 @@ export class ClientHandshake {
     const frags: HandshakeFragment[] = [];
     if (!parseFragments(data, frags)) return;
     let old = false;
-    for (const f of frags) if (this.reassembler.push(f) === 'old') old = true;
-    // The server retransmitted its previous flight: ours was lost.
+    for (const f of frags) {
+      // The start of the server's previous flight came again (its ServerHello): ours was lost. Keyed on
+      // the first fragment of the ServerHello so one retransmitted flight triggers one resend.
+      if (this.reassembler.push(f) === 'old' && f.type === HandshakeType.ServerHello && f.offset === 0) old = true;
+    }
     if (old && (this.state === 'waitChangeCipherSpec' || this.state === 'waitFinished')) this.sendFlight();
     for (let m = this.reassembler.pop(); m; m = this.reassembler.pop()) {
       try {

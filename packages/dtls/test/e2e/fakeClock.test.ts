@@ -139,6 +139,26 @@ describe('flight retransmission (fake clock)', () => {
     expect(r.events.map((e) => e.kind)).toEqual(['up']);
   });
 
+  it("the server's retransmitted flight 4 makes the client resend a lost flight 5 at once", async () => {
+    const r = await rig({ retransmitInitialMs: 1000 });
+    let flight5 = 0;
+    r.net.filter = (from, _to, d) => {
+      if (!isFromServer(from) && plainHandshakeTypes(d).includes(16)) {
+        flight5 += 1;
+        return flight5 > 1; // lose the first ClientKeyExchange + CCS + Finished
+      }
+      return true;
+    };
+    const { result } = connect(r, { retransmitInitialMs: 60_000 });
+    await settle();
+    expect(flight5).toBe(1);
+    r.clock.advance(1000); // server resends ServerHello..Done; the client answers with flight 5 again
+    await settle();
+    expect(await result).toBeInstanceOf(DtlsClient);
+    expect(flight5).toBe(2);
+    expect(r.clock.now()).toBe(1000);
+  });
+
   it('the client retransmits its ClientHello when the HelloVerifyRequest is lost', async () => {
     const r = await rig();
     let hvr = 0;
