@@ -1,4 +1,4 @@
-import { SystemClock, type AnomalyLog, type Clock, type NewAnomaly, type SecurityStore } from '@chainm2m/lwm2m';
+import { AnomalyReporter, type AnomalyLog, type Clock, type NewAnomaly, type SecurityStore } from '@chainm2m/lwm2m';
 import type { BootstrapEventMap, BootstrapHandshakeFailedEvent, BootstrapUnauthorizedEvent, UnauthorizedReason } from './BootstrapEvents.js';
 import type { TypedEmitter } from '@chainm2m/lwm2m';
 
@@ -78,76 +78,47 @@ export function reportBootstrapAnomalies(options: BootstrapAnomalyReporterOption
   /** Resolves when every append started so far has settled (tests, shutdown). */
   flush(): Promise<void>;
 } {
-  const clock = options.clock ?? SystemClock;
   const unixNow = options.unixNow ?? (() => Math.floor(Date.now() / 1000));
-  const windowMs = options.windowMs ?? 60_000;
-  const lastSent = new Map<string, number>();
-  const inFlight = new Set<Promise<void>>();
-  const counters = { appended: 0, suppressed: 0, unattributed: 0, errors: 0 };
-
-  const admit = (key: string): boolean => {
-    const now = clock.now();
-    const last = lastSent.get(key);
-    if (last !== undefined && now - last < windowMs) {
-      counters.suppressed += 1;
-      return false;
-    }
-    if (lastSent.size > 10_000) {
-      for (const [k, t] of lastSent) if (now - t >= windowMs) lastSent.delete(k);
-    }
-    lastSent.set(key, now);
-    return true;
-  };
-
-  const track = (p: Promise<void>): void => {
-    inFlight.add(p);
-    void p.finally(() => inFlight.delete(p));
-  };
-
-  const append = async (a: NewAnomaly): Promise<void> => {
-    try {
-      await options.log.append(a);
-      counters.appended += 1;
-    } catch {
-      counters.errors += 1;
-    }
-  };
+  const reporter = new AnomalyReporter({ log: options.log, ...(options.clock ? { clock: options.clock } : {}), windowMs: options.windowMs ?? 60_000 });
+  let unattributed = 0;
+  const lookups = new Set<Promise<void>>();
 
   const offs = [
     options.events.on('unauthorized', (e) => {
       const a = unauthorizedAnomaly(e, unixNow());
-      if (admit(`${a.endpoint}|${a.kind}|${e.reason}|${e.peer.address}`)) track(append(a));
+      reporter.report(`${a.endpoint}|${a.kind}|${e.reason}|${e.peer.address}`, a);
     }),
     options.events.on('handshakeFailed', (e) => {
       const store = options.securityStore;
       if (!store || e.identity === undefined) {
-        counters.unattributed += 1;
+        unattributed += 1;
         return;
       }
       const identity = e.identity;
-      track(
-        (async () => {
-          try {
-            const match = await store.getByIdentity(identity);
-            if (!match) {
-              counters.unattributed += 1;
-              return;
-            }
-            const a = handshakeFailedAnomaly(e, match.info.endpoint, unixNow());
-            if (admit(`${a.endpoint}|${a.kind}|${e.peer.address}`)) await append(a);
-          } catch {
-            counters.errors += 1;
+      const lookup = (async () => {
+        try {
+          const match = await store.getByIdentity(identity);
+          if (!match) {
+            unattributed += 1;
+            return;
           }
-        })(),
-      );
+          const a = handshakeFailedAnomaly(e, match.info.endpoint, unixNow());
+          reporter.report(`${a.endpoint}|${a.kind}|${e.peer.address}`, a);
+        } catch {
+          reporter.countError();
+        }
+      })();
+      lookups.add(lookup);
+      void lookup.finally(() => lookups.delete(lookup));
     }),
   ];
 
   return {
     stop: () => offs.forEach((off) => off()),
-    stats: () => ({ ...counters }),
+    stats: () => ({ ...reporter.stats(), unattributed }),
     flush: async () => {
-      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+      while (lookups.size > 0) await Promise.allSettled([...lookups]);
+      await reporter.flush();
     },
   };
 }

@@ -12,7 +12,6 @@ export {
   type AwakeEvent,
   type HandshakeFailedEvent,
 } from './events/ServerEvents.js';
-export { TypedEmitter, type Listener } from './events/TypedEmitter.js';
 export { RegistrationService, MAX_PAGE_SIZE, type RegistrationListOptions, type RegistrationPage } from './registration/RegistrationService.js';
 export { RegistrationHandler, type RegistrationHandlerOptions, type RegistrationHandlerStats } from './registration/RegistrationHandler.js';
 export { Interner } from './registration/Interner.js';

@@ -34,3 +34,4 @@ export * from './operation/InvalidRequestError.js';
 export * from './operation/coapMapping.js';
 export * from './codec/wire/cborValue.js';
 export * from './events/TypedEmitter.js';
+export * from './store/AnomalyReporter.js';

@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { deploy, startDevChain, type DevChain } from '@chainm2m/chain-adapter';
-import { startBootstrapServer, type BootstrapServer } from '@chainm2m/bootstrap-server';
-import { SystemClock, SystemRandom } from '@chainm2m/lwm2m';
+import { reportBootstrapAnomalies, startBootstrapServer, type BootstrapServer } from '@chainm2m/bootstrap-server';
+import { AnomalyReporter, SystemRandom } from '@chainm2m/lwm2m';
 import {
   apiEventsFromServer,
   buildApp,
@@ -19,7 +19,6 @@ type ApiApp = Awaited<ReturnType<typeof buildApp>>;
 import { CliError } from '../CliError.js';
 import type { CliConfig } from '../config.js';
 import { endpointDefaults, hasher, openChainStores, removeRuntime, signerKeyFor, writeRuntime, type ChainStores } from './chain.js';
-import { SecurityAnomalyReporter } from './securityAnomalies.js';
 
 export type ServiceName = 'bootstrap' | 'server' | 'api';
 export const ALL_SERVICES: readonly ServiceName[] = ['bootstrap', 'server', 'api'];
@@ -107,7 +106,6 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       adminCreated = true;
     }
 
-    const reporter = new SecurityAnomalyReporter(stores.anomalies, SystemClock, () => Date.now() / 1000);
     const ports: Stack['ports'] = { ...(devChain ? { chain: Number(new URL(rpcUrl).port) } : {}) };
     let bootstrap: BootstrapServer | undefined;
     if (services.has('bootstrap')) {
@@ -118,9 +116,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         ...(opts.nosec ? { nosec: { port: config.bsPort === 0 ? 0 : config.bsPort - 1 } } : {}),
       });
       cleanups.push(() => (bootstrap as BootstrapServer).close());
-      bootstrap.events.on('unauthorized', (e) =>
-        reporter.report(e.endpoint, 'unauthorized-bootstrap', `${e.reason}${e.identity ? ` (identity ${e.identity})` : ''} from ${e.peer.address}`),
-      );
+      const reporting = reportBootstrapAnomalies({ events: bootstrap.events, log: stores.anomalies, securityStore: stores.security });
+      cleanups.push(async () => reporting.stop());
       ports.bootstrap = bootstrap.address.port;
       log(`bootstrap      coaps://${config.host}:${bootstrap.address.port}${bootstrap.nosecAddress ? ` and coap://${config.host}:${bootstrap.nosecAddress.port}` : ''}`);
     }
@@ -136,9 +133,18 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         ...(opts.nosec ? { nosec: { port: config.coapPort === 0 ? 0 : config.coapPort - 1 } } : {}),
       });
       cleanups.push(() => (lwm2m as Lwm2mServer).close());
-      lwm2m.events.on('unauthorized', (e) =>
-        reporter.report(e.endpoint ?? '', 'unauthorized-registration', `${e.reason}${e.identity ? ` (identity ${e.identity})` : ''} from ${e.peer.address}`),
-      );
+      // Refused registrations become anomalies, one per endpoint, reason and source a minute, 60 a minute at most.
+      const reporter = new AnomalyReporter({ log: stores.anomalies, maxPerWindow: 60 });
+      lwm2m.events.on('unauthorized', (e) => {
+        const endpoint = e.endpoint ?? '(unknown)';
+        reporter.report(`${endpoint}|${e.reason}|${e.peer.address}`, {
+          endpoint,
+          collectedAt: Math.floor(e.at / 1000),
+          severity: 128,
+          kind: 'unauthorized-registration',
+          value: `${e.operation}: ${e.reason}${e.identity ? `; identity=${e.identity}` : ''}; from ${e.peer.address}:${e.peer.port}`,
+        });
+      });
       ports.coaps = lwm2m.addresses.coaps.port;
       log(`LwM2M server   coaps://${config.host}:${lwm2m.addresses.coaps.port}${lwm2m.addresses.coap ? ` and coap://${config.host}:${lwm2m.addresses.coap.port}` : ''}`);
       endpoints = new EndpointService(stores.security, endpointDefaults(config, env, ports), SystemRandom, stores.connection.address ?? 'chainm2m');

@@ -1,5 +1,5 @@
 import type { PeerAddress, Registration } from '@chainm2m/lwm2m';
-import { TypedEmitter } from './TypedEmitter.js';
+import { TypedEmitter } from '@chainm2m/lwm2m';
 
 /** Why a registration ended. */
 export type DeregistrationReason = 'client' | 'replaced' | 'revoked' | 'admin';

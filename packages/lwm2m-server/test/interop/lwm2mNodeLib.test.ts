@@ -92,7 +92,7 @@ describe('lwm2m-node-lib client against the server (NoSec)', () => {
 
   it('updates its registration (2.04, same location)', async () => {
     const before = await server.registrations.get('nodelib-dev');
-    const updated = new Promise<UpdatedEvent>((resolve) => server.events.once('updated', resolve));
+    const updated: Promise<UpdatedEvent> = server.events.once('updated');
     // The client's callback also restarts its listener socket; only the server side matters here.
     client.update(device as DeviceInformation, () => {});
     const e = await updated;
