@@ -2,8 +2,6 @@ import type { BootstrapConfig } from '@chainm2m/lwm2m';
 import { securityResources, serverResources, type WritableResource } from './payload/BootstrapResources.js';
 import { InstanceFormats, PreferableFormats, WriteFormat } from './payload/BootstrapFormat.js';
 import { encodeInstanceCore } from './payload/encodeInstanceCore.js';
-import { encodeInstanceSenmlJson } from './payload/encodeSenmlJson.js';
-import { encodeInstanceTlv } from './payload/encodeTlv.js';
 import { encodeResourcePlain } from './payload/encodeResourceText.js';
 
 /**
@@ -230,11 +228,7 @@ export class BootstrapPolicy {
             if (r === undefined) return this.advance(state);
             const { contentFormat, payload } = encodeResourcePlain(r);
             request = { kind: 'bootstrap-write', path: `${instancePath}/${r.id}`, contentFormat, payload, ...base };
-          } else if (mode === WriteFormat.SenmlJson) {
-            request = { kind: 'bootstrap-write', path: instancePath, contentFormat: mode, payload: encodeInstanceSenmlJson(instancePath, step.resources), ...base };
-          } else if (mode === WriteFormat.Tlv) {
-            request = { kind: 'bootstrap-write', path: instancePath, contentFormat: mode, payload: encodeInstanceTlv(step.resources), ...base };
-          } else if (mode === WriteFormat.SenmlCbor || mode === WriteFormat.Json) {
+          } else if (mode === WriteFormat.SenmlJson || mode === WriteFormat.Tlv || mode === WriteFormat.SenmlCbor || mode === WriteFormat.Json) {
             request = { kind: 'bootstrap-write', path: instancePath, contentFormat: mode, payload: encodeInstanceCore(mode, instancePath, step.instanceId, step.resources), ...base };
           } else {
             return this.fail(state, `internal: unsupported write format ${String(mode)}`);

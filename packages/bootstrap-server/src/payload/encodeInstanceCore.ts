@@ -2,10 +2,7 @@ import { encodeNode, objectInstance, singleResource } from '@chainm2m/lwm2m';
 import { BootstrapErrorCode, BootstrapServerError } from '../BootstrapServerError.js';
 import type { WritableResource } from './BootstrapResources.js';
 
-/**
- * An object-instance write in a format we take from the lwm2m core codecs (SenML-CBOR, LwM2M
- * JSON): offered only when the client asks for it with `pct`.
- */
+/** An object-instance write (TLV, SenML-JSON, SenML-CBOR, LwM2M JSON) with the lwm2m core codecs. */
 export function encodeInstanceCore(format: number, instancePath: string, instanceId: number, resources: readonly WritableResource[]): Uint8Array {
   try {
     const node = objectInstance(

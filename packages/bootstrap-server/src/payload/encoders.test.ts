@@ -1,64 +1,43 @@
 import { describe, expect, it } from 'vitest';
-import { encodeInstanceTlv, tlvEntry, TlvType } from './encodeTlv.js';
-import { encodeInstanceSenmlJson } from './encodeSenmlJson.js';
+import { ContentFormat } from '@chainm2m/lwm2m';
+import { encodeInstanceCore } from './encodeInstanceCore.js';
 import { encodeResourcePlain } from './encodeResourceText.js';
 import { securityResources, serverResources, type WritableResource } from './BootstrapResources.js';
 import { BootstrapServerError } from '../BootstrapServerError.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
-describe('TLV encoder', () => {
-  it.each([
-    ['string, 3-bit length', { id: 0, value: { type: 'string', value: 'abc' } }, 'c300616263'],
-    ['string, 8-bit length', { id: 0, value: { type: 'string', value: 'coaps://a' } }, 'c800' + '09' + Buffer.from('coaps://a').toString('hex')],
-    ['boolean true', { id: 1, value: { type: 'boolean', value: true } }, 'c10101'],
-    ['boolean false', { id: 6, value: { type: 'boolean', value: false } }, 'c10600'],
-    ['int 1 byte', { id: 10, value: { type: 'integer', value: 101 } }, 'c10a65'],
-    ['int negative 1 byte', { id: 10, value: { type: 'integer', value: -1 } }, 'c10aff'],
-    ['int 2 bytes', { id: 1, value: { type: 'integer', value: 300 } }, 'c201012c'],
-    ['int 2 bytes boundary', { id: 1, value: { type: 'integer', value: 128 } }, 'c2010080'],
-    ['int 4 bytes', { id: 1, value: { type: 'integer', value: 86400 } }, 'c40100015180'],
-    ['int 8 bytes', { id: 1, value: { type: 'integer', value: 2 ** 40 } }, 'c8010800000100' + '00000000'],
-    ['opaque', { id: 5, value: { type: 'opaque', value: Uint8Array.of(1, 2) } }, 'c2050102'],
-  ] as [string, WritableResource, string][])('%s', (_name, res, expected) => {
-    expect(hex(encodeInstanceTlv([res]))).toBe(expected);
-  });
-
-  it('uses a 16-bit identifier and 16-bit length when needed', () => {
-    expect(hex(tlvEntry(TlvType.Resource, 0x1234, new Uint8Array(300)).subarray(0, 5))).toBe('f012340' + '12c');
-    expect(tlvEntry(TlvType.Resource, 0x1234, new Uint8Array(300)).length).toBe(305);
-  });
-
-  it('concatenates resources in order', () => {
-    const out = encodeInstanceTlv([
-      { id: 0, value: { type: 'integer', value: 101 } },
-      { id: 7, value: { type: 'string', value: 'U' } },
-    ]);
-    expect(hex(out)).toBe('c10065' + 'c10755');
-  });
-
-  it('rejects unsafe integers and out-of-range identifiers with a typed error', () => {
-    expect(() => encodeInstanceTlv([{ id: 1, value: { type: 'integer', value: 2 ** 60 } }])).toThrow(BootstrapServerError);
-    expect(() => tlvEntry(TlvType.Resource, 70000, new Uint8Array(0))).toThrow(BootstrapServerError);
-  });
-});
-
-describe('SenML-JSON encoder', () => {
-  it('writes a base name and typed values, opaque as base64url without padding', () => {
+describe('instance writes through the lwm2m core codecs', () => {
+  it('SenML-JSON: a base name and typed values, opaque as base64url', () => {
     const json = new TextDecoder().decode(
-      encodeInstanceSenmlJson('/0/1', [
+      encodeInstanceCore(ContentFormat.SenmlJson, '/0/1', 1, [
         { id: 0, value: { type: 'string', value: 'coaps://dm:5684' } },
         { id: 1, value: { type: 'boolean', value: false } },
         { id: 2, value: { type: 'integer', value: 0 } },
         { id: 5, value: { type: 'opaque', value: Uint8Array.of(0xfb, 0xff, 0x01) } },
       ]),
     );
-    expect(JSON.parse(json)).toEqual([
-      { bn: '/0/1/', n: '0', vs: 'coaps://dm:5684' },
-      { n: '1', vb: false },
-      { n: '2', v: 0 },
-      { n: '5', vd: '-_8B' },
+    const records = JSON.parse(json) as { bn?: string; n?: string; vs?: string; vb?: boolean; v?: number; vd?: string }[];
+    expect(records.map((r) => r.vs ?? r.vb ?? r.v ?? r.vd)).toEqual(['coaps://dm:5684', false, 0, expect.stringMatching(/^-_8B=?$/)]);
+  });
+
+  it('TLV: the resources of the instance, typed', () => {
+    const bytes = encodeInstanceCore(ContentFormat.Tlv, '/1/0', 0, [
+      { id: 0, value: { type: 'integer', value: 101 } },
+      { id: 7, value: { type: 'string', value: 'U' } },
     ]);
+    expect(Buffer.from(bytes).toString('hex')).toContain('c10065');
+    expect(Buffer.from(bytes).toString('hex')).toContain('c10755');
+  });
+
+  it('refuses what a format cannot carry with a typed error that quotes no value', () => {
+    try {
+      encodeInstanceCore(ContentFormat.Tlv, '/0/1', 1, [{ id: 70000, value: { type: 'string', value: 'secret-value' } }]);
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(BootstrapServerError);
+      expect((err as Error).message).not.toContain('secret-value');
+    }
   });
 });
 
