@@ -5,8 +5,6 @@ import { encodeResourcePlain } from './encodeResourceText.js';
 import { securityResources, serverResources, type WritableResource } from './BootstrapResources.js';
 import { BootstrapServerError } from '../BootstrapServerError.js';
 
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-
 describe('instance writes through the lwm2m core codecs', () => {
   it('SenML-JSON: a base name and typed values, opaque as base64url', () => {
     const json = new TextDecoder().decode(
