@@ -52,10 +52,11 @@ export interface KeyMaterial {
 /** Splits a key block (RFC 5246 §6.3). */
 export function splitKeyBlock(s: CipherSuiteInfo, kb: Buffer): KeyMaterial {
   let p = 0;
+  // Views into the key block (which nobody else holds), no copies.
   const take = (n: number): Buffer => {
     const v = kb.subarray(p, p + n);
     p += n;
-    return Buffer.from(v);
+    return v;
   };
   return {
     clientMacKey: take(s.macKeyLength),
