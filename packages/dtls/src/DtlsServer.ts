@@ -352,7 +352,8 @@ export class DtlsServer implements DatagramTransport {
       this.counters.handshakesRejected += 1;
       return;
     }
-    if (!st?.session && this.sessionCount >= this.maxSessions) {
+    // Handshakes in progress count too, so completed handshakes can never push sessions past the cap.
+    if (!st?.session && !st?.handshake && this.sessionCount + this.handshakeCount >= this.maxSessions) {
       this.counters.handshakesRejected += 1;
       return;
     }

@@ -231,6 +231,13 @@ describe('caps', () => {
     expect(r.server.peerStateCount).toBe(2);
   });
 
+  it('maxSessions counts handshakes in progress, so sessions never exceed the cap', async () => {
+    const r = await rig({ maxSessions: 2, pskResolver: () => new Promise<Uint8Array>(() => {}) });
+    for (let i = 0; i < 4; i++) connect(r, { retransmitInitialMs: 600_000 });
+    await settle();
+    expect(r.server.stats()).toMatchObject({ handshakes: 2, handshakesRejected: 2, sessions: 0 });
+  });
+
   it('maxSessions: a new peer is refused when the table is full', async () => {
     const r = await rig({ maxSessions: 1 });
     const a = connect(r);
