@@ -51,6 +51,12 @@ export interface ChainSecurityStoreOptions {
   readonly preload?: boolean;
   /** Event poll period; default 200 ms. `0` disables the timer (call `syncNow()` yourself). */
   readonly pollIntervalMs?: number;
+  /**
+   * How long a cold lookup that found nothing is remembered, ms (default 1,000; 0 disables). A
+   * flood of handshakes with made-up identities then costs the chain node one `eth_call` per
+   * identity per period, not one per handshake; an event adding the record forgets the miss.
+   */
+  readonly negativeCacheMs?: number;
   /** Records per `listClients` call while loading; default 200. */
   readonly pageSize?: number;
   /** `isStale()` turns true when no sync succeeded for this long; default max(2 s, 5 polls). */
@@ -115,6 +121,9 @@ export class ChainSecurityStore implements EditableSecurityStore {
   private lastSyncFailed = false;
   private unsealFailures = 0;
   private coldLookups = 0;
+  /** `method:key` of cold lookups that found nothing, with when to forget them (Date.now() ms). */
+  private readonly misses = new Map<string, number>();
+  private static readonly MAX_MISSES = 10_000;
   private syncing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -132,6 +141,7 @@ export class ChainSecurityStore implements EditableSecurityStore {
     const poll = options.pollIntervalMs ?? 200;
     this.opts = {
       pollIntervalMs: poll,
+      negativeCacheMs: options.negativeCacheMs ?? 1_000,
       pageSize: options.pageSize ?? 200,
       staleAfterMs: options.staleAfterMs ?? Math.max(2_000, poll * 5),
       maxBatchBytes: options.maxBatchBytes ?? 120_000,
@@ -532,6 +542,11 @@ export class ChainSecurityStore implements EditableSecurityStore {
     this.byEndpoint.set(info.endpoint, info);
     this.byIdentity.set(info.bootstrap.identity, { endpoint: info.endpoint, account: 'bootstrap' });
     this.byIdentity.set(info.server.identity, { endpoint: info.endpoint, account: 'server' });
+    if (this.misses.size > 0) {
+      this.misses.delete(`getClient:${info.endpoint}`);
+      this.misses.delete(`getClientByIdentity:${info.bootstrap.identity}`);
+      this.misses.delete(`getClientByIdentity:${info.server.identity}`);
+    }
     this.bump(info.endpoint);
     if (fire) this.emit(prev ? { kind: 'updated', info, previous: prev } : { kind: 'added', info });
   }
@@ -581,10 +596,22 @@ export class ChainSecurityStore implements EditableSecurityStore {
 
   private async cold(method: 'getClient' | 'getClientByIdentity', key: string): Promise<SecurityInfo | undefined> {
     if (this.closed) return undefined;
+    const missKey = `${method}:${key}`;
+    const until = this.misses.get(missKey);
+    if (until !== undefined) {
+      if (Date.now() < until) return undefined;
+      this.misses.delete(missKey);
+    }
     this.coldLookups++;
     const before = this.seq;
     const rec = await this.fetchRecord(method, key);
-    if (!rec) return undefined;
+    if (!rec) {
+      if (this.opts.negativeCacheMs > 0) {
+        if (this.misses.size >= ChainSecurityStore.MAX_MISSES) this.misses.delete(this.misses.keys().next().value as string);
+        this.misses.set(missKey, Date.now() + this.opts.negativeCacheMs);
+      }
+      return undefined;
+    }
     const info = this.tryUnseal(rec);
     if (!info) return undefined;
     // Only cache it if no event touched this endpoint while the call was in flight.

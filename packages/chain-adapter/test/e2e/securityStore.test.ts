@@ -68,6 +68,24 @@ describe('ChainSecurityStore across processes (two stores, one chain)', () => {
     expect(reader.isStale()).toBe(false);
   });
 
+  it('remembers a cold miss briefly (made-up identities cost one eth_call each), and forgets it when the record arrives', async () => {
+    const writer = await openStore();
+    const reader = await openStore({ pollIntervalMs: 0, negativeCacheMs: 60_000 });
+    const info = makeSecurityInfo(uniqueName('neg'));
+    for (let i = 0; i < 5; i++) expect(await reader.getByIdentity(info.server.identity)).toBeUndefined();
+    expect(reader.health().coldLookups).toBe(1);
+    await writer.add(info);
+    // still remembered as missing until the reader sees the event...
+    expect(await reader.getByIdentity(info.server.identity)).toBeUndefined();
+    await reader.syncNow();
+    // ...which forgets the miss and caches the record
+    expect((await reader.getByIdentity(info.server.identity))?.info.endpoint).toBe(info.endpoint);
+    expect(reader.health().coldLookups).toBe(1);
+    const noMemory = await openStore({ pollIntervalMs: 0, negativeCacheMs: 0 });
+    for (let i = 0; i < 3; i++) await noMemory.getByIdentity(`${info.server.identity}-none`);
+    expect(noMemory.health().coldLookups).toBe(3);
+  });
+
   it('loads everything already on chain at open (paginated), and bootstraps from it', async () => {
     const writer = await openStore();
     const batch = Array.from({ length: 25 }, () => makeSecurityInfo(uniqueName('load')));
