@@ -104,7 +104,7 @@ export interface ChainStores {
 /** Connects to the deployed contracts and opens the chain-backed stores. */
 export async function openChainStores(
   config: CliConfig,
-  opts: { rpcUrl: string; privateKey: string; createSealingKey: boolean; pollIntervalMs?: number },
+  opts: { rpcUrl: string; privateKey: string; createSealingKey: boolean; pollIntervalMs?: number; preload?: boolean },
 ): Promise<ChainStores> {
   const deployment = readDeployment(config.dataDir);
   if (!deployment) {
@@ -122,7 +122,7 @@ export async function openChainStores(
   } catch (err) {
     throw new CliError('CLI_CHAIN_UNREACHABLE', `cannot reach the chain at ${opts.rpcUrl} (${(err as Error).message}); is 'chainm2m up' running?`, { cause: err });
   }
-  const security = await ChainSecurityStore.open({ connection, sealingKey, pollIntervalMs: opts.pollIntervalMs ?? 0 });
+  const security = await ChainSecurityStore.open({ connection, sealingKey, pollIntervalMs: opts.pollIntervalMs ?? 0, preload: opts.preload ?? true });
   const users = new ChainUserDirectory({ connection, sealingKey });
   const anomalies = await ChainAnomalyLog.open({ connection, dataDir: config.dataDir });
   return {
@@ -142,7 +142,8 @@ export async function openChainStores(
 /** The management services on the chain the CLI finds (used by endpoints/users/anomalies commands). */
 export async function openManagement(config: CliConfig, io: { env: Readonly<Record<string, string | undefined>> }): Promise<Management> {
   const { rpcUrl, embedded } = chainRpcUrlFor(config);
-  const stores = await openChainStores(config, { rpcUrl, privateKey: signerKeyFor(config, embedded), createSealingKey: false });
+  // A command is short-lived: no full cache load, lookups and listings ask the chain.
+  const stores = await openChainStores(config, { rpcUrl, privateKey: signerKeyFor(config, embedded), createSealingKey: false, preload: false });
   return {
     endpoints: new EndpointService(stores.security, endpointDefaults(config, io.env), SystemRandom, stores.connection.address ?? 'cli'),
     users: new UserService(stores.users, hasher),
