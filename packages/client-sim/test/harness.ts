@@ -1,23 +1,8 @@
-import { CoapEndpoint, FakeClock, type ClientRequest, type CoapRequest, type Random } from '@chainm2m/lwm2m';
+import { CoapEndpoint, FakeClock, seededRandom, type ClientRequest, type CoapRequest } from '@chainm2m/lwm2m';
 import { SimDevice, type SimDeviceOptions } from '../src/index.js';
 import { MemoryNet } from './memoryLink.js';
 
-/** Deterministic Random (xorshift32). */
-export function seededRandom(seed = 42): Random {
-  let s = seed >>> 0 || 1;
-  const next32 = (): number => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-  return {
-    next: () => next32() / 2 ** 32,
-    bytes: (n) => Uint8Array.from({ length: n }, () => next32() & 0xff),
-  };
-}
+export { seededRandom };
 
 export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 export const dec = (b: Uint8Array): string => new TextDecoder().decode(b);

@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startLwm2mServer, type Lwm2mServer, type Lwm2mServerEventMap } from './index.js';
 import { securityInfo } from './testing/fixtures.js';
 import { MemoryHub } from './testing/memoryTransport.js';
-import { seededRandom } from './testing/seededRandom.js';
+import { seededRandom } from '@chainm2m/lwm2m';
 
 const enc = new TextEncoder();
 const T0 = 1_700_000_000_000;

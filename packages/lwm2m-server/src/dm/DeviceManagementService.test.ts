@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { CoapClientPort, DeviceCoapRequest, DeviceCoapResponse } from '../coap/CoapPorts.js';
 import { Lwm2mServerEvents, type NotificationEvent } from '../events/ServerEvents.js';
 import { FileRegistrationStore } from '../store/FileRegistrationStore.js';
-import { seededRandom } from '../testing/seededRandom.js';
+import { seededRandom } from '@chainm2m/lwm2m';
 import { DeviceManagementService } from './DeviceManagementService.js';
 
 const enc = new TextEncoder();

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { Lwm2mServerEvents, type Lwm2mServerEventMap } from '../events/ServerEvents.js';
 import { FileRegistrationStore } from '../store/FileRegistrationStore.js';
 import { inbound, securityInfo, TestSecurityStore } from '../testing/fixtures.js';
-import { seededRandom } from '../testing/seededRandom.js';
+import { seededRandom } from '@chainm2m/lwm2m';
 import { RegistrationHandler } from './RegistrationHandler.js';
 
 const T0 = 1_700_000_000_000;
