@@ -13,6 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { DtlsClient, DtlsServer, NodeUdpSocket, type CipherSuiteName } from '../packages/dtls/src/index.js';
 import { report, summarize, type LatencySummary } from './lib/stats.js';
+import { echoLoop } from './lib/echoLoop.js';
 import { udpRoundTrips } from './lib/udpBaseline.js';
 
 const KEY = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
@@ -90,39 +91,13 @@ async function handshakes(port: number, concurrency: number, durationMs: number)
 async function roundTrips(port: number, clients: number, inFlightPerClient: number, durationMs: number, suite: CipherSuiteName = SUITE): Promise<{ n: number; perSec: number; latencyUs: LatencySummary; cpuUs: number }> {
   const conns = await Promise.all(Array.from({ length: clients }, () => DtlsClient.connect({ host: '127.0.0.1', port, identity: 'bench', key: KEY, cipherSuites: [suite] })));
   const samples: number[] = [];
-  let done = 0;
   const cpu0 = cpuMicros();
   const start = performance.now();
   const deadline = start + durationMs;
-  await Promise.all(
-    conns.map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          const payload = Buffer.alloc(64, 0x42);
-          const sentAt = new Map<number, number>();
-          let seq = 0;
-          const sendOne = (): void => {
-            const id = seq++ & 0xffffffff;
-            payload.writeUInt32BE(id, 0);
-            sentAt.set(id, performance.now());
-            void c.send(c.peer, payload);
-          };
-          c.onDatagram((d) => {
-            const id = Buffer.from(d.data.buffer, d.data.byteOffset, d.data.length).readUInt32BE(0);
-            const t0 = sentAt.get(id);
-            if (t0 !== undefined) {
-              sentAt.delete(id);
-              samples.push((performance.now() - t0) * 1000);
-              done += 1;
-            }
-            if (performance.now() < deadline) sendOne();
-            else if (sentAt.size === 0) resolve();
-          });
-          for (let i = 0; i < inFlightPerClient; i++) sendOne();
-          setTimeout(resolve, durationMs + 1000).unref();
-        }),
-    ),
+  const counts = await Promise.all(
+    conns.map((c) => echoLoop({ send: (payload) => void c.send(c.peer, payload), onReply: (h) => c.onDatagram((d) => h(d.data)) }, { inFlight: inFlightPerClient, size: 64, deadline, samples })),
   );
+  const done = counts.reduce((a, b) => a + b, 0);
   const elapsed = (performance.now() - start) / 1000;
   const cpuUs = cpuMicros() - cpu0;
   await Promise.all(conns.map((c) => c.close()));
