@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { deploy, startDevChain, type DevChain } from '@chainm2m/chain-adapter';
 import { reportBootstrapAnomalies, startBootstrapServer, type BootstrapServer } from '@chainm2m/bootstrap-server';
-import { AnomalyReporter, SystemRandom } from '@chainm2m/lwm2m';
+import { AnomalyReporter, SystemRandom, type AnomalyLog } from '@chainm2m/lwm2m';
 import {
   apiEventsFromServer,
   buildApp,
@@ -12,6 +12,7 @@ import {
   EndpointService,
   startLwm2mServer,
   UserService,
+  type ApiEvent,
   type Lwm2mServer,
 } from '@chainm2m/lwm2m-server';
 
@@ -96,6 +97,20 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const stores = await openChainStores(config, { rpcUrl, privateKey, createSealingKey: true, pollIntervalMs: 200 });
     cleanups.push(() => stores.close());
 
+    // Every appended anomaly (from the API, the CLI in this process, or the refused-attempt
+    // reporters) is also announced on the API's event stream once that exists.
+    let announce: ((event: ApiEvent) => void) | undefined;
+    const anomalies: AnomalyLog = {
+      append: async (a) => {
+        const r = await stores.anomalies.append(a);
+        announce?.({ type: 'anomaly', endpoint: a.endpoint, data: { ...a, ...r } });
+        return r;
+      },
+      appendMany: (a) => stores.anomalies.appendMany(a),
+      count: () => stores.anomalies.count(),
+      query: (q) => stores.anomalies.query(q),
+    };
+
     const users = new UserService(stores.users, hasher);
     let generatedAdminPassword: string | undefined;
     let adminCreated = false;
@@ -116,7 +131,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         ...(opts.nosec ? { nosec: { port: config.bsPort === 0 ? 0 : config.bsPort - 1 } } : {}),
       });
       cleanups.push(() => (bootstrap as BootstrapServer).close());
-      const reporting = reportBootstrapAnomalies({ events: bootstrap.events, log: stores.anomalies, securityStore: stores.security });
+      const reporting = reportBootstrapAnomalies({ events: bootstrap.events, log: anomalies, securityStore: stores.security });
       cleanups.push(async () => reporting.stop());
       ports.bootstrap = bootstrap.address.port;
       log(`bootstrap      coaps://${config.host}:${bootstrap.address.port}${bootstrap.nosecAddress ? ` and coap://${config.host}:${bootstrap.nosecAddress.port}` : ''}`);
@@ -134,7 +149,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       });
       cleanups.push(() => (lwm2m as Lwm2mServer).close());
       // Refused registrations become anomalies, one per endpoint, reason and source a minute, 60 a minute at most.
-      const reporter = new AnomalyReporter({ log: stores.anomalies, maxPerWindow: 60 });
+      const reporter = new AnomalyReporter({ log: anomalies, maxPerWindow: 60 });
       lwm2m.events.on('unauthorized', (e) => {
         const endpoint = e.endpoint ?? '(unknown)';
         reporter.report(`${endpoint}|${e.reason}|${e.peer.address}`, {
@@ -150,19 +165,15 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       endpoints = new EndpointService(stores.security, endpointDefaults(config, env, ports), SystemRandom, stores.connection.address ?? 'chainm2m');
       if (services.has('api')) {
         const events = apiEventsFromServer(lwm2m.events);
-        const anomalies = {
-          append: async (a: Parameters<typeof stores.anomalies.append>[0]) => {
-            const r = await stores.anomalies.append(a);
-            events.emit({ type: 'anomaly', endpoint: a.endpoint, data: { ...a, ...r } });
-            return r;
-          },
-          appendMany: (a: Parameters<typeof stores.anomalies.appendMany>[0]) => stores.anomalies.appendMany(a),
-          count: () => stores.anomalies.count(),
-          query: (q: Parameters<typeof stores.anomalies.query>[0]) => stores.anomalies.query(q),
+        announce = (e) => events.emit(e);
+        let registrationCount = 0;
+        const refresh = async (): Promise<void> => {
+          registrationCount = await lwm2m!.registrations.count();
         };
+        for (const ev of ['registered', 'deregistered', 'expired'] as const) lwm2m.events.on(ev, () => void refresh());
         const app = await buildApp({
           users,
-          endpoints: endpoints,
+          endpoints,
           devices: deviceApiFromServer({ registrations: lwm2m.registrations, devices: lwm2m.devices, security: stores.security }),
           anomalies,
           events,
@@ -183,11 +194,6 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
             chainm2m_chain_stale: { help: '1 when the credential cache could not sync recently', read: () => (stores.security.isStale() ? 1 : 0) },
           },
         });
-        let registrationCount = 0;
-        const refresh = async (): Promise<void> => {
-          registrationCount = await lwm2m!.registrations.count();
-        };
-        for (const ev of ['registered', 'deregistered', 'expired'] as const) lwm2m.events.on(ev, () => void refresh());
         await app.listen({ host: config.host, port: config.apiPort });
         api = app;
         cleanups.push(() => app.close());
