@@ -16,11 +16,13 @@ import {
   decodeNodes,
   encodeCompositePaths,
   encodeNode,
+  objectInstance,
   parsePath,
   type Clock,
   type CoreLink,
   type Lwm2mNode,
   type Lwm2mPath,
+  type Lwm2mResource,
   type Lwm2mValue,
   type NotificationAttributes,
   type Random,
@@ -137,13 +139,42 @@ export class DeviceManagementService {
 
   // ---- operations -------------------------------------------------------------------------
 
-  /** Read (GET); content format negotiated unless `opts.format` is given. */
+  /**
+   * Read (GET); content format negotiated unless `opts.format` is given. Some simple clients
+   * (lwm2m-node-lib, for one) implement Read on resources only and answer 4.04/4.05 to an instance
+   * they registered: such an instance is then read resource by resource (Discover, then one Read
+   * per resource) and returned as one instance node.
+   */
   async read(endpoint: string, path: string, opts: ReadOptions = {}): Promise<DeviceContent> {
     const reg = await this.registration(endpoint);
     const p = this.path(path, 1);
     const formats = opts.format !== undefined ? [opts.format] : readFormats(reg, this.shape(p));
-    const res = await this.negotiate(reg, formats, (accept) => ({ method: 'GET', path: this.segments(reg, p), accept, ...this.timeout(opts) }), path);
-    return this.content(res, path);
+    try {
+      const res = await this.negotiate(reg, formats, (accept) => ({ method: 'GET', path: this.segments(reg, p), accept, ...this.timeout(opts) }), path);
+      return this.content(res, path);
+    } catch (err) {
+      const refused = err instanceof Lwm2mServerError && err.code === 'DEVICE_ERROR' && (err.coapCode === '4.04' || err.coapCode === '4.05');
+      if (!refused || p.depth !== 2 || !reg.objectLinks.some((l) => l.path === p.toString())) throw err;
+      return this.readInstanceByResources(endpoint, p, opts);
+    }
+  }
+
+  private async readInstanceByResources(endpoint: string, p: Lwm2mPath, opts: ReadOptions): Promise<DeviceContent> {
+    const path = p.toString();
+    const links = await this.discover(endpoint, path, opts);
+    const resources: Lwm2mResource[] = [];
+    for (const link of links) {
+      const rp = parsePath(link.uri);
+      if (rp.depth !== 3 || !rp.startsWith(p)) continue;
+      try {
+        const node = (await this.read(endpoint, rp.toString(), opts)).node;
+        if (node?.kind === 'singleResource' || node?.kind === 'multipleResource') resources.push(node);
+      } catch (err) {
+        // A resource the device will not read (write- or execute-only) is left out; anything else fails the read.
+        if (!(err instanceof Lwm2mServerError && err.code === 'DEVICE_ERROR')) throw err;
+      }
+    }
+    return { payload: new Uint8Array(0), node: objectInstance(p.instanceId as number, resources) };
   }
 
   /** Discover (GET with Accept: link-format); returns the links with their attributes. */
