@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { UserRole } from '@chainm2m/lwm2m';
 import { ApiError, ApiErrorCode } from './ApiError.js';
+import type { AccountCheck } from './AccountCheck.js';
 import type { TokenClaims, TokenIssuer } from './jwt.js';
 
 declare module 'fastify' {
@@ -10,14 +11,16 @@ declare module 'fastify' {
   }
 }
 
-/** The `onRequest` hook of the protected context: a Bearer token of ours, or 401. */
-export function verifyBearer(issuer: TokenIssuer, nowSec: () => number) {
+/** The `onRequest` hook of the protected context: a Bearer token of ours, of a current account, or 401. */
+export function verifyBearer(issuer: TokenIssuer, accounts: AccountCheck, nowSec: () => number) {
   return async (request: FastifyRequest): Promise<void> => {
     const header = request.headers.authorization;
     if (typeof header !== 'string' || !header.startsWith('Bearer ')) {
       throw new ApiError(ApiErrorCode.Unauthorized, 'missing bearer token');
     }
-    request.auth = issuer.verify(header.slice('Bearer '.length).trim(), nowSec());
+    const claims = issuer.verify(header.slice('Bearer '.length).trim(), nowSec());
+    await accounts.check(claims);
+    request.auth = claims;
   };
 }
 

@@ -38,12 +38,14 @@ interface Ctx {
   events: ManualEventSource;
   security: InMemorySecurityStore;
   clock: FakeClock;
+  directory: InMemoryUserDirectory;
   tokens: Record<UserRole, string>;
 }
 
 async function setup(jwtConf: JwtConfig = jwtConfig): Promise<Ctx> {
   const clock = new FakeClock(0);
-  const users = new UserService(new InMemoryUserDirectory(() => NOW), hasher);
+  const directory = new InMemoryUserDirectory(() => NOW);
+  const users = new UserService(directory, hasher);
   const security = new InMemorySecurityStore();
   let n = 0;
   const endpoints = new EndpointService(
@@ -65,7 +67,7 @@ async function setup(jwtConf: JwtConfig = jwtConfig): Promise<Ctx> {
     expect(res.statusCode).toBe(200);
     tokens[role] = res.json().token;
   }
-  return { app, devices, events, security, clock, tokens };
+  return { app, devices, events, security, clock, directory, tokens };
 }
 
 const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
@@ -110,6 +112,25 @@ describe('REST API', () => {
       const put = await ctx.app.inject({ method: 'PUT', url: '/api/users/user1', headers: bearer(ctx.tokens.admin), payload: { active: false } });
       expect(put.statusCode).toBe(200);
       expect((await ctx.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'user1', password: 'user-password' } })).statusCode).toBe(401);
+    });
+
+    it('a token stops working at once when its user is disabled or given another role through the API', async () => {
+      const old = ctx.tokens.application;
+      expect((await ctx.app.inject({ url: '/api/clients', headers: bearer(old) })).statusCode).toBe(200);
+      expect((await ctx.app.inject({ method: 'PUT', url: '/api/users/application1', headers: bearer(ctx.tokens.admin), payload: { role: 'user' } })).statusCode).toBe(200);
+      const refused = await ctx.app.inject({ url: '/api/clients', headers: bearer(old) });
+      expect(refused.statusCode).toBe(401);
+      expect(refused.json().message).toContain('log in again');
+      const fresh = await ctx.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'application1', password: 'application-password' } });
+      expect((await ctx.app.inject({ url: '/api/clients', headers: bearer(fresh.json().token) })).statusCode).toBe(200);
+    });
+
+    it('a change made elsewhere (another process, the CLI) reaches tokens within 30 s', async () => {
+      expect((await ctx.app.inject({ url: '/api/clients', headers: bearer(ctx.tokens.user) })).statusCode).toBe(200);
+      await ctx.directory.disable('user1');
+      expect((await ctx.app.inject({ url: '/api/clients', headers: bearer(ctx.tokens.user) })).statusCode).toBe(200);
+      ctx.clock.advance(30_000);
+      expect((await ctx.app.inject({ url: '/api/clients', headers: bearer(ctx.tokens.user) })).statusCode).toBe(401);
     });
 
     it('names the bad field in a 400', async () => {

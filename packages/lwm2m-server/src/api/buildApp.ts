@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { SystemClock } from '@chainm2m/lwm2m';
 import type { ApiDeps } from './ApiDeps.js';
+import { AccountCheck } from './AccountCheck.js';
 import { verifyBearer } from './auth.js';
 import { errorToHttp } from './errorToHttp.js';
 import { TokenIssuer } from './jwt.js';
@@ -24,6 +25,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const nowSec = deps.nowSec ?? (() => Date.now() / 1000);
   const issuer = new TokenIssuer(deps.jwt);
   const limiter = new LoginRateLimiter(clock, deps.loginRateLimits);
+  const accounts = new AccountCheck((username) => deps.users.find(username), clock);
   const metrics = new Metrics();
   metrics.counter('chainm2m_http_requests_total', 'HTTP requests by route, method and status');
   metrics.counter('chainm2m_login_failures_total', 'Failed logins');
@@ -74,9 +76,9 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   await app.register(async (open) => authRoutes(open, { users: deps.users, issuer, limiter, metrics, nowSec }));
   await app.register(async (secured) => {
-    secured.addHook('onRequest', verifyBearer(issuer, nowSec));
+    secured.addHook('onRequest', verifyBearer(issuer, accounts, nowSec));
     await clientRoutes(secured, deps.devices);
-    await managementRoutes(secured, deps);
+    await managementRoutes(secured, deps, accounts);
     await eventRoutes(secured, deps.events, clock);
   });
   return app;

@@ -80,6 +80,12 @@ export class UserService {
     return toUserView(created);
   }
 
+  /** The user, or `undefined` when unknown. */
+  async find(username: string): Promise<UserView | undefined> {
+    const u = await this.users.get(username);
+    return u ? toUserView(u) : undefined;
+  }
+
   async get(username: string): Promise<UserView> {
     const u = await this.users.get(username);
     if (!u) throw new ApiError(ApiErrorCode.NotFound, `unknown user ${username}`, { details: { username } });

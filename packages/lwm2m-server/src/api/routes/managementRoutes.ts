@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { UserRole } from '@chainm2m/lwm2m';
+import type { AccountCheck } from '../AccountCheck.js';
 import type { ApiDeps } from '../ApiDeps.js';
 import { requireRole } from '../auth.js';
 import { anomalySchema, endpointViewSchema, errorSchema, pageQuerySchema, userViewSchema } from '../schemas.js';
@@ -33,7 +34,7 @@ const secretsSchema = {
 const secured = { security: [{ bearer: [] }] };
 
 /** The paper's web back end: endpoints (ClientStore), users (UserStore) and anomalies (AnomalyStore). */
-export async function managementRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+export async function managementRoutes(app: FastifyInstance, deps: ApiDeps, accounts: AccountCheck): Promise<void> {
   const admin = requireRole('admin');
   const readers = requireRole('user', 'application');
   const reporters = requireRole('application');
@@ -185,7 +186,11 @@ export async function managementRoutes(app: FastifyInstance, deps: ApiDeps): Pro
         response: { 200: userViewSchema, 400: errorSchema, 404: errorSchema },
       },
     },
-    async (request) => deps.users.update(request.params.username, request.body),
+    async (request) => {
+      const updated = await deps.users.update(request.params.username, request.body);
+      accounts.forget(request.params.username);
+      return updated;
+    },
   );
 
   app.get<{ Querystring: { endpoint?: string; from?: number; to?: number; offset: number; limit: number } }>(
