@@ -17,18 +17,28 @@ export class AccountCheck {
     private readonly maxUsers = 100_000,
   ) {}
 
-  async check(claims: TokenClaims): Promise<void> {
-    const now = this.clock.now();
-    let entry = this.seen.get(claims.sub);
-    if (!entry || now - entry.at >= this.ttlMs) {
-      const user = await this.lookup(claims.sub);
-      entry = {
-        at: now,
-        ok: (c) => user !== undefined && user.active && user.role === c.role && user.clearance === c.clearance,
-      };
-      if (this.seen.size >= this.maxUsers) this.seen.delete(this.seen.keys().next().value as string);
-      this.seen.set(claims.sub, entry);
+  /** Throws (or rejects) with 401 unless the account still matches the token; synchronous on a cache hit. */
+  check(claims: TokenClaims): Promise<void> | undefined {
+    const entry = this.seen.get(claims.sub);
+    if (entry && this.clock.now() - entry.at < this.ttlMs) {
+      AccountCheck.assert(entry, claims);
+      return undefined;
     }
+    return this.refresh(claims);
+  }
+
+  private async refresh(claims: TokenClaims): Promise<void> {
+    const user = await this.lookup(claims.sub);
+    const entry = {
+      at: this.clock.now(),
+      ok: (c: TokenClaims) => user !== undefined && user.active && user.role === c.role && user.clearance === c.clearance,
+    };
+    if (this.seen.size >= this.maxUsers) this.seen.delete(this.seen.keys().next().value as string);
+    this.seen.set(claims.sub, entry);
+    AccountCheck.assert(entry, claims);
+  }
+
+  private static assert(entry: { readonly ok: (c: TokenClaims) => boolean }, claims: TokenClaims): void {
     if (!entry.ok(claims)) throw new ApiError(ApiErrorCode.Unauthorized, 'the account was disabled or changed: log in again');
   }
 

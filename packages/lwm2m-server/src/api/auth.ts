@@ -19,7 +19,8 @@ export function verifyBearer(issuer: TokenIssuer, accounts: AccountCheck, nowSec
       throw new ApiError(ApiErrorCode.Unauthorized, 'missing bearer token');
     }
     const claims = issuer.verify(header.slice('Bearer '.length).trim(), nowSec());
-    await accounts.check(claims);
+    const pending = accounts.check(claims);
+    if (pending) await pending;
     request.auth = claims;
   };
 }
