@@ -2,6 +2,7 @@ import type { AnomalyRecord } from '@chainm2m/lwm2m';
 import { ExitCode, usage } from '../CliError.js';
 import type { Command } from '../Command.js';
 import { print, printJson, table } from '../Io.js';
+import { pageOf, PAGE_OPTIONS } from '../options.js';
 
 /** Unix seconds from `1700000000`, an ISO date, or a relative `15m` / `2h` / `7d` (ago). */
 export function parseTime(value: string, name: string, nowSec: number): number {
@@ -27,8 +28,7 @@ const list: Command = {
     endpoint: { type: 'string', help: 'only this endpoint' },
     since: { type: 'string', help: 'collected at or after (Unix s, ISO date, or 15m/2h/7d ago)' },
     until: { type: 'string', help: 'collected at or before' },
-    offset: { type: 'string', help: 'skip this many' },
-    limit: { type: 'string', help: 'at most this many (default 100)' },
+    ...PAGE_OPTIONS,
   },
   async run(ctx, _p, values) {
     const now = Math.floor(Date.now() / 1000);
@@ -39,8 +39,7 @@ const list: Command = {
       endpoint: typeof values['endpoint'] === 'string' ? values['endpoint'] : undefined,
       from,
       to,
-      offset: Number(values['offset'] ?? 0) || 0,
-      limit: Number(values['limit'] ?? 100) || 100,
+      ...pageOf(values),
     });
     if (ctx.json) printJson(ctx.io, page);
     else {

@@ -1,7 +1,8 @@
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { parsePsk, type EndpointSecrets, type EndpointView, type NewEndpoint } from '@chainm2m/lwm2m-server';
 import { CliError, ExitCode, usage } from '../CliError.js';
-import type { Command, Values } from '../Command.js';
+import type { Command } from '../Command.js';
+import { int, pageOf, PAGE_OPTIONS, str } from '../options.js';
 import { csvCell, parseCsv } from '../csv.js';
 import { print, printJson, progress, table } from '../Io.js';
 
@@ -11,18 +12,6 @@ const KEY_OPTIONS = {
   'bs-psk': { type: 'string', help: 'bootstrap-account PSK as hex (generated when absent)' },
   'bs-psk-text': { type: 'string', help: 'bootstrap-account PSK as text' },
 } as const;
-
-function str(values: Values, name: string): string | undefined {
-  const v = values[name];
-  return typeof v === 'string' ? v : undefined;
-}
-
-function int(values: Values, name: string): number | undefined {
-  const v = str(values, name);
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v)) throw usage(`--${name} must be a non-negative integer, got '${v}'`);
-  return Number(v);
-}
 
 function printSecrets(io: Parameters<Command['run']>[0]['io'], s: EndpointSecrets, verb: string): void {
   print(io, `${verb} ${s.endpoint}. Keys are shown once; they are stored on chain only sealed.`);
@@ -148,13 +137,11 @@ const importCsv: Command = {
 const list: Command = {
   name: 'endpoints list',
   summary: 'List registered endpoints (no keys)',
-  options: {
-    offset: { type: 'string', help: 'skip this many (default 0)' },
-    limit: { type: 'string', help: 'at most this many (default 100)' },
-  },
+  options: PAGE_OPTIONS,
   async run(ctx, _p, values) {
+    const { offset, limit } = pageOf(values);
     const { endpoints } = await ctx.management();
-    const page = await endpoints.list(int(values, 'offset') ?? 0, int(values, 'limit') ?? 100);
+    const page = await endpoints.list(offset, limit);
     if (ctx.json) printJson(ctx.io, page);
     else {
       print(ctx.io, table(viewRows(page.items)));

@@ -4,6 +4,7 @@ import type { UserView } from '@chainm2m/lwm2m-server';
 import { ExitCode, usage } from '../CliError.js';
 import type { Command, CommandContext, Values } from '../Command.js';
 import { print, printJson, table } from '../Io.js';
+import { int, pageOf, PAGE_OPTIONS, str } from '../options.js';
 
 function role(value: string | boolean | undefined): UserRole {
   if (typeof value !== 'string' || !UserRoles.includes(value as UserRole)) throw usage(`--role must be one of ${UserRoles.join(', ')}`);
@@ -39,11 +40,10 @@ const add: Command = {
   },
   async run(ctx, [name], values) {
     const r = role(values['role']);
-    const clearance = typeof values['clearance'] === 'string' ? Number(values['clearance']) : undefined;
-    if (clearance !== undefined && !Number.isInteger(clearance)) throw usage('--clearance must be an integer from 0 to 255');
+    const clearance = int(values, 'clearance');
     const password = await readPassword(ctx, values);
     const { users } = await ctx.management();
-    const u = await users.add({ username: name as string, role: r, clearance, password, email: typeof values['email'] === 'string' ? values['email'] : undefined });
+    const u = await users.add({ username: name as string, role: r, clearance, password, email: str(values, 'email') });
     if (ctx.json) printJson(ctx.io, u);
     else print(ctx.io, `Added user ${u.username} (${u.role}, clearance ${u.clearance}).`);
     return ExitCode.Ok;
@@ -53,10 +53,11 @@ const add: Command = {
 const list: Command = {
   name: 'users list',
   summary: 'List users',
-  options: { offset: { type: 'string', help: 'skip this many' }, limit: { type: 'string', help: 'at most this many (default 100)' } },
+  options: PAGE_OPTIONS,
   async run(ctx, _p, values) {
+    const { offset, limit } = pageOf(values);
     const { users } = await ctx.management();
-    const page = await users.list(Number(values['offset'] ?? 0) || 0, Number(values['limit'] ?? 100) || 100);
+    const page = await users.list(offset, limit);
     if (ctx.json) printJson(ctx.io, page);
     else {
       print(ctx.io, table(rows(page.items)));
