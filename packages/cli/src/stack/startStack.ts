@@ -122,6 +122,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     }
 
     const ports: Stack['ports'] = { ...(devChain ? { chain: Number(new URL(rpcUrl).port) } : {}) };
+    // Made once the servers are bound: new endpoints are told the ports actually in use.
+    const endpointService = (): EndpointService =>
+      new EndpointService(stores.security, endpointDefaults(config, env, ports), SystemRandom, stores.connection.address ?? 'chainm2m');
     let bootstrap: BootstrapServer | undefined;
     if (services.has('bootstrap')) {
       bootstrap = await startBootstrapServer({
@@ -162,7 +165,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       });
       ports.coaps = lwm2m.addresses.coaps.port;
       log(`LwM2M server   coaps://${config.host}:${lwm2m.addresses.coaps.port}${lwm2m.addresses.coap ? ` and coap://${config.host}:${lwm2m.addresses.coap.port}` : ''}`);
-      endpoints = new EndpointService(stores.security, endpointDefaults(config, env, ports), SystemRandom, stores.connection.address ?? 'chainm2m');
+      endpoints = endpointService();
       if (services.has('api')) {
         const events = apiEventsFromServer(lwm2m.events);
         announce = (e) => events.emit(e);
@@ -201,7 +204,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         log(`REST API       http://${config.host}:${ports.api} (docs at /docs)`);
       }
     }
-    endpoints ??= new EndpointService(stores.security, endpointDefaults(config, env, ports), SystemRandom, stores.connection.address ?? 'chainm2m');
+    endpoints ??= endpointService();
     writeRuntime(config.dataDir, {
       pid: process.pid,
       chainRpcUrl: rpcUrl,
