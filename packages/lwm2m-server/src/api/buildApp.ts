@@ -13,7 +13,6 @@ import { authRoutes } from './routes/authRoutes.js';
 import { clientRoutes } from './routes/clientRoutes.js';
 import { managementRoutes } from './routes/managementRoutes.js';
 import { eventRoutes } from './routes/eventRoutes.js';
-import { errorSchema } from './schemas.js';
 
 /**
  * Builds the REST API (fastify) without listening: `app.inject()` in tests, `app.listen()` in
@@ -104,5 +103,3 @@ function statusText(status: number): string {
   };
   return texts[status] ?? 'Error';
 }
-
-export { errorSchema };
