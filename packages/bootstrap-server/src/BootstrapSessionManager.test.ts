@@ -143,6 +143,8 @@ describe('BootstrapSessionManager: authorization', () => {
     ['no ep', bsRequest(['pct=110'], 'dev-a-bs'), '4.00', 'missing-endpoint'],
     ['empty ep', bsRequest(['ep='], 'dev-a-bs'), '4.00', 'missing-endpoint'],
     ['bad pct', bsRequest(['ep=dev-a', 'pct=tlv'], 'dev-a-bs'), '4.00', 'bad-pct'],
+    ['pct twice', bsRequest(['ep=dev-a', 'pct=110', 'pct=11542'], 'dev-a-bs'), '4.00', 'bad-pct'],
+    ['ep twice', bsRequest(['ep=dev-a', 'ep=dev-b'], 'dev-a-bs'), '4.00', 'missing-endpoint'],
   ])('rejects %s', async (_n, req, code, reason) => {
     const { manager, events } = setup();
     expect(await manager.handle(req, new ScriptedDevices())).toEqual({ code });

@@ -1,5 +1,8 @@
 import {
+  InvalidRequestError,
   SystemClock,
+  errorResponseCode,
+  parseUplinkRequest,
   type BootstrapConfig,
   type BootstrapConfigStore,
   type Clock,
@@ -115,19 +118,18 @@ export class BootstrapSessionManager {
     if (req.method !== 'POST') return this.reject(req, undefined, 'method-not-allowed', '4.05');
     if (this.closed) return this.reject(req, undefined, 'closed', '5.03');
 
-    let endpoint: string | undefined;
-    const pct: number[] = [];
-    for (const q of req.query) {
-      const eq = q.indexOf('=');
-      const name = eq < 0 ? q : q.slice(0, eq);
-      const value = eq < 0 ? '' : q.slice(eq + 1);
-      if (name === 'ep') endpoint = value;
-      else if (name === 'pct') {
-        if (!/^\d{1,5}$/.test(value)) return this.reject(req, endpoint, 'bad-pct', '4.00');
-        pct.push(Number(value));
-      }
+    let endpoint: string;
+    let pct: number[];
+    try {
+      // The one parser of uplink requests (rules: the lwm2m package README); path and method checked above.
+      const op = parseUplinkRequest({ method: 'POST', path: ['bs'], query: req.query, payload: new Uint8Array(0) }, { accept: ['bootstrap-request'] });
+      if (op.kind !== 'bootstrap-request') return this.reject(req, undefined, 'not-found', '4.04');
+      endpoint = op.endpoint;
+      pct = op.preferredContentFormat === undefined ? [] : [op.preferredContentFormat];
+    } catch (err) {
+      const param = err instanceof InvalidRequestError ? err.details?.['param'] : undefined;
+      return this.reject(req, undefined, param === 'pct' ? 'bad-pct' : 'missing-endpoint', errorResponseCode(err));
     }
-    if (endpoint === undefined || endpoint.length === 0) return this.reject(req, undefined, 'missing-endpoint', '4.00');
 
     let config: BootstrapConfig | undefined;
     try {

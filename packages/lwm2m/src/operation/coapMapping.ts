@@ -4,7 +4,7 @@
  * use these without knowing the CoAP wire format.
  */
 import { CodecError, CodecErrorCode } from '../codec/CodecError.js';
-import { decodeLinks, encodeLinks, parseRegistrationLinks, formatRegistrationLinks } from '../codec/linkPayloads.js';
+import { decodeLinks, encodeLinks, formatRegistrationLinks } from '../codec/linkPayloads.js';
 import { decodeCompositePaths, decodeNode, decodeNodes, encodeCompositePaths, encodeNode, encodeNodes } from '../codec/Lwm2mCodec.js';
 import type { CoapMethod } from '../coap/types.js';
 import { ContentFormat } from '../ContentFormat.js';
@@ -22,7 +22,6 @@ import type {
   Lwm2mResponseFor,
   Lwm2mResponseMap,
   NotificationAttributes,
-  UplinkRequest,
 } from './Lwm2mRequest.js';
 import { ResponseCode, isSuccessCode } from './ResponseCode.js';
 
@@ -319,112 +318,27 @@ function bad(message: string, details?: Record<string, unknown>, cause?: unknown
   return new InvalidRequestError(InvalidRequestCode.BadRequest, message, details, cause);
 }
 
-/** Query values by name; a name given twice is a bad request. Valueless parameters map to `''`. */
+/** Query values by name; a name given twice is a bad request (LWM2M_REPEATED_PARAMETER). Valueless parameters map to `''`. */
 export function parseQuery(query: readonly string[]): Map<string, string> {
   const m = new Map<string, string>();
   for (const q of query) {
     const i = q.indexOf('=');
     const k = i < 0 ? q : q.slice(0, i);
     const v = i < 0 ? '' : q.slice(i + 1);
-    if (m.has(k)) throw bad(`query parameter '${k.slice(0, 20)}' given twice`);
+    if (m.has(k)) throw new InvalidRequestError(InvalidRequestCode.RepeatedParameter, `query parameter '${k.slice(0, 20)}' given twice`, { param: k.slice(0, 20) });
     m.set(k, v);
   }
   return m;
 }
 
-const ENDPOINT = /^[^\s\u0000-\u001f&?]{1,255}$/;
-const BINDING = /^[USNTQM]{1,6}$/;
-const VERSION = /^\d{1,3}\.\d{1,3}$/;
-
-function intParam(q: Map<string, string>, name: string, min: number, max: number): number | undefined {
+/** An integer query parameter in `min..max` (decimal digits only), or undefined when absent. */
+export function intParam(q: Map<string, string>, name: string, min: number, max: number): number | undefined {
   const v = q.get(name);
   if (v === undefined) return undefined;
-  if (!/^\d{1,10}$/.test(v)) throw bad(`query parameter ${name} must be an integer`);
+  if (!/^\d{1,10}$/.test(v)) throw bad(`query parameter ${name} must be a decimal integer`, { param: name });
   const n = Number(v);
-  if (n < min || n > max) throw bad(`query parameter ${name} out of range`, { [name]: n });
+  if (n < min || n > max) throw bad(`query parameter ${name} must be in ${min}..${max}`, { param: name, value: n });
   return n;
-}
-
-function linksOf(req: IncomingCoapRequest): ReturnType<typeof parseRegistrationLinks> | undefined {
-  if (req.payload.length === 0) return undefined;
-  if (req.contentFormat !== undefined && req.contentFormat !== ContentFormat.Link) {
-    throw new CodecError(CodecErrorCode.Unsupported, 'registration payload must be link format', { format: req.contentFormat });
-  }
-  return parseRegistrationLinks(req.payload);
-}
-
-export interface ParseUplinkOptions {
-  /** Object definitions used to type the values of a Send. */
-  readonly model?: ObjectRegistry;
-}
-
-/**
- * Parses a client-initiated request: `POST /bs?ep=` (bootstrap-request), `POST /rd?ep=` (register),
- * `POST /rd/<id>` (update), `DELETE /rd/<id>` (deregister), `POST /dp` (send). Throws
- * `InvalidRequestError` (4.00 / 4.04 / 4.05) or `CodecError` (bad payload); see `errorResponseCode`.
- */
-export function parseUplinkRequest(req: IncomingCoapRequest, options: ParseUplinkOptions = {}): UplinkRequest {
-  const [first, second, ...rest] = req.path;
-  if (first === 'dp' && second === undefined) {
-    if (req.method !== 'POST') throw new InvalidRequestError(InvalidRequestCode.MethodNotAllowed, 'send must be POST');
-    if (req.contentFormat === undefined) throw bad('send needs a Content-Format');
-    const nodes = decodeNodes(req.payload, req.contentFormat, options.model ? { model: options.model } : {});
-    return { kind: 'send', nodes, format: req.contentFormat };
-  }
-  if (rest.length > 0 || (first !== 'bs' && first !== 'rd')) throw new InvalidRequestError(InvalidRequestCode.UnknownRoute, 'no LwM2M operation at this URI');
-  if (first === 'bs') {
-    if (second !== undefined) throw new InvalidRequestError(InvalidRequestCode.UnknownRoute, 'no LwM2M operation at this URI');
-    if (req.method !== 'POST') throw new InvalidRequestError(InvalidRequestCode.MethodNotAllowed, 'bootstrap-request must be POST');
-    const q = parseQuery(req.query);
-    const endpoint = q.get('ep');
-    if (endpoint === undefined || !ENDPOINT.test(endpoint)) throw bad('bootstrap-request needs a valid ep');
-    const pct = intParam(q, 'pct', 0, 65535);
-    return { kind: 'bootstrap-request', endpoint, ...(pct !== undefined ? { preferredContentFormat: pct } : {}) };
-  }
-  if (second === undefined) {
-    if (req.method !== 'POST') throw new InvalidRequestError(InvalidRequestCode.MethodNotAllowed, 'register must be POST');
-    const q = parseQuery(req.query);
-    const endpoint = q.get('ep');
-    if (endpoint === undefined || !ENDPOINT.test(endpoint)) throw bad('register needs a valid ep');
-    const lifetime = intParam(q, 'lt', 1, 0xffffffff) ?? 86400;
-    const lwm2mVersion = q.get('lwm2m') ?? '1.0';
-    if (!VERSION.test(lwm2mVersion)) throw bad('invalid lwm2m version');
-    const binding = q.get('b') ?? 'U';
-    if (!BINDING.test(binding)) throw bad('invalid binding');
-    const sms = q.get('sms');
-    const links = linksOf(req);
-    return {
-      kind: 'register',
-      endpoint,
-      lifetime,
-      lwm2mVersion,
-      binding,
-      queueMode: q.has('Q') || binding.includes('Q'),
-      ...(sms !== undefined && sms !== '' ? { smsNumber: sms } : {}),
-      rootPath: links?.rootPath ?? '/',
-      objectLinks: links?.objectLinks ?? [],
-      ...(links?.supportedContentFormats ? { supportedContentFormats: links.supportedContentFormats } : {}),
-    };
-  }
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(second)) throw new InvalidRequestError(InvalidRequestCode.UnknownRoute, 'invalid registration id');
-  if (req.method === 'DELETE') return { kind: 'deregister', registrationId: second };
-  if (req.method !== 'POST') throw new InvalidRequestError(InvalidRequestCode.MethodNotAllowed, 'update must be POST, deregister DELETE');
-  const q = parseQuery(req.query);
-  const lifetime = intParam(q, 'lt', 1, 0xffffffff);
-  const binding = q.get('b');
-  if (binding !== undefined && !BINDING.test(binding)) throw bad('invalid binding');
-  const sms = q.get('sms');
-  const links = linksOf(req);
-  return {
-    kind: 'update',
-    registrationId: second,
-    ...(lifetime !== undefined ? { lifetime } : {}),
-    ...(binding !== undefined ? { binding } : {}),
-    ...(sms !== undefined ? { smsNumber: sms } : {}),
-    ...(q.has('Q') ? { queueMode: true } : {}),
-    ...(links ? { objectLinks: links.objectLinks } : {}),
-    ...(links?.supportedContentFormats ? { supportedContentFormats: links.supportedContentFormats } : {}),
-  };
 }
 
 export interface ParseDownlinkOptions {
@@ -546,6 +460,7 @@ export function errorResponseCode(err: unknown): string {
   if (err instanceof InvalidRequestError) {
     if (err.code === InvalidRequestCode.UnknownRoute) return ResponseCode.NotFound;
     if (err.code === InvalidRequestCode.MethodNotAllowed) return ResponseCode.MethodNotAllowed;
+    if (err.code === InvalidRequestCode.UnsupportedVersion) return ResponseCode.PreconditionFailed;
     return ResponseCode.BadRequest;
   }
   if (err instanceof CodecError) return err.code === CodecErrorCode.Unsupported ? ResponseCode.UnsupportedContentFormat : ResponseCode.BadRequest;
