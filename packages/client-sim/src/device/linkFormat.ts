@@ -1,19 +1,22 @@
+import type { RegisteredObjectLink } from '@chainm2m/lwm2m';
 import type { SimObjectTree } from '../model/SimObjectTree.js';
 import { formatAttributes, type NotificationAttributes } from './attributes.js';
 
-/** The registration payload: `</>;rt="oma.lwm2m";ct=110,</1>;ver=1.1,</1/0>,</3/0>,...` (object 0 left out). */
-export function registrationLinks(tree: SimObjectTree, contentFormats: readonly number[]): string {
-  const ct = contentFormats.length === 1 ? `;ct=${contentFormats[0]}` : contentFormats.length > 1 ? `;ct="${contentFormats.join(' ')}"` : '';
-  const links = [`</>;rt="oma.lwm2m"${ct}`];
+/**
+ * The object links of the registration payload (object 0 left out): `</1>;ver=1.1` for an object
+ * of another version than 1.0, `</3303>` for one without instances, then `</1/0>`, `</3/0>`, ...
+ */
+export function registrationObjectLinks(tree: SimObjectTree): RegisteredObjectLink[] {
+  const links: RegisteredObjectLink[] = [];
   for (const oid of tree.objectIds()) {
     if (oid === 0) continue;
     const ver = tree.def(oid)?.version;
     const ids = tree.instanceIds(oid);
-    if (ver && ver !== '1.0') links.push(`</${oid}>;ver=${ver}`);
-    else if (ids.length === 0) links.push(`</${oid}>`);
-    for (const iid of ids) links.push(`</${oid}/${iid}>`);
+    if (ver && ver !== '1.0') links.push({ path: `/${oid}`, objectId: oid, version: ver });
+    else if (ids.length === 0) links.push({ path: `/${oid}`, objectId: oid });
+    for (const iid of ids) links.push({ path: `/${oid}/${iid}`, objectId: oid, instanceId: iid });
   }
-  return links.join(',');
+  return links;
 }
 
 export type AttributeLookup = (path: string) => NotificationAttributes | undefined;
