@@ -8,7 +8,7 @@ import { SystemClock, SystemRandom, type Clock, type Random } from '../time/Cloc
 import { CoapError, CoapErrorCode } from './CoapError.js';
 import { szxOf } from './BlockOption.js';
 import { CoapOption, codeClass, codeFromString, textOption, uintOption, type CoapOptionValue } from './CoapMessage.js';
-import type { CoapEndpointOptions, CoapMethod, CoapResponse } from './types.js';
+import type { CoapEndpointOptions, CoapMethod, CoapResponse, CoapStats } from './types.js';
 
 export const EMPTY = new Uint8Array(0);
 
@@ -78,21 +78,7 @@ export function resolveSettings(opts: CoapEndpointOptions): EndpointSettings {
 }
 
 /** The event counters of `CoapStats` (the live state sizes are asked of each layer). */
-export interface Counters {
-  malformedDropped: number;
-  duplicates: number;
-  retransmissions: number;
-  requestsReceived: number;
-  requestsSent: number;
-  timeouts: number;
-  resetsReceived: number;
-  resetsSent: number;
-  separateResponses: number;
-  staleNotifications: number;
-  sendErrors: number;
-  handlerErrors: number;
-  internalErrors: number;
-}
+export type Counters = Omit<CoapStats, 'pendingRequests' | 'dedupEntries' | 'serverObservations' | 'clientObservations' | 'block1Transfers' | 'block1Bytes'>;
 
 export class EndpointContext {
   readonly counters: Counters = {

@@ -3,7 +3,7 @@ import { FakeClock, type Random } from '../time/Clock.js';
 import type { DatagramTransport, PeerAddress } from '../transport/DatagramTransport.js';
 import { decodeMessage, emptyMessage, type CoapMessage } from './CoapMessage.js';
 import { EndpointContext } from './EndpointContext.js';
-import { MessageLayer, type Outgoing } from './MessageLayer.js';
+import { MessageLayer, outgoingCon, type Outgoing } from './MessageLayer.js';
 
 const peer: PeerAddress = { address: '192.0.2.7', port: 5683 };
 const pk = '192.0.2.7|5683';
@@ -28,19 +28,12 @@ function layer(extra: { maxDedupEntries?: number } = {}) {
 }
 
 function outgoing(bytes: Uint8Array, events: string[], timeout = 2000): Outgoing {
-  return {
-    pk,
-    peer,
-    bytes,
-    confirmable: true,
-    timer: undefined,
-    attempt: 0,
-    timeout,
+  return outgoingCon(pk, peer, bytes, timeout, {
     onAck: () => events.push('ack'),
     onReset: () => events.push('reset'),
     onTimeout: () => events.push('timeout'),
     onAbort: () => events.push('abort'),
-  };
+  });
 }
 
 const con = (mid: number): CoapMessage => ({ type: 'CON', code: 1, messageId: mid, token: Uint8Array.of(1), options: [], payload: new Uint8Array(0) });

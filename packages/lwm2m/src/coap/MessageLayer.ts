@@ -38,6 +38,19 @@ export interface Outgoing {
   onAbort(): void;
 }
 
+/** What happens to a CON of ours that is not a request. */
+export interface ConOutcome {
+  onAck(msg: CoapMessage): void;
+  onReset(): void;
+  onTimeout(): void;
+  onAbort(): void;
+}
+
+/** A CON of ours, before its first transmission. */
+export function outgoingCon(pk: string, peer: PeerAddress, bytes: Uint8Array, timeout: number, outcome: ConOutcome): Outgoing {
+  return { pk, peer, bytes, confirmable: true, timer: undefined, attempt: 0, timeout, ...outcome };
+}
+
 export class MessageLayer {
   private readonly dedup = new FifoMap<string, DedupEntry>();
   private readonly outgoing = new Map<string, Outgoing>();
@@ -114,19 +127,12 @@ export class MessageLayer {
   /** Sends a CON that is not a request (separate response, notification) with retransmission. */
   transmitCon(peer: PeerAddress, pk: string, msg: CoapMessage, onAck: () => void, onFail: (reason: 'reset' | 'timeout' | 'aborted') => void): void {
     const okey = `${pk}#${msg.messageId}`;
-    const out: Outgoing = {
-      pk,
-      peer,
-      bytes: encodeMessage(msg),
-      confirmable: true,
-      timer: undefined,
-      attempt: 0,
-      timeout: this.ctx.initialTimeout(),
+    const out = outgoingCon(pk, peer, encodeMessage(msg), this.ctx.initialTimeout(), {
       onAck,
       onReset: () => onFail('reset'),
       onTimeout: () => onFail('timeout'),
       onAbort: () => onFail('aborted'),
-    };
+    });
     this.track(okey, out);
     this.sendQuiet(peer, out.bytes);
   }
@@ -146,14 +152,7 @@ export class MessageLayer {
       const okey = `${pk}#${msg.messageId}`;
       const bytes = encodeMessage({ ...msg, type: 'CON' });
       const done = (): void => resolve(this.ctx.clock.now() - started);
-      const out: Outgoing = {
-        pk,
-        peer,
-        bytes,
-        confirmable: true,
-        timer: undefined,
-        attempt: 0,
-        timeout: this.ctx.initialTimeout(),
+      const out = outgoingCon(pk, peer, bytes, this.ctx.initialTimeout(), {
         onAck: done,
         onReset: done,
         onTimeout: () => {
@@ -161,7 +160,7 @@ export class MessageLayer {
           reject(new CoapError(CoapErrorCode.Timeout, `no answer to ping from ${peer.address}:${peer.port}`));
         },
         onAbort: () => reject(new CoapError(CoapErrorCode.Closed, 'ping aborted')),
-      };
+      });
       this.track(okey, out);
       this.sendBytes(peer, bytes).catch((cause: unknown) => {
         if (this.outgoing.get(okey) !== out) return;

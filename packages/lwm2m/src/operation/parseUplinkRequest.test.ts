@@ -47,6 +47,11 @@ const bs = (query: string[]): IncomingCoapRequest => ({ method: 'POST', path: ['
 const up = (query: string[]): IncomingCoapRequest => ({ method: 'POST', path: ['rd', 'r1'], query, payload: empty });
 
 describe('parseUplinkRequest', () => {
+  it('is the inverse of toCoapRequest for Register, whose links go in the payload', () => {
+    expect(toCoapRequest(register)).toMatchObject({ method: 'POST', path: ['rd'], query: ['ep=dev-001', 'lt=300', 'lwm2m=1.1', 'b=U'], contentFormat: 40 });
+    expect(new TextDecoder().decode(toCoapRequest(register).payload)).toBe('</>;rt="oma.lwm2m";ct="110 112",</1/0>,</3/0>;ver=1.1');
+  });
+
   it.each<UplinkRequest>([
     { kind: 'bootstrap-request', endpoint: 'dev-001', preferredContentFormat: 110 },
     { kind: 'bootstrap-request', endpoint: 'dev-001' },
