@@ -9,6 +9,7 @@ import {
   apiEventsFromServer,
   buildApp,
   deviceApiFromServer,
+  deviceDataApiFromServer,
   EndpointService,
   startLwm2mServer,
   UserService,
@@ -19,6 +20,7 @@ import {
 type ApiApp = Awaited<ReturnType<typeof buildApp>>;
 import { CliError } from '../CliError.js';
 import type { CliConfig } from '../config.js';
+import { loadModels } from './models.js';
 import { endpointDefaults, hasher, openChainStores, removeRuntime, signerKeyFor, writeRuntime, type ChainStores } from './chain.js';
 
 export type ServiceName = 'bootstrap' | 'server' | 'api';
@@ -143,7 +145,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     let api: ApiApp | undefined;
     let endpoints: EndpointService | undefined;
     if (services.has('server')) {
+      const models = loadModels(config.modelsDir);
+      if (models.loaded.length > 0) log(`object models  ${models.loaded.length} from ${config.modelsDir}`);
       lwm2m = await startLwm2mServer({
+        objects: models.registry,
         securityStore: stores.security,
         dataDir: join(config.dataDir, 'registrations'),
         host: config.host,
@@ -178,6 +183,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           users,
           endpoints,
           devices: deviceApiFromServer({ registrations: lwm2m.registrations, devices: lwm2m.devices, security: stores.security }),
+          deviceData: deviceDataApiFromServer({ devices: lwm2m.devices, latestValues: lwm2m.latestValues, security: stores.security }),
           anomalies,
           events,
           jwt: {

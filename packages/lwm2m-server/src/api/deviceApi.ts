@@ -1,9 +1,10 @@
-import { parsePath, resourceInstance, singleResource, ObjectRegistry, type Lwm2mPath, type SecurityStore } from '@chainm2m/lwm2m';
+import { parsePath, resourceInstance, singleResource, type Lwm2mPath, type ObjectRegistry, type SecurityStore } from '@chainm2m/lwm2m';
 import type { CreateContent, DeviceManagementService, WriteContent } from '../dm/DeviceManagementService.js';
 import type { DeviceContent } from '../dm/DeviceContent.js';
 import type { Lwm2mServerEvents } from '../events/ServerEvents.js';
 import type { RegistrationService } from '../registration/RegistrationService.js';
 import { ApiError, ApiErrorCode } from './ApiError.js';
+import { latestToJson } from './deviceDataApi.js';
 import type { ApiEvent, ApiEventSource, DeviceApi, JsonContent } from './ApiDeps.js';
 import { jsonToInstance, jsonToResource, jsonToResourceValue, jsonToResources, nodeToJson } from './nodeJson.js';
 
@@ -32,7 +33,7 @@ function parse(path: string): Lwm2mPath {
 
 /** The REST API's view of the LwM2M server: JSON in and out, typed by the object model. */
 export function deviceApiFromServer(deps: DeviceApiDeps): DeviceApi {
-  const objects = deps.objects ?? new ObjectRegistry();
+  const objects = deps.objects ?? deps.devices.objectRegistry;
 
   const writeContent = (path: string, json: unknown): WriteContent => {
     const p = parse(path);
@@ -140,6 +141,7 @@ export function apiEventsFromServer(events: Lwm2mServerEvents): ApiEventSource &
   events.on('notification', (e) =>
     emit({ type: 'notification', endpoint: e.endpoint, data: { observationId: e.observationId, paths: e.paths, content: contentJson(e.content), at: new Date(e.at).toISOString() } }),
   );
+  events.on('send', (e) => emit({ type: 'send', endpoint: e.endpoint, data: { values: e.values.map(latestToJson), at: new Date(e.at).toISOString() } }));
   return {
     subscribe(listener) {
       listeners.add(listener);
