@@ -168,6 +168,17 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           value: `${e.operation}: ${e.reason}${e.identity ? `; identity=${e.identity}` : ''}; from ${e.peer.address}:${e.peer.port}`,
         });
       });
+      // Refused Sends (not from a registered client, or undecodable) are anomalies too, rate-limited alike.
+      lwm2m.events.on('sendRefused', (e) => {
+        const endpoint = e.endpoint ?? '(unknown)';
+        reporter.report(`${endpoint}|send-${e.reason}|${e.peer.address}`, {
+          endpoint,
+          collectedAt: Math.floor(e.at / 1000),
+          severity: e.reason === 'not-registered' ? 128 : 64,
+          kind: 'send-refused',
+          value: `send ${e.coapCode}: ${e.message}${e.identity ? `; identity=${e.identity}` : ''}; from ${e.peer.address}:${e.peer.port}`,
+        });
+      });
       ports.coaps = lwm2m.addresses.coaps.port;
       log(`LwM2M server   coaps://${config.host}:${lwm2m.addresses.coaps.port}${lwm2m.addresses.coap ? ` and coap://${config.host}:${lwm2m.addresses.coap.port}` : ''}`);
       endpoints = endpointService();

@@ -9,7 +9,6 @@ import {
   Lwm2mError,
   decodeTimestampedResources,
   errorResponseCode,
-  parseUplinkRequest,
   type ObjectRegistry,
   type Registration,
   type RegistrationStore,
@@ -87,11 +86,13 @@ export class SendHandler {
     }
     if (!reg) return this.refuse(req, 'not-registered', '4.03', 'send from a client that is not registered');
     try {
-      const parsed = parseUplinkRequest(req, { model: this.opts.objects });
-      if (parsed.kind !== 'send') return this.refuse(req, 'bad-request', '4.04', 'no LwM2M operation at this URI', reg.endpoint);
-      if (!COMPOSITE_FORMATS.includes(parsed.format)) return this.refuse(req, 'bad-request', '4.15', 'send takes SenML-JSON or SenML-CBOR', reg.endpoint);
+      // Not `parseUplinkRequest`: its Send keeps one value per resource, a Send may carry history.
+      if (req.path.length !== 1) return this.refuse(req, 'bad-request', '4.04', 'no LwM2M operation at this URI', reg.endpoint);
+      if (req.method !== 'POST') return this.refuse(req, 'bad-request', '4.05', 'send must be POST', reg.endpoint);
+      const format = req.contentFormat;
+      if (format === undefined || !COMPOSITE_FORMATS.includes(format)) return this.refuse(req, 'bad-request', '4.15', 'send takes SenML-JSON or SenML-CBOR', reg.endpoint);
       const receivedAt = this.opts.wallTime();
-      const decoded = decodeTimestampedResources(req.payload, parsed.format, { model: this.opts.objects, now: Math.floor(receivedAt / 1000) });
+      const decoded = decodeTimestampedResources(req.payload, format, { model: this.opts.objects, now: Math.floor(receivedAt / 1000) });
       const values: LatestValue[] = decoded.map((d) => ({ path: d.path.toString(), node: d.node, receivedAt, ...(d.time !== undefined ? { time: Math.round(d.time * 1000) } : {}) }));
       this.opts.latest.record(reg.endpoint, values);
       this.counters.accepted += 1;

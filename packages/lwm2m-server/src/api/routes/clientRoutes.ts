@@ -43,6 +43,7 @@ const FORMATS: Record<string, number> = {
   json: 11543,
   'senml-json': 110,
   'senml-cbor': 112,
+  cbor: 60,
 };
 
 const callQuery = {

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError, ApiErrorCode } from '../ApiError.js';
 import { claimsOf, requireRole } from '../auth.js';
 import type { DeviceDataApi } from '../deviceDataApi.js';
+import { errorSchema } from '../schemas.js';
 import { callOptions, type CallQuery } from './clientRoutes.js';
 
 const epParams = { type: 'object', properties: { ep: { type: 'string', minLength: 1, maxLength: 128 } }, required: ['ep'] } as const;
@@ -9,6 +10,10 @@ const formatProperties = {
   format: { type: 'string', description: 'senml-json or senml-cbor (or 110 / 112)' },
   timeout: { type: 'integer', minimum: 100, maximum: 300_000, description: 'deadline in milliseconds' },
 } as const;
+const errors = { 400: errorSchema, 403: errorSchema, 404: errorSchema, 502: errorSchema, 504: errorSchema } as const;
+/** Composite content: `[{ "path": "/3/0/1", "node": {…} }]`, or the raw payload when it does not decode. */
+const contentSchema = { description: 'nodes by path, or {contentFormat, payloadHex, decodeError}' } as const;
+
 const pathsQuery = {
   type: 'object',
   required: ['paths'],
@@ -39,13 +44,19 @@ export async function compositeRoutes(app: FastifyInstance, data: DeviceDataApi)
 
   app.get<{ Params: { ep: string }; Querystring: CallQuery & { paths: string } }>(
     '/api/clients/:ep/composite',
-    { preValidation: [readers, checkClearance], schema: { ...base, summary: 'Read-Composite', querystring: pathsQuery } },
+    { preValidation: [readers, checkClearance], schema: { ...base, summary: 'Read-Composite', querystring: pathsQuery, response: { 200: { type: 'object', properties: { content: contentSchema } }, ...errors } } },
     async (request) => ({ content: await data.readComposite(request.params.ep, pathList(request.query.paths), callOptions(request.query)) }),
   );
 
   app.post<{ Params: { ep: string }; Querystring: CallQuery & { paths: string } }>(
     '/api/clients/:ep/composite/observe',
-    { preValidation: [operators, checkClearance], schema: { ...base, summary: 'Observe-Composite; notifications arrive on /api/events', querystring: pathsQuery } },
+    { preValidation: [operators, checkClearance], schema: {
+        ...base,
+        summary: 'Observe-Composite; notifications arrive on /api/events',
+        querystring: pathsQuery,
+        response: { 200: { type: 'object', properties: { content: contentSchema, observationId: { type: 'string' } } }, ...errors },
+      },
+    },
     async (request) => await data.observeComposite(request.params.ep, pathList(request.query.paths), callOptions(request.query)),
   );
 
@@ -58,6 +69,7 @@ export async function compositeRoutes(app: FastifyInstance, data: DeviceDataApi)
         summary: 'Cancel a composite observation (?active=true sends a cancelling FETCH)',
         params: { type: 'object', properties: { ep: epParams.properties.ep, id: { type: 'string', pattern: '^[0-9a-f]{16}$' } }, required: ['ep', 'id'] },
         querystring: { type: 'object', properties: { active: { type: 'boolean', default: false } } },
+        response: { 204: { type: 'null', description: 'cancelled' }, ...errors },
       },
     },
     async (request, reply) => {
@@ -75,6 +87,7 @@ export async function compositeRoutes(app: FastifyInstance, data: DeviceDataApi)
         summary: 'Write-Composite: {"values": {"/3/0/15": "UTC", "/3303/0/5750": "lab"}}',
         querystring: { type: 'object', properties: formatProperties },
         body: { type: 'object', required: ['values'], additionalProperties: false, properties: { values: { type: 'object', minProperties: 1, maxProperties: 100 } } },
+        response: { 204: { type: 'null', description: 'written' }, ...errors },
       },
     },
     async (request, reply) => {

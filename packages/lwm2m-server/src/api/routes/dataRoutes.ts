@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError, ApiErrorCode } from '../ApiError.js';
 import { claimsOf, requireRole } from '../auth.js';
 import type { DeviceDataApi } from '../deviceDataApi.js';
+import { errorSchema } from '../schemas.js';
 
 /** `GET /api/clients/:ep/data[?path=]`: the latest values the client pushed with Send. */
 export async function dataRoutes(app: FastifyInstance, data: DeviceDataApi): Promise<void> {
@@ -20,6 +21,22 @@ export async function dataRoutes(app: FastifyInstance, data: DeviceDataApi): Pro
         security: [{ bearer: [] }],
         params: { type: 'object', properties: { ep: { type: 'string', minLength: 1, maxLength: 128 } }, required: ['ep'] },
         querystring: { type: 'object', additionalProperties: false, properties: { path: { type: 'string', minLength: 1, maxLength: 64 } } },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              values: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: { path: { type: 'string' }, node: {}, time: { type: 'string', format: 'date-time' }, receivedAt: { type: 'string', format: 'date-time' } },
+                },
+              },
+            },
+          },
+          400: errorSchema,
+          403: errorSchema,
+        },
       },
     },
     async (request) => ({ values: await data.latest(request.params.ep, request.query.path) }),
