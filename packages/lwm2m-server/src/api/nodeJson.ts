@@ -165,7 +165,7 @@ export function jsonToResources(objects: ObjectRegistry, objectId: number, json:
   for (const [key, value] of Object.entries(json as Record<string, unknown>)) {
     const id = Number(key);
     const f = `${field}/${key}`;
-    if (!/^\d{1,5}$/.test(key) || id > 65534) throw bad(f, 'is not a resource id');
+    if (!/^(0|[1-9]\d{0,4})$/.test(key) || id > 65534) throw bad(f, 'is not a resource id');
     resources.push(jsonToResource(objects, objectId, id, value, f));
   }
   return resources;
