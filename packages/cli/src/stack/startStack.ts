@@ -190,6 +190,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           registrationCount = await lwm2m!.registrations.count();
         };
         for (const ev of ['registered', 'deregistered', 'expired'] as const) lwm2m.events.on(ev, () => void refresh());
+        const sends = { accepted: 0, refused: 0 };
+        lwm2m.events.on('send', () => void sends.accepted++);
+        lwm2m.events.on('sendRefused', () => void sends.refused++);
         const app = await buildApp({
           users,
           endpoints,
@@ -212,6 +215,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
             chainm2m_registrations: { help: 'Current registrations', read: () => registrationCount },
             chainm2m_anomaly_outbox: { help: 'Anomaly records waiting for the chain', read: () => stores.anomalies.pending() },
             chainm2m_chain_stale: { help: '1 when the credential cache could not sync recently', read: () => (stores.security.isStale() ? 1 : 0) },
+            chainm2m_sends_total: { help: 'LwM2M Send requests accepted since start', read: () => sends.accepted },
+            chainm2m_sends_refused_total: { help: 'LwM2M Send requests refused since start (not registered, undecodable)', read: () => sends.refused },
           },
         });
         await app.listen({ host: config.host, port: config.apiPort });

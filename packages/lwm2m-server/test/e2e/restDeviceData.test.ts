@@ -7,10 +7,11 @@
 import type { AddressInfo } from 'node:net';
 import { request as httpRequest, type ClientRequest } from 'node:http';
 import { createPasswordVerifier, verifyPassword } from '@chainm2m/chain-adapter';
-import { CoapEndpoint, ContentFormat, InMemoryAnomalyLog, InMemorySecurityStore, InMemoryUserDirectory, ObjectRegistry, type CoapRequest } from '@chainm2m/lwm2m';
-import { SimDevice } from '@chainm2m/client-sim';
+import { CoapEndpoint, ContentFormat, InMemoryAnomalyLog, InMemorySecurityStore, InMemoryUserDirectory, ObjectRegistry, SystemClock, SystemRandom, type CoapRequest } from '@chainm2m/lwm2m';
+import { SimDevice, defaultConnector } from '@chainm2m/client-sim';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { SendRefusedEvent } from '../../src/index.js';
 import {
   apiEventsFromServer,
   buildApp,
@@ -71,7 +72,7 @@ describe('REST device data against SimDevice over DTLS', () => {
   let token: string;
   let apiPort: number;
   const seen: CoapRequest[] = [];
-  const securityStore = new InMemorySecurityStore([securityInfo('sim-rest')]);
+  const securityStore = new InMemorySecurityStore([securityInfo('sim-rest'), securityInfo('not-registered')]);
 
   beforeAll(async () => {
     server = await startLwm2mServer({ securityStore, host: '127.0.0.1', port: 0, requestTimeoutMs: 10_000 });
@@ -259,5 +260,24 @@ describe('REST device data against SimDevice over DTLS', () => {
     // Read back in TLV without a model: the values are opaque bytes, as the format carries them.
     const tlv = await call('GET', '/api/clients/sim-rest/32769/0/0?format=tlv');
     expect(tlv.json()).toMatchObject({ content: { kind: 'singleResource', id: 0, type: 'opaque' } });
+  });
+
+  it('refuses a Send over DTLS from an endpoint that has credentials but is not registered, and says so', async () => {
+    const refused: SendRefusedEvent[] = [];
+    const off = server.events.on('sendRefused', (e) => refused.push(e));
+    const info = await securityStore.getByEndpoint('not-registered');
+    const conn = await defaultConnector({ scheme: 'coaps', host: '127.0.0.1', port: server.addresses.coaps.port, identity: 'not-registered-id', key: info?.server.key as Uint8Array, clock: SystemClock, random: SystemRandom, timeoutMs: 5000 });
+    const coap = new CoapEndpoint({ transport: conn.transport, clock: SystemClock, random: SystemRandom });
+    try {
+      const payload = enc.encode(JSON.stringify([{ n: '/3303/0/5700', v: 99 }]));
+      const res = await coap.request(conn.peer, { method: 'POST', path: ['dp'], contentFormat: ContentFormat.SenmlJson, payload });
+      expect(res.code).toBe('4.03');
+      expect(new TextDecoder().decode(res.payload)).toContain('not registered');
+      expect(refused).toEqual([expect.objectContaining({ reason: 'not-registered', identity: 'not-registered-id', coapCode: '4.03' })]);
+      expect(((await call('GET', '/api/clients/not-registered/data')).json() as { values: unknown[] }).values).toEqual([]);
+    } finally {
+      off();
+      await coap.close();
+    }
   });
 });
