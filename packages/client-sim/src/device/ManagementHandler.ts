@@ -1,10 +1,18 @@
-import { ContentFormat, Lwm2mError, classifyDownlinkRequest, errorResponseCode, type Clock, type DownlinkOperation } from '@chainm2m/lwm2m';
+import {
+  ContentFormat,
+  Lwm2mError,
+  classifyDownlinkRequest,
+  errorResponseCode,
+  type Clock,
+  type DownlinkOperation,
+  type NotificationAttributes as WrittenAttributes,
+} from '@chainm2m/lwm2m';
 import { ClientSimError } from '../ClientSimError.js';
 import { decodeEntries, encodeEntries } from '../codec/simCodec.js';
 import { decodeSenmlNames } from '../codec/senml.js';
 import { isReadableDef, isWritableDef } from '../model/simObjects.js';
 import type { SimEntry, SimObjectTree } from '../model/SimObjectTree.js';
-import { applyAttributeChanges, parseAttributeQuery, type NotificationAttributes } from './attributes.js';
+import { applyAttributeChanges, type NotificationAttributes } from './attributes.js';
 import type { CoapHandlerContext, CoapRequest, CoapResponse, ObserveRegistration } from './coapShapes.js';
 import type { FormatPolicy } from './FormatPolicy.js';
 import { discoverLinks } from './linkFormat.js';
@@ -96,7 +104,7 @@ export class ManagementHandler {
       case 'cancel-observe':
         return this.read(op.path.ids(), req, hctx.observe);
       case 'write-attributes':
-        return this.writeAttributes(op.path.ids(), req.query.filter((q) => q !== ''));
+        return this.writeAttributes(op.path.ids(), op.attributes);
       case 'write':
         return this.write(op.path.ids(), req, op.mode === 'replace');
       case 'create':
@@ -403,12 +411,12 @@ export class ManagementHandler {
     return respond('2.05', new TextEncoder().encode(text), ContentFormat.Link);
   }
 
-  private writeAttributes(ids: number[], query: string[]): CoapResponse {
+  private writeAttributes(ids: number[], attributes: WrittenAttributes): CoapResponse {
     if (ids.length === 0 || ids.length > 3) return fail('4.05');
     const bad = this.checkTarget(ids);
     if (bad) return bad;
-    const changes = parseAttributeQuery(query);
-    if (!changes) return fail('4.00', 'invalid attribute');
+    // `null` removes an attribute.
+    const changes = new Map(Object.entries(attributes).map(([k, v]) => [k as keyof NotificationAttributes, v ?? undefined] as const));
     const numeric = ids.length === 3 && ['integer', 'unsignedInteger', 'float'].includes(this.ctx.tree.typeOf(ids[0] as number, ids[2] as number) ?? '');
     for (const k of ['gt', 'lt', 'st'] as const) {
       if (changes.get(k) !== undefined && !numeric) return fail('4.00', `${k} needs a numeric resource`);

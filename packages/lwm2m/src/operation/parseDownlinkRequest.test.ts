@@ -38,6 +38,10 @@ describe('classifyDownlinkRequest', () => {
     expect(codeOf(() => classifyDownlinkRequest(req({ method: 'GET', path: ['3'], accept: ContentFormat.Link, query: ['depth=9'] })))).toBe('4.00');
     expect(codeOf(() => classifyDownlinkRequest(req({ method: 'PUT', path: ['3', '0'], query: ['foo=1'] })))).toBe('4.00');
     expect(codeOf(() => classifyDownlinkRequest(req({ method: 'PATCH', path: ['3'] })))).toBe('4.05');
+    for (const bad of ['pmin=-1', 'pmax=1.5', 'epmin=x', 'st=-0.5', 'gt=1e3']) {
+      expect(codeOf(() => classifyDownlinkRequest(req({ method: 'PUT', path: ['3303', '0', '5700'], query: [bad] })))).toBe('4.00');
+    }
+    expect(classifyDownlinkRequest(req({ method: 'PUT', path: ['3303', '0', '5700'], query: ['gt=-10.5', 'st=0.5', 'pmax'] }))).toMatchObject({ attributes: { gt: -10.5, st: 0.5, pmax: null } });
   });
 });
 

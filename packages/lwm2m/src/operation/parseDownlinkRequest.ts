@@ -61,6 +61,9 @@ function attributesOf(query: readonly string[]): NotificationAttributes {
     else {
       const n = Number(v);
       if (!/^-?\d+(\.\d+)?$/.test(v) || !Number.isFinite(n)) throw bad(`attribute ${k} must be a number`);
+      // Periods are whole seconds; the step is a distance: neither is negative (TS Core §5.1.2).
+      if ((k === 'pmin' || k === 'pmax' || k === 'epmin' || k === 'epmax') && (!Number.isInteger(n) || n < 0)) throw bad(`attribute ${k} must be a whole number of seconds`);
+      if (k === 'st' && n < 0) throw bad('attribute st must not be negative');
       out[k] = n;
     }
   }
