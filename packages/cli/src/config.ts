@@ -14,6 +14,8 @@ export interface CliConfig {
   readonly chainRpcUrl: string | undefined;
   /** Hex private key of the signer for an external chain (`CHAINM2M_SIGNER_KEY`). */
   readonly signerKey: string | undefined;
+  /** Directory of OMA DDF XML object definitions (`--models`, `CHAINM2M_MODELS`). */
+  readonly modelsDir?: string | undefined;
 }
 
 export const GLOBAL_OPTIONS = {
@@ -28,6 +30,10 @@ export const NETWORK_OPTIONS = {
   'coap-port': { type: 'string', help: 'LwM2M server CoAPS port (env CHAINM2M_COAP_PORT, default 5684)' },
   'api-port': { type: 'string', help: 'REST API port (env CHAINM2M_API_PORT, default 8080)' },
   'chain-port': { type: 'string', help: 'embedded dev chain RPC port (env CHAINM2M_CHAIN_PORT, default 8545)' },
+} as const;
+
+export const MODEL_OPTIONS = {
+  models: { type: 'string', help: 'directory of OMA DDF XML object definitions to load (env CHAINM2M_MODELS)' },
 } as const;
 
 function port(flag: string | boolean | undefined, env: string | undefined, fallback: number, name: string): number {
@@ -49,5 +55,6 @@ export function loadConfig(values: Values, env: Readonly<Record<string, string |
     chainPort: port(values['chain-port'], env['CHAINM2M_CHAIN_PORT'], 8545, 'chain-port'),
     chainRpcUrl: env['CHAIN_RPC_URL'] || undefined,
     signerKey: env['CHAINM2M_SIGNER_KEY'] || undefined,
+    modelsDir: typeof values['models'] === 'string' ? resolve(values['models']) : env['CHAINM2M_MODELS'] ? resolve(env['CHAINM2M_MODELS']) : undefined,
   };
 }

@@ -9,6 +9,7 @@ import {
   apiEventsFromServer,
   buildApp,
   deviceApiFromServer,
+  deviceDataApiFromServer,
   EndpointService,
   startLwm2mServer,
   UserService,
@@ -19,6 +20,7 @@ import {
 type ApiApp = Awaited<ReturnType<typeof buildApp>>;
 import { CliError } from '../CliError.js';
 import type { CliConfig } from '../config.js';
+import { loadModels } from './models.js';
 import { endpointDefaults, hasher, openChainStores, removeRuntime, signerKeyFor, writeRuntime, type ChainStores } from './chain.js';
 
 export type ServiceName = 'bootstrap' | 'server' | 'api';
@@ -143,7 +145,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     let api: ApiApp | undefined;
     let endpoints: EndpointService | undefined;
     if (services.has('server')) {
+      const models = loadModels(config.modelsDir);
+      if (models.loaded.length > 0) log(`object models  ${models.loaded.length} from ${config.modelsDir}`);
       lwm2m = await startLwm2mServer({
+        objects: models.registry,
         securityStore: stores.security,
         dataDir: join(config.dataDir, 'registrations'),
         host: config.host,
@@ -163,6 +168,17 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           value: `${e.operation}: ${e.reason}${e.identity ? `; identity=${e.identity}` : ''}; from ${e.peer.address}:${e.peer.port}`,
         });
       });
+      // Refused Sends (not from a registered client, or undecodable) are anomalies too, rate-limited alike.
+      lwm2m.events.on('sendRefused', (e) => {
+        const endpoint = e.endpoint ?? '(unknown)';
+        reporter.report(`${endpoint}|send-${e.reason}|${e.peer.address}`, {
+          endpoint,
+          collectedAt: Math.floor(e.at / 1000),
+          severity: e.reason === 'not-registered' ? 128 : 64,
+          kind: 'send-refused',
+          value: `send ${e.coapCode}: ${e.message}${e.identity ? `; identity=${e.identity}` : ''}; from ${e.peer.address}:${e.peer.port}`,
+        });
+      });
       ports.coaps = lwm2m.addresses.coaps.port;
       log(`LwM2M server   coaps://${config.host}:${lwm2m.addresses.coaps.port}${lwm2m.addresses.coap ? ` and coap://${config.host}:${lwm2m.addresses.coap.port}` : ''}`);
       endpoints = endpointService();
@@ -174,10 +190,14 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           registrationCount = await lwm2m!.registrations.count();
         };
         for (const ev of ['registered', 'deregistered', 'expired'] as const) lwm2m.events.on(ev, () => void refresh());
+        const sends = { accepted: 0, refused: 0 };
+        lwm2m.events.on('send', () => void sends.accepted++);
+        lwm2m.events.on('sendRefused', () => void sends.refused++);
         const app = await buildApp({
           users,
           endpoints,
           devices: deviceApiFromServer({ registrations: lwm2m.registrations, devices: lwm2m.devices, security: stores.security }),
+          deviceData: deviceDataApiFromServer({ devices: lwm2m.devices, latestValues: lwm2m.latestValues, security: stores.security }),
           anomalies,
           events,
           jwt: {
@@ -195,6 +215,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
             chainm2m_registrations: { help: 'Current registrations', read: () => registrationCount },
             chainm2m_anomaly_outbox: { help: 'Anomaly records waiting for the chain', read: () => stores.anomalies.pending() },
             chainm2m_chain_stale: { help: '1 when the credential cache could not sync recently', read: () => (stores.security.isStale() ? 1 : 0) },
+            chainm2m_sends_total: { help: 'LwM2M Send requests accepted since start', read: () => sends.accepted },
+            chainm2m_sends_refused_total: { help: 'LwM2M Send requests refused since start (not registered, undecodable)', read: () => sends.refused },
           },
         });
         await app.listen({ host: config.host, port: config.apiPort });

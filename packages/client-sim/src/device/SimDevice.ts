@@ -515,9 +515,10 @@ export class SimDevice {
 
   /**
    * Send (LwM2M 1.1 §6.4.1, `POST /dp`): pushes the current values of `paths` (e.g. `/3303/0/5700`)
-   * to the server in SenML (CBOR unless refused, else JSON).
+   * to the server in SenML (CBOR unless refused, else JSON); `opts.time` (Unix seconds) is sent
+   * as the values' base time.
    */
-  async send(paths: readonly string[], format?: number): Promise<void> {
+  async send(paths: readonly string[], format?: number, opts: { readonly time?: number } = {}): Promise<void> {
     this.assertNotStopped();
     const session = this.serverSession;
     if (this.stateValue !== 'registered' || !session) {
@@ -529,7 +530,7 @@ export class SimDevice {
       return ids;
     });
     const cf = format ?? (this.formats.accepts(ContentFormat.SenmlCbor) ? ContentFormat.SenmlCbor : ContentFormat.SenmlJson);
-    const body = this.management.sendPayload(targets, cf);
+    const body = this.management.sendPayload(targets, cf, opts.time);
     if (body.code !== '2.05' || !body.payload) {
       throw new ClientSimError('SIM_BAD_OPTIONS', `cannot send ${paths.join(', ')}: ${body.code}`, { details: { code: body.code } });
     }

@@ -3,6 +3,7 @@ import type { EndpointService } from '../management/EndpointService.js';
 import type { UserService } from '../management/UserService.js';
 import type { JwtConfig } from './jwt.js';
 import type { LoginRateLimits } from './LoginRateLimiter.js';
+import type { DeviceDataApi } from './deviceDataApi.js';
 
 /** Options of a device operation, from the query string. */
 export interface DeviceCallOptions {
@@ -36,7 +37,7 @@ export interface DeviceApi {
   clearanceOf(endpoint: string): Promise<number>;
 }
 
-export type ApiEventType = 'registration' | 'update' | 'deregistration' | 'notification' | 'anomaly';
+export type ApiEventType = 'registration' | 'update' | 'deregistration' | 'notification' | 'send' | 'anomaly';
 
 export interface ApiEvent {
   readonly type: ApiEventType;
@@ -53,6 +54,8 @@ export interface ApiDeps {
   readonly users: UserService;
   readonly endpoints: EndpointService;
   readonly devices: DeviceApi;
+  /** Composite operations and Send values (routes `…/composite`, `…/data`); absent: not served. */
+  readonly deviceData?: DeviceDataApi;
   readonly anomalies: AnomalyLog;
   readonly events: ApiEventSource;
   readonly jwt: JwtConfig;

@@ -10,12 +10,12 @@ import {
   SuccessCodes,
   errorResponseCode,
   fromCoapResponse,
-  parseDownlinkRequest,
   toCoapRequest,
   toCoapResponse,
 } from './coapMapping.js';
 import type { IncomingCoapRequest, Lwm2mCoapRequest } from './coapMapping.js';
 import { InvalidRequestError } from './InvalidRequestError.js';
+import { parseDownlinkRequest } from './parseDownlinkRequest.js';
 import type { DownlinkRequest, BootstrapDownlinkRequest, Lwm2mRequest, ReadRequest, RegisterRequest } from './Lwm2mRequest.js';
 import { isSuccessCode, responseCodeName } from './ResponseCode.js';
 
@@ -36,7 +36,7 @@ describe('LwM2M -> CoAP request mapping', () => {
     ['write update', { kind: 'write', path: p('/3/0'), mode: 'update', node: objectInstance(0, [singleResource(14, 'string', '+01')]), format: 11542 }, { method: 'POST', contentFormat: 11542 }],
     ['write-attributes', { kind: 'write-attributes', path: p('/3303/0/5700'), attributes: { pmin: 10, pmax: 60, st: 0.5, gt: null } }, { method: 'PUT', query: ['pmin=10', 'pmax=60', 'gt', 'st=0.5'] }],
     ['execute', { kind: 'execute', path: p('/3/0/4') }, { method: 'POST', path: ['3', '0', '4'], query: [] }],
-    ['create', { kind: 'create', path: p('/3303'), instance: objectInstance(1, [singleResource(5700, 'float', 1.5)]), format: 110 }, { method: 'POST', path: ['3303'], contentFormat: 110 }],
+    ['create', { kind: 'create', path: p('/3303'), instanceId: 1, resources: [singleResource(5700, 'float', 1.5)], format: 110 }, { method: 'POST', path: ['3303'], contentFormat: 110 }],
     ['delete', { kind: 'delete', path: p('/3303/1') }, { method: 'DELETE', path: ['3303', '1'] }],
     ['observe', { kind: 'observe', path: p('/3303/0/5700') }, { method: 'GET', observe: 0 }],
     ['cancel-observe', { kind: 'cancel-observe', path: p('/3303/0/5700') }, { method: 'GET', observe: 1 }],
@@ -64,8 +64,9 @@ describe('CoAP -> LwM2M request parsing', () => {
     { kind: 'write-attributes', path: p('/3303/0/5700'), attributes: { pmin: 10, pmax: 60, gt: null } },
     { kind: 'execute', path: p('/3/0/4') },
     { kind: 'execute', path: p('/3/0/4'), arguments: "0='a'" },
-    { kind: 'create', path: p('/3303'), instance: objectInstance(1, [singleResource(5700, 'float', 1.5)]), format: 110 },
-    { kind: 'create', path: p('/3303'), instance: objectInstance(2, [singleResource(5700, 'float', 1.5)]), format: 11542 },
+    { kind: 'create', path: p('/3303'), instanceId: 1, resources: [singleResource(5700, 'float', 1.5)], format: 110 },
+    { kind: 'create', path: p('/3303'), instanceId: 2, resources: [singleResource(5700, 'float', 1.5)], format: 11542 },
+    { kind: 'create', path: p('/3303'), resources: [singleResource(5700, 'float', 1.5), singleResource(5701, 'string', 'Cel')], format: 11542 },
     { kind: 'delete', path: p('/3303/1') },
     { kind: 'observe', path: p('/3303/0/5700'), format: 112 },
     { kind: 'cancel-observe', path: p('/3303/0/5700') },
@@ -130,7 +131,7 @@ describe('responses', () => {
     expect(reg.ok && reg.registrationId).toBe('abc');
     expect(fromCoapResponse(register, { code: '2.01', locationPath: [] }).ok).toBe(false);
 
-    const create = fromCoapResponse({ kind: 'create', path: p('/3303'), instance: objectInstance(1, []), format: 110 }, { code: '2.01', locationPath: ['3303', '1'] });
+    const create = fromCoapResponse({ kind: 'create', path: p('/3303'), resources: [], format: 11542 }, { code: '2.01', locationPath: ['3303', '1'] });
     expect(create.ok && create.location?.toString()).toBe('/3303/1');
 
     const disc = fromCoapResponse({ kind: 'discover', path: p('/3') }, { code: '2.05', contentFormat: 40, payload: utf8('</3>;ver=1.1,</3/0/1>,</3/0/6>;dim=2') });

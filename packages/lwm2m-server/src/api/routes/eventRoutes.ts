@@ -3,7 +3,7 @@ import type { Clock } from '@chainm2m/lwm2m';
 import type { ApiEventSource, ApiEventType } from '../ApiDeps.js';
 import { requireRole } from '../auth.js';
 
-const TYPES: readonly ApiEventType[] = ['registration', 'update', 'deregistration', 'notification', 'anomaly'];
+const TYPES: readonly ApiEventType[] = ['registration', 'update', 'deregistration', 'notification', 'send', 'anomaly'];
 const HEARTBEAT_MS = 15_000;
 /** A subscriber that falls this far behind is cut off instead of buffering without bound. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
