@@ -9,7 +9,7 @@ import {
 } from '@chainm2m/lwm2m';
 import { makeSecurityInfo } from '@chainm2m/lwm2m/testing';
 import { BootstrapSessionManager } from './BootstrapSessionManager.js';
-import type { BootstrapEventMap } from './BootstrapEvents.js';
+import { formatBootstrapFailure, type BootstrapEventMap } from './BootstrapEvents.js';
 import type { BootstrapRequester, InboundRequest, InboundResponse, OutboundRequest } from './coapShapes.js';
 
 const devA = makeSecurityInfo('dev-a');
@@ -385,5 +385,28 @@ describe('BootstrapSessionManager: sessions', () => {
     await pump(clock);
     expect(events.at(-1)?.event).toBe('finished');
     expect(manager.events.listenerErrors).toBe(6); // discover, 2 deletes, 2 writes, finish
+  });
+});
+
+describe('formatBootstrapFailure', () => {
+  it('one line: endpoint, step, code, diagnostic, peer, reason', () => {
+    expect(
+      formatBootstrapFailure({
+        sessionId: 'bs-7',
+        endpoint: 'dev-a',
+        peer: peerA,
+        reason: 'Bootstrap-Write /1/0 refused with 4.00 (bad "lifetime")',
+        operation: 'bootstrap-write',
+        path: '/1/0',
+        code: '4.00',
+        diagnostic: 'bad "lifetime"',
+        durationMs: 12,
+        steps: 4,
+        at: 0,
+      }),
+    ).toBe('bootstrap failed: ep=dev-a step=bootstrap-write /1/0 code=4.00 diagnostic="bad \\"lifetime\\"" peer=127.0.0.1:40001 reason="Bootstrap-Write /1/0 refused with 4.00 (bad \\"lifetime\\")"');
+    expect(formatBootstrapFailure({ sessionId: 'bs-8', endpoint: 'dev-b', peer: peerB, reason: 'server closing', durationMs: 1, steps: 0, at: 0 })).toBe(
+      'bootstrap failed: ep=dev-b peer=127.0.0.1:40002 reason="server closing"',
+    );
   });
 });
