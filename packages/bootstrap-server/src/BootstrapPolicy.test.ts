@@ -422,3 +422,18 @@ describe('BootstrapPolicy: fallbacks that finish', () => {
     expect(end).toEqual({ kind: 'finished', writeMode: 'per-resource' });
   });
 });
+
+describe('BootstrapPolicy: a bootstrap account listed with an ssid', () => {
+  it('is recognised by its uri and not written over', () => {
+    const links = `</>;lwm2m=1.1,</0/1>;ssid=0;uri="${info.bootstrap.serverUri}",</1>`;
+    const p = new BootstrapPolicy();
+    let { state, decision } = p.start(config, [110]);
+    const paths: string[] = [];
+    for (let i = 0; i < 20 && decision.kind === 'continueWith'; i++) {
+      const r = decision.request;
+      paths.push(`${r.kind} ${r.path}`);
+      ({ state, decision } = p.next(state, r.kind === 'bootstrap-discover' ? { kind: 'response', code: '2.05', payload: utf8(links) } : ok(r)));
+    }
+    expect(paths.filter((x) => x.startsWith('bootstrap-write'))).toEqual(['bootstrap-write /0/0', 'bootstrap-write /1/0']);
+  });
+});

@@ -26,4 +26,10 @@ describe('parseBootstrapDiscover', () => {
     expect(parseBootstrapDiscover(utf8('</x/y>,</0/1/2>,</0/99999>,</0/4>;ssid=abc')).security).toEqual([{ id: 4 }]);
     expect(() => parseBootstrapDiscover(utf8('nonsense'))).toThrow(CodecError);
   });
+
+  it('a Security instance with the uri of a known bootstrap server counts as the bootstrap account even with an ssid', () => {
+    const layout = parseBootstrapDiscover(utf8('</>;lwm2m=1.1,</0/0>;ssid=101;uri="coaps://dm:5684",</0/3>;ssid=0;uri="coaps://bs:5784"'));
+    expect(bootstrapAccountIds(layout)).toEqual([]);
+    expect(bootstrapAccountIds(layout, ['coaps://bs:5784'])).toEqual([3]);
+  });
 });

@@ -63,9 +63,13 @@ export function parseBootstrapDiscover(payload: Uint8Array): ClientLayout {
   return { ...(version === undefined ? {} : { version }), security, servers, objects };
 }
 
-/** Security instances of the client's bootstrap account(s): listed without `ssid`. */
-export function bootstrapAccountIds(layout: ClientLayout): number[] {
-  return layout.security.filter((s) => s.ssid === undefined).map((s) => s.id);
+/**
+ * Security instances of the client's bootstrap account(s): listed without `ssid` (LwM2M 1.1
+ * §5.2.7.1), or with the `uri` of a bootstrap server we know (a client that lists an `ssid` on its
+ * bootstrap account too is still never written over).
+ */
+export function bootstrapAccountIds(layout: ClientLayout, bootstrapUris: readonly string[] = []): number[] {
+  return layout.security.filter((s) => s.ssid === undefined || (s.uri !== undefined && bootstrapUris.includes(s.uri))).map((s) => s.id);
 }
 
 /** True for LwM2M 1.0 clients (`lwm2m=1.0`). */

@@ -35,7 +35,8 @@ function instanceOf(path: string, objectId: number): number | 'all' | undefined 
  * the lowest free ids.
  */
 export function planBootstrap(config: BootstrapConfig, layout: ClientLayout | undefined): PlanStep[] {
-  const keep = new Set(layout ? bootstrapAccountIds(layout) : []);
+  const bootstrapUris = config.security.filter((s) => s.bootstrapServer).map((s) => s.serverUri);
+  const keep = new Set(layout ? bootstrapAccountIds(layout, bootstrapUris) : []);
   const deletes = config.toDelete.filter((p) => {
     const i = instanceOf(p, 0);
     return !(typeof i === 'number' && keep.has(i));
