@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bootstrapConfigFromSecurityInfo, type BootstrapConfig, type SecurityInfo } from '@chainm2m/lwm2m';
-import { BootstrapPolicy, type BootstrapRequest, type PolicyDecision, type StepResult } from './BootstrapPolicy.js';
+import { BootstrapPolicy, type BootstrapRequest, type PolicyDecision, type StepResult, type WriteMode } from './BootstrapPolicy.js';
 
 const info: SecurityInfo = {
   endpoint: 'dev-001',
@@ -25,8 +25,14 @@ const ok = (req: BootstrapRequest): StepResult =>
 const legacy = (o: ConstructorParameters<typeof BootstrapPolicy>[0] = {}): BootstrapPolicy => new BootstrapPolicy({ discover: false, formats: [110, 11542], ...o });
 
 /** Runs a whole session against a scripted client; bounded. */
-function run(policy: BootstrapPolicy, client: Client, pct: number[] = [110], cfg: BootstrapConfig = config): { requests: BootstrapRequest[]; end: PolicyDecision } {
-  let { state, decision } = policy.start(cfg, pct);
+function run(
+  policy: BootstrapPolicy,
+  client: Client,
+  pct: number[] = [110],
+  cfg: BootstrapConfig = config,
+  remembered?: WriteMode,
+): { requests: BootstrapRequest[]; end: PolicyDecision } {
+  let { state, decision } = policy.start(cfg, pct, remembered);
   const requests: BootstrapRequest[] = [];
   for (let i = 0; i < 200 && decision.kind === 'continueWith'; i++) {
     requests.push(decision.request);
@@ -286,14 +292,7 @@ describe('BootstrapPolicy: asks first (Bootstrap-Discover)', () => {
   it('keeps a bootstrap account at /0/1: no write over it, the server account goes to the free /0/0', () => {
     const { requests, end } = run(new BootstrapPolicy(), discovering('</>;lwm2m=1.1,</0/1>;uri="coaps://127.0.0.1:5784",</1>,</3/0>'), [110]);
     expect(end).toEqual({ kind: 'finished', writeMode: 110 });
-    expect(summary(requests)).toEqual([
-      'bootstrap-discover /',
-      'bootstrap-delete /0',
-      'bootstrap-delete /1',
-      'bootstrap-write /0/0 110',
-      'bootstrap-write /1/0 110',
-      'bootstrap-finish /bs',
-    ]);
+    expect(summary(requests)).toEqual(['bootstrap-discover /', 'bootstrap-delete /0', 'bootstrap-delete /1', 'bootstrap-write /0/0 110', 'bootstrap-write /1/0 110', 'bootstrap-finish /bs']);
     const sec = JSON.parse(new TextDecoder().decode(requests[3]?.payload)) as Record<string, unknown>[];
     expect(sec[0]).toEqual({ bn: '/0/0/', n: '0', vs: info.server.serverUri });
     expect(sec.find((r) => r.n === '1')).toEqual({ n: '1', vb: false });
@@ -301,27 +300,14 @@ describe('BootstrapPolicy: asks first (Bootstrap-Discover)', () => {
   });
 
   it('with the bootstrap account at /0/0 the server account goes to /0/1 (the configured id)', () => {
-    expect(summary(run(new BootstrapPolicy(), ok, [110]).requests)).toEqual([
-      'bootstrap-discover /',
-      'bootstrap-delete /0',
-      'bootstrap-delete /1',
-      'bootstrap-write /0/1 110',
-      'bootstrap-write /1/0 110',
-      'bootstrap-finish /bs',
-    ]);
+    expect(summary(run(new BootstrapPolicy(), ok, [110]).requests)).toEqual(['bootstrap-discover /', 'bootstrap-delete /0', 'bootstrap-delete /1', 'bootstrap-write /0/1 110', 'bootstrap-write /1/0 110', 'bootstrap-finish /bs']);
   });
 
   it('never names the bootstrap account in a Delete and avoids instances that survive', () => {
     const cfg: BootstrapConfig = { ...config, toDelete: ['/0/1', '/0/3'] };
     // bootstrap account at /0/1, another server account at /0/2 (kept: not deleted), /0/3 deleted; /1/0 kept
     const { requests } = run(new BootstrapPolicy(), discovering('</>;lwm2m=1.1,</0/1>;uri="coaps://bs",</0/2>;ssid=7;uri="coaps://other",</0/3>;ssid=8,</1/0>;ssid=7'), [110], cfg);
-    expect(summary(requests)).toEqual([
-      'bootstrap-discover /',
-      'bootstrap-delete /0/3',
-      'bootstrap-write /0/0 110',
-      'bootstrap-write /1/1 110',
-      'bootstrap-finish /bs',
-    ]);
+    expect(summary(requests)).toEqual(['bootstrap-discover /', 'bootstrap-delete /0/3', 'bootstrap-write /0/0 110', 'bootstrap-write /1/1 110', 'bootstrap-finish /bs']);
   });
 
   it('writes the bootstrap account too when the client listed none (into a free id)', () => {
@@ -332,14 +318,7 @@ describe('BootstrapPolicy: asks first (Bootstrap-Discover)', () => {
   it.each([['4.04'], ['4.05'], ['4.00'], ['5.01']])('a client answering Discover %s gets the configured ids', (code) => {
     const { requests, end } = run(new BootstrapPolicy(), discovering(undefined, code), [110]);
     expect(end.kind).toBe('finished');
-    expect(summary(requests).slice(1)).toEqual([
-      'bootstrap-delete /0',
-      'bootstrap-delete /1',
-      'bootstrap-write /0/0 110',
-      'bootstrap-write /0/1 110',
-      'bootstrap-write /1/0 110',
-      'bootstrap-finish /bs',
-    ]);
+    expect(summary(requests).slice(1)).toEqual(['bootstrap-delete /0', 'bootstrap-delete /1', 'bootstrap-write /0/0 110', 'bootstrap-write /0/1 110', 'bootstrap-write /1/0 110', 'bootstrap-finish /bs']);
   });
 
   it('an unreadable Discover answer is treated like no answer', () => {
@@ -354,14 +333,7 @@ describe('BootstrapPolicy: asks first (Bootstrap-Discover)', () => {
 
   it('LwM2M 1.0 clients (lwm2m=1.0, no pct) are written TLV', () => {
     const { requests } = run(new BootstrapPolicy(), discovering('</>;lwm2m="1.0",</0/0>,</1>,</3/0>'), []);
-    expect(summary(requests)).toEqual([
-      'bootstrap-discover /0',
-      'bootstrap-delete /0',
-      'bootstrap-delete /1',
-      'bootstrap-write /0/1 11542',
-      'bootstrap-write /1/0 11542',
-      'bootstrap-finish /bs',
-    ]);
+    expect(summary(requests)).toEqual(['bootstrap-discover /0', 'bootstrap-delete /0', 'bootstrap-delete /1', 'bootstrap-write /0/1 11542', 'bootstrap-write /1/0 11542', 'bootstrap-finish /bs']);
   });
 
   it('a 1.1 client without pct (Discover says 1.1) starts with SenML-CBOR', () => {
@@ -406,15 +378,9 @@ describe('BootstrapPolicy: fallbacks that finish', () => {
   });
 
   it('starts with the mode that worked last time', () => {
-    const p = new BootstrapPolicy();
-    let { state, decision } = p.start(config, [110], 11542);
-    const kinds: string[] = [];
-    for (let i = 0; i < 20 && decision.kind === 'continueWith'; i++) {
-      kinds.push(summary([decision.request])[0] ?? '');
-      ({ state, decision } = p.next(state, ok(decision.request)));
-    }
-    expect(kinds[3]).toBe('bootstrap-write /0/1 11542');
-    expect(decision).toEqual({ kind: 'finished', writeMode: 11542 });
+    const { requests, end } = run(new BootstrapPolicy(), ok, [110], config, 11542);
+    expect(summary(requests)[3]).toBe('bootstrap-write /0/1 11542');
+    expect(end).toEqual({ kind: 'finished', writeMode: 11542 });
   });
 
   it('per-resource mode is reported as what worked', () => {
@@ -426,14 +392,7 @@ describe('BootstrapPolicy: fallbacks that finish', () => {
 describe('BootstrapPolicy: a bootstrap account listed with an ssid', () => {
   it('is recognised by its uri and not written over', () => {
     const links = `</>;lwm2m=1.1,</0/1>;ssid=0;uri="${info.bootstrap.serverUri}",</1>`;
-    const p = new BootstrapPolicy();
-    let { state, decision } = p.start(config, [110]);
-    const paths: string[] = [];
-    for (let i = 0; i < 20 && decision.kind === 'continueWith'; i++) {
-      const r = decision.request;
-      paths.push(`${r.kind} ${r.path}`);
-      ({ state, decision } = p.next(state, r.kind === 'bootstrap-discover' ? { kind: 'response', code: '2.05', payload: utf8(links) } : ok(r)));
-    }
-    expect(paths.filter((x) => x.startsWith('bootstrap-write'))).toEqual(['bootstrap-write /0/0', 'bootstrap-write /1/0']);
+    const client: Client = (r) => (r.kind === 'bootstrap-discover' ? { kind: 'response', code: '2.05', payload: utf8(links) } : ok(r));
+    expect(summary(run(new BootstrapPolicy(), client).requests).filter((x) => x.startsWith('bootstrap-write'))).toEqual(['bootstrap-write /0/0 110', 'bootstrap-write /1/0 110']);
   });
 });
