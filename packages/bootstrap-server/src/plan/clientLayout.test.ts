@@ -16,6 +16,14 @@ describe('parseBootstrapDiscover', () => {
     expect(bootstrapAccountIds(layout)).toEqual([1]);
   });
 
+  it("LwM2M 1.0's form: a bare lwm2m=\"1.0\" before the links (Anjay 3.14.0 with -V 1.0)", () => {
+    const layout = parseBootstrapDiscover(Buffer.from('6c776d326d3d22312e30222c3c2f303e2c3c2f302f313e', 'hex'));
+    expect(layout.version).toBe('1.0');
+    expect(layout.security).toEqual([{ id: 1 }]);
+    expect(bootstrapAccountIds(layout)).toEqual([1]);
+    expect(parseBootstrapDiscover(utf8('lwm2m=1.0')).security).toEqual([]);
+  });
+
   it('a 1.0 answer (quoted version, no uri)', () => {
     const layout = parseBootstrapDiscover(utf8('</>;lwm2m="1.0",</0/0>,</0/1>;ssid=101,</1/0>;ssid=101'));
     expect(layout.version).toBe('1.0');

@@ -28,12 +28,20 @@ function smallInt(v: string | null | undefined): number | undefined {
 }
 
 /**
- * Parses a Bootstrap-Discover answer (`</>;lwm2m=1.1,</0/1>;uri="coaps://bs",</0/2>;ssid=101,...`).
+ * Parses a Bootstrap-Discover answer (`</>;lwm2m=1.1,</0/1>;uri="coaps://bs",</0/2>;ssid=101,...`, or
+ * LwM2M 1.0's `lwm2m="1.0",</0/0>,</0/1>;ssid=101`).
  * Throws the lwm2m `CodecError` on malformed link format; links that are not LwM2M paths are ignored.
  */
 export function parseBootstrapDiscover(payload: Uint8Array): ClientLayout {
-  const links = decodeLinks(payload);
   let version: string | undefined;
+  // LwM2M 1.0 clients (Anjay with -V 1.0) start with a bare `lwm2m="1.0",` that is no link.
+  let body = payload;
+  const bare = /^\s*lwm2m\s*=\s*"?(\d+\.\d+)"?\s*(,|$)/.exec(new TextDecoder().decode(payload.subarray(0, 32)));
+  if (bare) {
+    version = bare[1];
+    body = payload.subarray(new TextEncoder().encode(bare[0]).length);
+  }
+  const links = decodeLinks(body);
   const security: DiscoveredInstance[] = [];
   const servers: DiscoveredInstance[] = [];
   const objects = new Map<number, string | undefined>();

@@ -5,7 +5,8 @@
  * message id and token of our request put in); the server is the real CoapEndpoint + session
  * manager over an in-memory link. What Anjay does that others may not: it first tries a
  * Bootstrap-Pack-Request (GET /bspack, LwM2M 1.2), sends `pct=112`, says `lwm2m=1.2`, keeps its
- * bootstrap account at /0/1 and lists it with `uri` and no `ssid`.
+ * bootstrap account at /0/1 and lists it with `uri` and no `ssid`; as a 1.0 client (`-V 1.0`) it
+ * starts its Discover answer with a bare `lwm2m="1.0"` (which once made our parser give up).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { CoapEndpoint, InMemoryBootstrapConfigStore, InMemorySecurityStore, type InboundDatagram } from '@chainm2m/lwm2m';
@@ -33,6 +34,15 @@ const SERVER_WRITE_SECURITY_0 =
   'b13001301170ff' + '84a321652f302f302f0061300372636f61703a2f2f3132372e302e302e313a39a200613104f4a20061320203a200623130021865';
 const SERVER_WRITE_SERVER_0 = 'b13101301170ff' + '84a321652f312f302f006130021865a20061310219012ca200613604f5a2006137036155';
 const SERVER_FINISH = 'b26273';
+
+/** Anjay with `-V 1.0` -> server: POST /bs?ep=anjay-vec (no pct). */
+const ANJAY10_BS_REQUEST = '48020b3baf1d46b944200991 b26273 4c65703d616e6a61792d766563';
+/** Its answer to Bootstrap-Discover /0: LwM2M 1.0's form, a bare `lwm2m="1.0"` before the links. */
+const ANJAY10_DISCOVER_ANSWER_TAIL = 'c128ff' + Buffer.from('lwm2m="1.0",</0>,</0/1>').toString('hex');
+/** Discover /0 (Uri-Path 0, Accept 40); then TLV writes Anjay 1.0 accepted. */
+const SERVER_DISCOVER_0 = 'b1306128';
+const SERVER_WRITE_SECURITY_0_TLV = 'b1300130122d16ff' + 'c80012636f61703a2f2f3132372e302e302e313a39c10100c10203c10a65';
+const SERVER_WRITE_SERVER_0_TLV = 'b1310130122d16ff' + 'c10065c201012cc10601c10755';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -119,5 +129,29 @@ describe("Anjay 3.14.0's bootstrap, replayed byte for byte", () => {
     await answer(fin, 0x44);
     expect((await finishing).endpoint).toBe('anjay-vec');
     expect(events).toEqual(['rejected not-found', 'started pct=112', 'finished']);
+  });
+
+  it('Anjay as an LwM2M 1.0 client (-V 1.0): Discover /0 answered in the 1.0 form, then TLV, its bootstrap account at /0/1 kept', async () => {
+    const { manager, send, next, answer, after } = await rig();
+    await send(hex(ANJAY10_BS_REQUEST));
+    expect(toHex(await next())).toBe('68440b3baf1d46b944200991');
+    const discover = await next();
+    expect([discover[1], after(discover)]).toEqual([0x01, SERVER_DISCOVER_0]);
+    await answer(discover, 0x45, ANJAY10_DISCOVER_ANSWER_TAIL);
+    for (const expected of [SERVER_DELETE_0, SERVER_DELETE_1]) {
+      const del = await next();
+      expect(after(del)).toBe(expected);
+      await answer(del, 0x42);
+    }
+    for (const expected of [SERVER_WRITE_SECURITY_0_TLV, SERVER_WRITE_SERVER_0_TLV]) {
+      const w = await next();
+      expect([w[1], after(w)]).toEqual([0x03, expected]);
+      await answer(w, 0x44);
+    }
+    const finishing = manager.events.once('finished');
+    const fin = await next();
+    expect(after(fin)).toBe(SERVER_FINISH);
+    await answer(fin, 0x44);
+    expect((await finishing).endpoint).toBe('anjay-vec');
   });
 });

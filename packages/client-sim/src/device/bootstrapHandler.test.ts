@@ -185,9 +185,9 @@ describe('bootstrap quirks of real clients', () => {
     expect(handleBootstrapRequest(t, new FormatPolicy(), req('PUT', '/10/0', { contentFormat: ContentFormat.SenmlJson, payload: senml([]) }), quirks).response.code).not.toBe('4.00');
   });
 
-  it('a 1.0 device says lwm2m="1.0" in Discover and lists no uri', () => {
+  it('a 1.0 device starts its Discover answer with a bare lwm2m="1.0" and lists no uri', () => {
     const r = handleBootstrapRequest(freshTree(), new FormatPolicy(), req('GET', '/0', { accept: ContentFormat.Link }), { lwm2mVersion: '1.0' }).response;
-    expect(new TextDecoder().decode(r.payload)).toBe('</>;lwm2m="1.0",</0>;ver=1.1,</0/0>,</0/5>');
+    expect(new TextDecoder().decode(r.payload)).toBe('lwm2m="1.0",</0>;ver=1.1,</0/0>,</0/5>');
     const r11 = handleBootstrapRequest(freshTree(), new FormatPolicy(), req('GET', '/0', { accept: ContentFormat.Link })).response;
     expect(new TextDecoder().decode(r11.payload)).toBe('</>;lwm2m=1.1,</0>;ver=1.1,</0/0>;uri="coaps://bs:5784",</0/5>;uri="coaps://old:5684"');
   });

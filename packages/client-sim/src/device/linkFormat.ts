@@ -50,10 +50,10 @@ export function discoverLinks(tree: SimObjectTree, ids: readonly number[], attrs
 
 /**
  * Bootstrap-Discover (LwM2M 1.1 §5.2.7.1): `</>;lwm2m=1.1,</0/0>;uri="..",</0/1>;ssid=101;uri="..",</1/0>;ssid=101,...`;
- * a 1.0 device says `lwm2m="1.0"` and lists no `uri`.
+ * a 1.0 device starts with a bare `lwm2m="1.0"` (LwM2M 1.0's form, as Anjay sends it) and lists no `uri`.
  */
 export function bootstrapDiscoverLinks(tree: SimObjectTree, objectId?: number, version: '1.0' | '1.1' = '1.1'): string {
-  const out = [version === '1.0' ? '</>;lwm2m="1.0"' : '</>;lwm2m=1.1'];
+  const out = [version === '1.0' ? 'lwm2m="1.0"' : '</>;lwm2m=1.1'];
   for (const oid of objectId === undefined ? tree.objectIds() : [objectId]) {
     const ids = tree.instanceIds(oid);
     const ver = tree.def(oid)?.version;
