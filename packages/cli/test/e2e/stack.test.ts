@@ -181,4 +181,24 @@ describe('the whole stack on a dev chain', () => {
     for (let i = 0; i < 50 && !readBootstrapFailures(dataDir)?.last.some((f) => f.endpoint === 'e2e-refuser'); i++) await new Promise((r) => setTimeout(r, 100));
     expect(readBootstrapFailures(dataDir)?.last.at(-1)).toMatchObject({ endpoint: 'e2e-refuser', step: 'bootstrap-write /1/0', code: '4.00' });
   }, 60_000);
+
+  it('a device keeping its bootstrap account at /0/1 (as Anjay does) bootstraps and registers with the server account written at /0/0', async () => {
+    const admin = await login('admin', ADMIN_PASSWORD);
+    const keys = (await api('POST', '/api/endpoints', admin, { endpoint: 'e2e-bs-at-1' })).json();
+    const { description: _d, ...profile } = RealClientProfiles.bootstrapAccountAt1;
+    const d = new SimDevice({
+      endpoint: 'e2e-bs-at-1',
+      bootstrap: { uri: `coaps://127.0.0.1:${stack.ports.bootstrap}`, identity: keys.bsIdentity, key: new Uint8Array(Buffer.from(keys.bsPskHex, 'hex')) },
+      ...profile,
+    });
+    try {
+      await d.bootstrap();
+      expect(d.serverAccount).toMatchObject({ securityInstanceId: 0, serverInstanceId: 0 });
+      expect(d.objects.get(0, 1, 1)).toBe(true);
+      await d.register();
+      expect((await api('GET', '/api/clients/e2e-bs-at-1', admin)).json()).toMatchObject({ endpoint: 'e2e-bs-at-1', secure: true });
+    } finally {
+      await d.stop();
+    }
+  }, 60_000);
 });
