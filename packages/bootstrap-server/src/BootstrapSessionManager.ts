@@ -9,7 +9,8 @@ import {
   type PeerAddress,
   type SecurityStore,
 } from '@chainm2m/lwm2m';
-import { BootstrapPolicy, type BootstrapPolicyOptions, type BootstrapRequest, type PolicyOutcome, type StepResult } from './BootstrapPolicy.js';
+import { BootstrapPolicy, type BootstrapFailure, type BootstrapPolicyOptions, type BootstrapRequest, type PolicyOutcome, type StepResult } from './BootstrapPolicy.js';
+import { FormatMemory } from './plan/FormatMemory.js';
 import type { BootstrapEventMap, RejectedReason, SessionRef, UnauthorizedReason } from './BootstrapEvents.js';
 import type { BootstrapRequester, InboundRequest, OutboundRequest, OutboundResponse } from './coapShapes.js';
 import { TypedEmitter } from '@chainm2m/lwm2m';
@@ -24,6 +25,8 @@ export interface BootstrapSessionManagerOptions {
   readonly startDelayMs?: number;
   /** Concurrent sessions beyond which a Bootstrap-Request gets 5.03 (default 10,000). */
   readonly maxSessions?: number;
+  /** Which write format worked per endpoint (default: in memory, 100,000 endpoints). */
+  readonly formatMemory?: FormatMemory;
 }
 
 export interface BootstrapStats {
@@ -50,11 +53,7 @@ interface Session extends SessionRef {
 }
 
 
-const METHOD: Record<BootstrapRequest['kind'], OutboundRequest['method']> = {
-  'bootstrap-delete': 'DELETE',
-  'bootstrap-write': 'PUT',
-  'bootstrap-finish': 'POST',
-};
+const METHODS: ReadonlySet<string> = new Set(['GET', 'DELETE', 'PUT', 'POST']);
 
 function errorCode(err: unknown): string {
   if (err !== null && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'string') {
@@ -77,6 +76,7 @@ export class BootstrapSessionManager {
   private readonly policy: BootstrapPolicy;
   private readonly startDelayMs: number;
   private readonly maxSessions: number;
+  private readonly formatMemory: FormatMemory;
   /** By transport + peer (`<requester id>|<address>|<port>`). */
   private readonly sessions = new Map<string, Session>();
   /** The session of each endpoint: one bootstrap per endpoint at a time. */
@@ -94,6 +94,7 @@ export class BootstrapSessionManager {
     this.policy = options.policy instanceof BootstrapPolicy ? options.policy : new BootstrapPolicy(options.policy);
     this.startDelayMs = options.startDelayMs ?? 0;
     this.maxSessions = options.maxSessions ?? 10_000;
+    this.formatMemory = options.formatMemory ?? new FormatMemory();
   }
 
   /** A CoAP request handler for one endpoint; sessions it starts send their requests through `requester`. */
@@ -266,8 +267,8 @@ export class BootstrapSessionManager {
   }
 
   private async run(s: Session): Promise<void> {
-    let out: PolicyOutcome = this.policy.start(s.config, s.pct);
-    while (out.decision.kind === 'continue') {
+    let out: PolicyOutcome = this.policy.start(s.config, s.pct, this.formatMemory.get(s.endpoint));
+    while (out.decision.kind === 'continueWith') {
       if (s.abortReason !== undefined) break;
       const req = out.decision.request;
       const t0 = this.clock.now();
@@ -286,9 +287,15 @@ export class BootstrapSessionManager {
       });
       out = this.policy.next(out.state, result);
     }
+    const d = out.decision;
     if (s.abortReason !== undefined) this.end(s, { kind: 'failed', reason: s.abortReason });
-    else if (out.decision.kind === 'finished') this.end(s, { kind: 'finished' });
-    else if (out.decision.kind === 'failed') this.end(s, { kind: 'failed', reason: out.decision.reason });
+    else if (d.kind === 'finished') {
+      if (d.writeMode !== undefined) this.formatMemory.set(s.endpoint, d.writeMode);
+      this.end(s, { kind: 'finished' });
+    } else if (d.kind === 'failed') {
+      const { kind: _kind, ...failure } = d;
+      this.end(s, { kind: 'failed', ...failure });
+    }
   }
 
   private forget(s: Session): void {
@@ -296,7 +303,7 @@ export class BootstrapSessionManager {
     if (this.byEndpoint.get(s.endpoint) === s) this.byEndpoint.delete(s.endpoint);
   }
 
-  private end(s: Session, how: { kind: 'finished' } | { kind: 'failed'; reason: string }): void {
+  private end(s: Session, how: { kind: 'finished' } | ({ kind: 'failed' } & BootstrapFailure)): void {
     this.forget(s);
     const durationMs = this.clock.now() - s.startedAt;
     if (how.kind === 'finished') {
@@ -304,7 +311,8 @@ export class BootstrapSessionManager {
       this.events.emit('finished', { ...this.ref(s), durationMs, steps: s.steps });
     } else {
       this.counters.failed += 1;
-      this.events.emit('failed', { ...this.ref(s), reason: how.reason, durationMs, steps: s.steps });
+      const { kind: _kind, ...failure } = how;
+      this.events.emit('failed', { ...this.ref(s), ...failure, durationMs, steps: s.steps, at: this.clock.now() });
     }
   }
 
@@ -322,11 +330,17 @@ export class BootstrapSessionManager {
       };
       const timer = this.clock.setTimer(req.timeoutMs, () => settle({ kind: 'timeout' }));
       s.interrupt = (reason) => settle({ kind: 'error', reason });
+      const { coap } = req;
+      if (!METHODS.has(coap.method)) {
+        settle({ kind: 'error', reason: `internal: method ${coap.method}` });
+        return;
+      }
       const out: OutboundRequest = {
-        method: METHOD[req.kind],
-        path: req.path,
-        ...(req.contentFormat === undefined ? {} : { contentFormat: req.contentFormat }),
-        ...(req.payload === undefined ? {} : { payload: req.payload }),
+        method: coap.method as OutboundRequest['method'],
+        path: coap.path,
+        ...(coap.contentFormat === undefined ? {} : { contentFormat: coap.contentFormat }),
+        ...(coap.accept === undefined ? {} : { accept: coap.accept }),
+        ...(coap.payload === undefined ? {} : { payload: coap.payload }),
         confirmable: true,
         timeoutMs: req.timeoutMs,
       };

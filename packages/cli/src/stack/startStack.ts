@@ -22,6 +22,7 @@ import { CliError } from '../CliError.js';
 import type { CliConfig } from '../config.js';
 import { loadModels } from './models.js';
 import { endpointDefaults, hasher, openChainStores, removeRuntime, signerKeyFor, writeRuntime, type ChainStores } from './chain.js';
+import { recordBootstrapFailures } from './bootstrapFailures.js';
 
 export type ServiceName = 'bootstrap' | 'server' | 'api';
 export const ALL_SERVICES: readonly ServiceName[] = ['bootstrap', 'server', 'api'];
@@ -138,6 +139,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       cleanups.push(() => (bootstrap as BootstrapServer).close());
       const reporting = reportBootstrapAnomalies({ events: bootstrap.events, log: anomalies, securityStore: stores.security });
       cleanups.push(async () => reporting.stop());
+      // Every failed bootstrap: a log line, and the latest in the data dir for `chainm2m status`.
+      const failures = recordBootstrapFailures(bootstrap.events, { dataDir: config.dataDir, log });
+      cleanups.push(async () => failures.stop());
       ports.bootstrap = bootstrap.address.port;
       log(`bootstrap      coaps://${config.host}:${bootstrap.address.port}${bootstrap.nosecAddress ? ` and coap://${config.host}:${bootstrap.nosecAddress.port}` : ''}`);
     }
@@ -185,6 +189,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       if (services.has('api')) {
         const events = apiEventsFromServer(lwm2m.events);
         announce = (e) => events.emit(e);
+        bootstrap?.events.on('failed', (e) => {
+          const { peer, ...rest } = e;
+          events.emit({ type: 'bootstrap-failed', endpoint: e.endpoint, data: { ...rest, peer: `${peer.address}:${peer.port}` } });
+        });
+        const bs = bootstrap;
         let registrationCount = 0;
         const refresh = async (): Promise<void> => {
           registrationCount = await lwm2m!.registrations.count();
@@ -211,6 +220,14 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
             chain: { rpcUrl: redactUrl(rpcUrl as string), stale: stores.security.isStale(), outbox: stores.anomalies.pending() },
             registrations: await lwm2m!.registrations.count(),
           }),
+          ...(bs
+            ? {
+                counters: {
+                  chainm2m_bootstrap_failures_total: { help: 'Bootstrap sessions that ended without an accepted Bootstrap-Finish', read: () => bs.stats().bootstrap.failed },
+                  chainm2m_bootstrap_finished_total: { help: 'Bootstrap sessions finished', read: () => bs.stats().bootstrap.finished },
+                },
+              }
+            : {}),
           gauges: {
             chainm2m_registrations: { help: 'Current registrations', read: () => registrationCount },
             chainm2m_anomaly_outbox: { help: 'Anomaly records waiting for the chain', read: () => stores.anomalies.pending() },

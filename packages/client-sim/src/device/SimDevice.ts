@@ -16,6 +16,7 @@ import { populateDevice, populateSensors, type SimProfile } from '../model/devic
 import { SIM_OBJECT_IDS } from '../model/simObjects.js';
 import { SimObjectTree } from '../model/SimObjectTree.js';
 import { findServerAccount, handleBootstrapRequest, type ServerAccountConfig } from './bootstrapHandler.js';
+import type { BootstrapQuirks } from './bootstrapQuirks.js';
 import type { Connector, CoapRequestHandler, SimCoapEndpoint, SimCoapEndpointOptions, SimConnection } from './coapShapes.js';
 import { parseCoapUri } from './coapUri.js';
 import { defaultConnector, defaultEndpointFactory } from './defaults.js';
@@ -36,8 +37,10 @@ export interface BootstrapAccount {
 
 export interface SimDeviceOptions extends FormatPolicyOptions {
   readonly endpoint: string;
-  /** Required for `bootstrap()`; installed as /0/0 (Bootstrap-Server = true). */
+  /** Required for `bootstrap()`; installed as /0/0 (Bootstrap-Server = true), or where `bootstrapQuirks` says. */
   readonly bootstrap?: BootstrapAccount;
+  /** Bootstrap-interface behaviours of real clients (see `RealClientProfiles`). */
+  readonly bootstrapQuirks?: BootstrapQuirks;
   readonly clock?: Clock;
   readonly random?: Random;
   /** Shared timer heap (one per process for thousands of devices); default: one per device. */
@@ -138,13 +141,14 @@ export class SimDevice {
     this.tree = new SimObjectTree(SIM_OBJECT_IDS, opts.registry);
     if (opts.bootstrap) {
       const { scheme } = parseCoapUri(opts.bootstrap.uri);
-      this.tree.createInstance(0, 0);
-      this.tree.set(0, 0, 0, opts.bootstrap.uri);
-      this.tree.set(0, 0, 1, true);
-      this.tree.set(0, 0, 2, scheme === 'coaps' ? 0 : 3);
-      this.tree.set(0, 0, 3, enc.encode(opts.bootstrap.identity ?? ''));
-      this.tree.set(0, 0, 4, new Uint8Array());
-      this.tree.set(0, 0, 5, opts.bootstrap.key ?? new Uint8Array());
+      const bs = opts.bootstrapQuirks?.bootstrapInstanceId ?? 0;
+      this.tree.createInstance(0, bs);
+      this.tree.set(0, bs, 0, opts.bootstrap.uri);
+      this.tree.set(0, bs, 1, true);
+      this.tree.set(0, bs, 2, scheme === 'coaps' ? 0 : 3);
+      this.tree.set(0, bs, 3, enc.encode(opts.bootstrap.identity ?? ''));
+      this.tree.set(0, bs, 4, new Uint8Array());
+      this.tree.set(0, bs, 5, opts.bootstrap.key ?? new Uint8Array());
     }
     populateDevice(this.tree, this.endpoint, this.clock, this.random, opts.profile ?? {}, {
       onReboot: () => {
@@ -314,7 +318,7 @@ export class SimDevice {
     );
     const handler: CoapRequestHandler = async (req) => {
       if (this.stateValue !== 'bootstrapping') return fail('4.05');
-      const { response, finished: done } = handleBootstrapRequest(this.tree, this.formats, req);
+      const { response, finished: done } = handleBootstrapRequest(this.tree, this.formats, req, this.opts.bootstrapQuirks);
       if (done) queueMicrotask(resolveFinish);
       return response;
     };

@@ -51,9 +51,12 @@ export function discoverLinks(tree: SimObjectTree, ids: readonly number[], attrs
   return out.join(',');
 }
 
-/** Bootstrap-Discover (LwM2M 1.1 §5.2.7.1): `</>;lwm2m=1.1,</0/0>;uri="..",</0/1>;ssid=101;uri="..",</1/0>;ssid=101,...`. */
-export function bootstrapDiscoverLinks(tree: SimObjectTree, objectId?: number): string {
-  const out = ['</>;lwm2m=1.1'];
+/**
+ * Bootstrap-Discover (LwM2M 1.1 §5.2.7.1): `</>;lwm2m=1.1,</0/0>;uri="..",</0/1>;ssid=101;uri="..",</1/0>;ssid=101,...`;
+ * a 1.0 device starts with a bare `lwm2m="1.0"` (LwM2M 1.0's form, as Anjay sends it) and lists no `uri`.
+ */
+export function bootstrapDiscoverLinks(tree: SimObjectTree, objectId?: number, version: '1.0' | '1.1' = '1.1'): string {
+  const out = [version === '1.0' ? 'lwm2m="1.0"' : '</>;lwm2m=1.1'];
   for (const oid of objectId === undefined ? tree.objectIds() : [objectId]) {
     const ids = tree.instanceIds(oid);
     const ver = tree.def(oid)?.version;
@@ -64,7 +67,7 @@ export function bootstrapDiscoverLinks(tree: SimObjectTree, objectId?: number): 
         const ssid = tree.get(0, iid, 10);
         const uri = tree.get(0, iid, 0);
         if (typeof ssid === 'number' && tree.get(0, iid, 1) !== true) attrs += `;ssid=${ssid}`;
-        if (typeof uri === 'string') attrs += `;uri="${uri}"`;
+        if (typeof uri === 'string' && version !== '1.0') attrs += `;uri="${uri}"`;
       } else if (oid === 1) {
         const ssid = tree.get(1, iid, 0);
         if (typeof ssid === 'number') attrs += `;ssid=${ssid}`;

@@ -31,6 +31,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   metrics.counter('chainm2m_http_requests_total', 'HTTP requests by route, method and status');
   metrics.counter('chainm2m_login_failures_total', 'Failed logins');
   for (const [name, g] of Object.entries(deps.gauges ?? {})) metrics.gauge(name, g.help, g.read);
+  for (const [name, c] of Object.entries(deps.counters ?? {})) metrics.counterProbe(name, c.help, c.read);
 
   const app = Fastify({
     logger: deps.logger ?? false,
