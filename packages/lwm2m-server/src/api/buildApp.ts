@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { SystemClock } from '@chainm2m/lwm2m';
+import { ObjectRegistry, SystemClock } from '@chainm2m/lwm2m';
 import type { ApiDeps } from './ApiDeps.js';
 import { AccountCheck } from './AccountCheck.js';
 import { verifyBearer } from './auth.js';
@@ -13,6 +13,8 @@ import { authRoutes } from './routes/authRoutes.js';
 import { clientRoutes } from './routes/clientRoutes.js';
 import { managementRoutes } from './routes/managementRoutes.js';
 import { eventRoutes } from './routes/eventRoutes.js';
+import { modelRoutes } from './routes/modelRoutes.js';
+import { consoleStatic } from './consoleStatic.js';
 
 /**
  * Builds the REST API (fastify) without listening: `app.inject()` in tests, `app.listen()` in
@@ -79,7 +81,9 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     await clientRoutes(secured, deps.devices);
     await managementRoutes(secured, deps, accounts);
     await eventRoutes(secured, deps.events, clock);
+    await modelRoutes(secured, deps.objects ?? new ObjectRegistry());
   });
+  if (deps.consoleDir) await consoleStatic(app, deps.consoleDir);
   return app;
 }
 
