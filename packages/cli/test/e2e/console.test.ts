@@ -180,6 +180,15 @@ describe.skipIf(!hasChromium)('web console in Chromium (needs /usr/bin/chromium)
     await page.getByRole('cell', { name: 'console-new-1', exact: true }).waitFor();
     expect(await page.getByTestId('secrets').count()).toBe(0);
     expect(await page.content()).not.toContain(psk);
+
+    // Import a CSV with a bad line: the good lines are added, the bad one is named with its reason.
+    const csv = ['endpoint,clearance', 'console-imp-1,0', 'console-imp-2,high', 'console-imp-3,2', ''].join('\n');
+    await page.setInputFiles('input[type="file"]', { name: 'devices.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    const result = page.getByTestId('import-result');
+    await result.waitFor();
+    expect(await result.textContent()).toContain('Added 2, already present 0, failed 1.');
+    expect(await page.getByRole('list', { name: 'Refused lines' }).textContent()).toBe('line 3 (console-imp-2): clearance: must be a non-negative integer');
+    await page.getByRole('cell', { name: 'console-imp-3', exact: true }).first().waitFor();
     await page.context().close();
   });
 
@@ -222,7 +231,7 @@ describe.skipIf(!hasChromium)('web console in Chromium (needs /usr/bin/chromium)
     const issuer = new TokenIssuer({ keys: { algorithm: 'HS256', secret }, issuer: 'chainm2m', audience: 'chainm2m-api', expiresInSec: 3600 });
     const expired = issuer.sign({ sub: 'viewer', role: 'user', clearance: 0 }, Date.now() / 1000 - 7200);
     await page.evaluate((t) => {
-      sessionStorage.setItem('chainm2m.session', JSON.stringify({ token: t, username: 'viewer', role: 'user', clearance: 0, expiresAt: Date.now() + 3_600_000 }));
+      (globalThis as unknown as { sessionStorage: { setItem(k: string, v: string): void } }).sessionStorage.setItem('chainm2m.session', JSON.stringify({ token: t, username: 'viewer', role: 'user', clearance: 0, expiresAt: Date.now() + 3_600_000 }));
     }, expired);
     await page.goto(`${base}/#/fleet`);
     await page.reload();

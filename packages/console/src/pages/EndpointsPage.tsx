@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { EndpointSecrets, EndpointView, Page } from '../api/types.js';
 import { CopyButton } from '../components/CopyButton.js';
+import { CsvImport } from '../components/CsvImport.js';
 import { errorText, useAsync } from '../components/useAsync.js';
 import type { App } from '../state/appState.js';
 
@@ -21,6 +22,14 @@ export function EndpointsPage({ app }: { app: App }) {
       setSecrets(s);
       setName('');
       list.reload();
+    } catch (err) {
+      setMessage({ ok: false, text: errorText(err) });
+    }
+  };
+  const rotate = async (ep: string): Promise<void> => {
+    if (!confirm(`Rotate the keys of ${ep}? The device must be given the new keys; its sessions are dropped.`)) return;
+    try {
+      setSecrets(await app.api.post<EndpointSecrets>(`/api/endpoints/${encodeURIComponent(ep)}/rotate`, {}));
     } catch (err) {
       setMessage({ ok: false, text: errorText(err) });
     }
@@ -82,6 +91,7 @@ export function EndpointsPage({ app }: { app: App }) {
           {message.text}
         </p>
       )}
+      <CsvImport app={app} onDone={() => list.reload()} />
       {list.error && <p class="error">{list.error}</p>}
       <table aria-label="Endpoints">
         <thead>
@@ -103,6 +113,9 @@ export function EndpointsPage({ app }: { app: App }) {
               <td>{String(e.clearance ?? 0)}</td>
               <td>keys sealed (X25519 + AES-256-GCM){e.registrar ? `, by ${e.registrar}` : ''}</td>
               <td>
+                <button type="button" onClick={() => rotate(e.endpoint)}>
+                  Rotate keys
+                </button>{' '}
                 <button type="button" onClick={() => remove(e.endpoint, false)}>
                   Remove
                 </button>{' '}

@@ -39,3 +39,19 @@ describe('console helpers', () => {
     expect(tree[0]!.children[0]!.children[0]).toMatchObject({ path: '/3303/0/5700', label: '5700 Sensor Value', detail: 'float, Cel, R' });
   });
 });
+
+import { csvChunks } from './csvChunks.js';
+
+describe('csvChunks', () => {
+  it('keeps every line number of the original file across parts', () => {
+    const file = ['# devices for site A', 'endpoint,clearance', 'dev-1,0', '', 'dev-2,x', 'dev-3,1', '# spare', 'dev-4,2', ''].join('\n');
+    const chunks = csvChunks(file, 2);
+    expect(chunks.map((c) => c.lineOffset)).toEqual([1, 3, 5]);
+    expect(chunks.map((c) => c.lines)).toEqual([1, 2, 1]);
+    // The server numbers the part's lines from 1 (the header); line 3 of part 2 is dev-2, line 5 of the file.
+    const second = chunks[1]!.text.split('\n');
+    expect(second[0]).toBe('endpoint,clearance');
+    expect(second[1]).toBe('dev-2,x');
+    expect(2 + chunks[1]!.lineOffset).toBe(5);
+  });
+});

@@ -14,6 +14,7 @@ import { clientRoutes } from './routes/clientRoutes.js';
 import { managementRoutes } from './routes/managementRoutes.js';
 import { eventRoutes } from './routes/eventRoutes.js';
 import { modelRoutes } from './routes/modelRoutes.js';
+import { endpointBulkRoutes } from './routes/endpointBulkRoutes.js';
 import { consoleStatic } from './consoleStatic.js';
 
 /**
@@ -82,6 +83,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     await managementRoutes(secured, deps, accounts);
     await eventRoutes(secured, deps.events, clock);
     await modelRoutes(secured, deps.objects ?? new ObjectRegistry());
+    await secured.register(async (bulk) => endpointBulkRoutes(bulk, deps.endpoints));
   });
   if (deps.consoleDir) await consoleStatic(app, deps.consoleDir);
   return app;
