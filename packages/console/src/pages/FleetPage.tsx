@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { AnomalyView, Page } from '../api/types.js';
 import { href } from '../components/router.js';
 import type { App } from '../state/appState.js';
-import { deviceState, type DeviceState, type FleetDevice } from '../state/fleet.js';
+import { deviceState, type DeviceState } from '../state/fleet.js';
 import { useStore } from '../state/Store.js';
 import { ActivityStrip } from '../components/ActivityStrip.js';
 
@@ -43,18 +43,16 @@ export function FleetPage({ app }: { app: App }) {
     });
   }, [app]);
 
-  const rows = useMemo(() => {
+  // Sorted once per change of membership; being seen (a notification) changes no order.
+  const sorted = useMemo(() => [...fleet.devices.keys()].sort(), [fleet.membership]);
+  const matching = useMemo(() => {
     const q = query.trim().toLowerCase();
-    const all: (FleetDevice & { state: DeviceState })[] = [];
-    for (const d of fleet.devices.values()) {
-      const state = deviceState(d, now);
-      if (stateFilter && state !== stateFilter) continue;
-      if (q && !d.client.endpoint.toLowerCase().includes(q) && !d.client.address.includes(q)) continue;
-      all.push({ ...d, state });
-    }
-    all.sort((a, b) => (a.client.endpoint < b.client.endpoint ? -1 : a.client.endpoint > b.client.endpoint ? 1 : 0));
-    return all;
-  }, [fleet.version, query, stateFilter, now]);
+    return q ? sorted.filter((ep) => ep.toLowerCase().includes(q) || (fleet.devices.get(ep)?.client.address.includes(q) ?? false)) : sorted;
+  }, [sorted, query]);
+  const rows = useMemo(
+    () => (stateFilter ? matching.filter((ep) => { const d = fleet.devices.get(ep); return d !== undefined && deviceState(d, now) === stateFilter; }) : matching),
+    [stateFilter ? fleet.version : 0, matching, stateFilter, stateFilter ? now : 0],
+  );
 
   const counts = useMemo(() => {
     const c = { online: 0, sleeping: 0, offline: 0 };
@@ -63,7 +61,10 @@ export function FleetPage({ app }: { app: App }) {
   }, [fleet.version, now]);
 
   const pages = Math.max(1, Math.ceil(rows.length / PAGE));
-  const shown = rows.slice(page * PAGE, page * PAGE + PAGE);
+  const shown = rows.slice(page * PAGE, page * PAGE + PAGE).flatMap((ep) => {
+    const d = fleet.devices.get(ep);
+    return d ? [{ ...d, state: deviceState(d, now) }] : [];
+  });
   useEffect(() => setPage(0), [query, stateFilter]);
 
   return (

@@ -1,7 +1,7 @@
 import { ApiClient } from '../api/ApiClient.js';
 import { followEvents, type EventStreamHandle } from '../api/eventStream.js';
 import type { ApiEvent, ClientView, Page, Session } from '../api/types.js';
-import { applyEvents, emptyFleet, fleetFromClients, type FleetState } from './fleet.js';
+import { applyEvents, emptyFleet, fleetFromClients, withClient, type FleetState } from './fleet.js';
 import { Store } from './Store.js';
 
 export interface AppState {
@@ -13,6 +13,7 @@ export interface AppState {
 }
 
 const SESSION_KEY = 'chainm2m.session';
+const FLUSH_MS = 250;
 
 /** Listeners for raw events (device page charts, anomaly page), beside the fleet reducer. */
 type EventListener = (event: ApiEvent) => void;
@@ -83,7 +84,7 @@ export class App {
     void this.reloadFleet().catch(() => undefined);
   }
 
-  /** Events are applied in batches, once per animation frame (or 100 ms when hidden). */
+  /** Events are applied in batches, at most four times a second, whatever their rate. */
   private enqueue(e: ApiEvent): void {
     this.pending.push(e);
     for (const l of this.listeners) l(e);
@@ -97,19 +98,13 @@ export class App {
       const unknown = batch.filter((x) => x.type === 'registration').map((x) => x.endpoint);
       for (const ep of new Set(unknown)) void this.refreshClient(ep);
     };
-    if (typeof requestAnimationFrame === 'function' && typeof document !== 'undefined' && !document.hidden) requestAnimationFrame(flush);
-    else setTimeout(flush, 100);
+    setTimeout(flush, FLUSH_MS);
   }
 
   private async refreshClient(endpoint: string): Promise<void> {
     try {
       const client = await this.api.get<ClientView>(`/api/clients/${encodeURIComponent(endpoint)}`);
-      this.store.update((s) => {
-        const devices = new Map(s.fleet.devices);
-        const known = devices.get(endpoint);
-        devices.set(endpoint, { client, lastSeen: known?.lastSeen ?? Date.now(), gone: false });
-        return { ...s, fleet: { ...s.fleet, devices, version: s.fleet.version + 1 } };
-      });
+      this.store.update((s) => ({ ...s, fleet: withClient(s.fleet, client, Date.now()) }));
     } catch {
       /* gone again, or not visible at this clearance */
     }

@@ -7,15 +7,19 @@ export interface FleetDevice {
   readonly lastSeen: number;
   /** `true` once the device deregistered or expired (kept, shown offline). */
   readonly gone: boolean;
+  /** Unix ms when the registration's lifetime runs out (from its last update). */
+  readonly expiresAt: number;
+}
+
+function device(client: ClientView, lastSeen: number, gone = false): FleetDevice {
+  return { client, lastSeen, gone, expiresAt: (Date.parse(client.lastUpdateAt) || lastSeen) + client.lifetime * 1000 };
 }
 
 export type DeviceState = 'online' | 'sleeping' | 'offline';
 
 /** Online within its lifetime; a queue-mode device quiet for a while is sleeping; gone or expired is offline. */
 export function deviceState(d: FleetDevice, now: number): DeviceState {
-  if (d.gone) return 'offline';
-  const expires = Date.parse(d.client.lastUpdateAt) + d.client.lifetime * 1000;
-  if (now > expires) return 'offline';
+  if (d.gone || now > d.expiresAt) return 'offline';
   if (d.client.queueMode && now - d.lastSeen > 30_000) return 'sleeping';
   return 'online';
 }
@@ -32,14 +36,17 @@ export interface FleetState {
   readonly activity: readonly ActivityBucket[];
   /** Bumped on every change, so views can memoise on it. */
   readonly version: number;
+  /** Bumped only when devices join, leave or change registration (not when they are merely seen). */
+  readonly membership: number;
 }
 
-export const emptyFleet: FleetState = { devices: new Map(), activity: [], version: 0 };
+export const emptyFleet: FleetState = { devices: new Map(), activity: [], version: 0, membership: 0 };
 
+/** The fleet as loaded from `GET /api/clients`. */
 export function fleetFromClients(clients: readonly ClientView[], now: number): FleetState {
   const devices = new Map<string, FleetDevice>();
-  for (const c of clients) devices.set(c.endpoint, { client: c, lastSeen: Math.max(Date.parse(c.lastUpdateAt) || now, 0), gone: false });
-  return { devices, activity: [], version: 1 };
+  for (const c of clients) devices.set(c.endpoint, device(c, Math.max(Date.parse(c.lastUpdateAt) || now, 0)));
+  return { devices, activity: [], version: 1, membership: 1 };
 }
 
 const ACTIVITY_MINUTES = 30;
@@ -64,22 +71,30 @@ export function applyEvents(state: FleetState, events: readonly ApiEvent[], now:
   if (events.length === 0) return state;
   const devices = new Map(state.devices);
   let activity = state.activity;
+  let membership = state.membership;
   for (const e of events) {
     const known = devices.get(e.endpoint);
     switch (e.type) {
       case 'registration': {
         const at = new Date(now).toISOString();
         const base: ClientView = known?.client ?? { endpoint: e.endpoint, registrationId: '', lifetime: 0, lwm2mVersion: '', binding: 'U', queueMode: false, rootPath: '/', objectLinks: [], address: '', secure: false, registeredAt: at, lastUpdateAt: at };
-        devices.set(e.endpoint, { client: { ...base, ...(e.data as Partial<ClientView>), endpoint: e.endpoint, registeredAt: at, lastUpdateAt: at }, lastSeen: now, gone: false });
+        devices.set(e.endpoint, device({ ...base, ...(e.data as Partial<ClientView>), endpoint: e.endpoint, registeredAt: at, lastUpdateAt: at }, now));
         activity = bump(activity, now, true);
+        membership += 1;
         break;
       }
       case 'update':
-        if (known) devices.set(e.endpoint, { client: { ...known.client, ...(e.data as Partial<ClientView>), endpoint: e.endpoint, lastUpdateAt: new Date(now).toISOString() }, lastSeen: now, gone: false });
+        if (known) {
+          devices.set(e.endpoint, device({ ...known.client, ...(e.data as Partial<ClientView>), endpoint: e.endpoint, lastUpdateAt: new Date(now).toISOString() }, now));
+          membership += 1;
+        }
         break;
       case 'deregistration':
       case 'expiry':
-        if (known) devices.set(e.endpoint, { ...known, gone: true });
+        if (known) {
+          devices.set(e.endpoint, { ...known, gone: true });
+          membership += 1;
+        }
         break;
       case 'notification':
       case 'send':
@@ -92,5 +107,12 @@ export function applyEvents(state: FleetState, events: readonly ApiEvent[], now:
         if (FAILURES.has(e.type)) activity = bump(activity, now, false);
     }
   }
-  return { devices, activity, version: state.version + 1 };
+  return { devices, activity, version: state.version + 1, membership };
+}
+
+/** Replaces one device's registration (after `GET /api/clients/:ep`), keeping when it was last seen. */
+export function withClient(state: FleetState, client: ClientView, now: number): FleetState {
+  const devices = new Map(state.devices);
+  devices.set(client.endpoint, device(client, devices.get(client.endpoint)?.lastSeen ?? now));
+  return { ...state, devices, version: state.version + 1, membership: state.membership + 1 };
 }
