@@ -29,7 +29,7 @@ interface BareApp extends Listening {
 }
 type FastifyFactory = (opts: { logger: boolean }) => BareApp;
 
-function benchRegistration(i: number, now: number): Registration {
+export function benchRegistration(i: number, now: number): Registration {
   const endpoint = `dev-${i}`;
   return {
     id: `r${i.toString(36)}`,

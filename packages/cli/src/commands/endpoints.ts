@@ -1,9 +1,8 @@
 import { chmod, readFile, writeFile } from 'node:fs/promises';
-import { parsePsk, type EndpointSecrets, type EndpointView, type NewEndpoint } from '@chainm2m/lwm2m-server';
+import { csvCell, endpointsFromCsv, ENDPOINT_CSV_COLUMNS, parsePsk, type EndpointCsv, type EndpointSecrets, type EndpointView, type NewEndpoint } from '@chainm2m/lwm2m-server';
 import { CliError, ExitCode, usage } from '../CliError.js';
 import type { Command } from '../Command.js';
 import { int, pageOf, PAGE_OPTIONS, str } from '../options.js';
-import { csvCell, parseCsv } from '../csv.js';
 import { print, printJson, progress, table } from '../Io.js';
 
 const KEY_OPTIONS = {
@@ -59,14 +58,12 @@ const add: Command = {
   },
 };
 
-const CSV_COLUMNS = ['endpoint', 'psk', 'psk_text', 'identity', 'bs_psk', 'bs_psk_text', 'bs_identity', 'lifetime', 'clearance'];
-
 const importCsv: Command = {
   name: 'endpoints import',
   summary: 'Register endpoints in bulk from a CSV file (batched transactions; safe to re-run)',
   args: ['<file.csv>'],
   details: [
-    `Columns (header line required): ${CSV_COLUMNS.join(', ')}; only endpoint is required.`,
+    `Columns (header line required): ${ENDPOINT_CSV_COLUMNS.join(', ')}; only endpoint is required.`,
     'Generated keys are written to --keys-out (mode 0600), never to the terminal.',
   ].join('\n'),
   options: {
@@ -81,36 +78,14 @@ const importCsv: Command = {
     } catch (err) {
       throw new CliError('CLI_BAD_INPUT', `cannot read ${path}: ${(err as Error).message}`);
     }
-    const { header, records, problems } = parseCsv(text);
-    if (!header.includes('endpoint')) throw usage(`${path}: the header line must name an 'endpoint' column`);
-    const unknown = header.filter((h) => !CSV_COLUMNS.includes(h));
-    if (unknown.length > 0) throw usage(`${path}: unknown column(s) ${unknown.join(', ')}; known: ${CSV_COLUMNS.join(', ')}`);
-    const failed: { line: number; endpoint: string; reason: string }[] = problems.map((p) => ({ line: p.line, endpoint: '', reason: p.reason }));
-    const inputs: NewEndpoint[] = [];
-    const lines: number[] = [];
-    for (const r of records) {
-      const f = r.fields;
-      try {
-        const num = (name: string): number | undefined => {
-          const v = f[name];
-          if (v === undefined) return undefined;
-          if (!/^\d+$/.test(v)) throw new Error(`${name}: must be a non-negative integer`);
-          return Number(v);
-        };
-        inputs.push({
-          endpoint: f['endpoint'] ?? '',
-          psk: parsePsk({ hex: f['psk'], text: f['psk_text'] }, 'psk'),
-          bsPsk: parsePsk({ hex: f['bs_psk'], text: f['bs_psk_text'] }, 'bs_psk'),
-          identity: f['identity'],
-          bsIdentity: f['bs_identity'],
-          lifetime: num('lifetime'),
-          clearance: num('clearance'),
-        });
-        lines.push(r.line);
-      } catch (err) {
-        failed.push({ line: r.line, endpoint: f['endpoint'] ?? '', reason: (err as Error).message });
-      }
+    let parsed: EndpointCsv;
+    try {
+      parsed = endpointsFromCsv(text);
+    } catch (err) {
+      throw usage(`${path}: ${(err as Error).message.replace(/^header: /, '')}`);
     }
+    const { inputs, lines } = parsed;
+    const failed = [...parsed.failed];
     const batchSize = int(values, 'batch') ?? 200;
     if (batchSize < 1) throw usage('--batch must be at least 1');
     const { endpoints } = await ctx.management();

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { deploy, startDevChain, type DevChain } from '@chainm2m/chain-adapter';
+import { ensureConsoleBuilt } from '@chainm2m/console';
 import { reportBootstrapAnomalies, startBootstrapServer, type BootstrapServer } from '@chainm2m/bootstrap-server';
 import { AnomalyReporter, SystemRandom, type AnomalyLog } from '@chainm2m/lwm2m';
 import {
@@ -35,6 +36,8 @@ export interface StackOptions {
   readonly nosec?: boolean;
   /** Where progress lines go. */
   readonly log: (line: string) => void;
+  /** Serve the web console at `/` of the API (built on first use). On unless `false`. */
+  readonly console?: boolean;
 }
 
 export interface Stack {
@@ -228,6 +231,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
                 },
               }
             : {}),
+          ...(opts.console !== false ? { consoleDir: await ensureConsoleBuilt(log) } : {}),
           gauges: {
             chainm2m_registrations: { help: 'Current registrations', read: () => registrationCount },
             chainm2m_anomaly_outbox: { help: 'Anomaly records waiting for the chain', read: () => stores.anomalies.pending() },
@@ -241,6 +245,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         cleanups.push(() => app.close());
         ports.api = (app.server.address() as AddressInfo).port;
         log(`REST API       http://${config.host}:${ports.api} (docs at /docs)`);
+        if (opts.console !== false) log(`Web console    http://${config.host}:${ports.api}/`);
       }
     }
     endpoints ??= endpointService();

@@ -1,4 +1,4 @@
-import type { AnomalyLog, Clock, Registration } from '@chainm2m/lwm2m';
+import type { AnomalyLog, Clock, ObjectRegistry, Registration } from '@chainm2m/lwm2m';
 import type { EndpointService } from '../management/EndpointService.js';
 import type { UserService } from '../management/UserService.js';
 import type { JwtConfig } from './jwt.js';
@@ -71,6 +71,10 @@ export interface ApiDeps {
   readonly gauges?: Readonly<Record<string, { readonly help: string; readonly read: () => number }>>;
   /** Extra counters for `/metrics` kept by other components (e.g. the bootstrap server's), read at scrape time. */
   readonly counters?: Readonly<Record<string, { readonly help: string; readonly read: () => number }>>;
+  /** Object models for `GET /api/objects` (names, units, types, operations); the built-in ones by default. */
+  readonly objects?: ObjectRegistry;
+  /** Directory of the built web console, served at `/` when given. */
+  readonly consoleDir?: string;
   /** fastify's logger option; off by default. Never logs bodies (they may carry keys or passwords). */
   readonly logger?: boolean;
 }

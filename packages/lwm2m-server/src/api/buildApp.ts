@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { SystemClock } from '@chainm2m/lwm2m';
+import { ObjectRegistry, SystemClock } from '@chainm2m/lwm2m';
 import type { ApiDeps } from './ApiDeps.js';
 import { AccountCheck } from './AccountCheck.js';
 import { verifyBearer } from './auth.js';
@@ -15,6 +15,9 @@ import { managementRoutes } from './routes/managementRoutes.js';
 import { eventRoutes } from './routes/eventRoutes.js';
 import { compositeRoutes } from './routes/compositeRoutes.js';
 import { dataRoutes } from './routes/dataRoutes.js';
+import { modelRoutes } from './routes/modelRoutes.js';
+import { endpointBulkRoutes } from './routes/endpointBulkRoutes.js';
+import { consoleStatic } from './consoleStatic.js';
 
 /**
  * Builds the REST API (fastify) without listening: `app.inject()` in tests, `app.listen()` in
@@ -84,7 +87,10 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     if (deps.deviceData) await dataRoutes(secured, deps.deviceData);
     await managementRoutes(secured, deps, accounts);
     await eventRoutes(secured, deps.events, clock);
+    await modelRoutes(secured, deps.objects ?? new ObjectRegistry());
+    await secured.register(async (bulk) => endpointBulkRoutes(bulk, deps.endpoints));
   });
+  if (deps.consoleDir) await consoleStatic(app, deps.consoleDir);
   return app;
 }
 
