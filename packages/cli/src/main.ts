@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** `chainm2m`: the admin CLI. `pnpm chainm2m <args>` from the repository root. */
+/** `chainm2m`: the admin CLI. `./chainm2m <args>` (or `pnpm chainm2m <args>`) from the repository root. */
 import { createInterface } from 'node:readline';
 import { allCommands } from './commands/index.js';
 import type { Io } from './Io.js';
@@ -34,9 +34,21 @@ const io: Io = {
     : {}),
   untilSignal: () =>
     new Promise<string>((resolve) => {
-      process.once('SIGINT', () => resolve('SIGINT'));
-      process.once('SIGTERM', () => resolve('SIGTERM'));
+      let signalled = false;
+      const on = (signal: NodeJS.Signals): void => {
+        if (signalled) {
+          // A second Ctrl-C forces: whatever is still closing is abandoned.
+          process.stderr.write(`\n${signal} again: forced stop\n`);
+          process.exit(130);
+        }
+        signalled = true;
+        resolve(signal);
+      };
+      process.on('SIGINT', on);
+      process.on('SIGTERM', on);
     }),
 };
 
-process.exitCode = await run(process.argv.slice(2), io, { commands: allCommands, openManagement });
+const code = await run(process.argv.slice(2), io, { commands: allCommands, openManagement });
+// Exit now: a handle something forgot to close must not keep a finished command alive.
+process.exit(code);

@@ -31,6 +31,8 @@ export const up: Command = {
       if (!ctx.json) print(ctx.io, line);
     };
     log(`chainm2m up: data in ${ctx.config.dataDir}`);
+    // Armed before anything starts: a Ctrl-C during start-up stops what has started once it is up.
+    const stopSignal = ctx.io.untilSignal();
     const stack = await startStack({ config: ctx.config, env: ctx.io.env, services: services as ServiceName[], nosec: values['nosec'] === true, log });
     try {
       if (stack.adminCreated) {
@@ -62,7 +64,7 @@ export const up: Command = {
         });
         simStop = sim.stop;
       }
-      const signal = await ctx.io.untilSignal();
+      const signal = await stopSignal;
       log(`\n${signal}: stopping`);
       await simStop?.();
     } finally {

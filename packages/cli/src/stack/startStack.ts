@@ -25,6 +25,9 @@ import { loadModels } from './models.js';
 import { endpointDefaults, hasher, openChainStores, removeRuntime, signerKeyFor, writeRuntime, type ChainStores } from './chain.js';
 import { recordBootstrapFailures } from './bootstrapFailures.js';
 
+/** How long one part of the stack may take to close on stop before the next is stopped anyway. */
+const STOP_PART_MS = 2000;
+
 export type ServiceName = 'bootstrap' | 'server' | 'api';
 export const ALL_SERVICES: readonly ServiceName[] = ['bootstrap', 'server', 'api'];
 
@@ -81,8 +84,16 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   if (services.has('api') && !services.has('server')) throw new CliError('CLI_USAGE', "the 'api' service needs the 'server' service in the same process");
   mkdirSync(config.dataDir, { recursive: true });
   const cleanups: (() => Promise<void>)[] = [];
+  // Each part gets a few seconds to close; one that hangs (a stuck client connection) does not hold
+  // the rest, and the chain, started first, still stops last.
   const stopAll = async (): Promise<void> => {
-    for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
+    for (const close of cleanups.splice(0).reverse()) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STOP_PART_MS)));
+      const r = await Promise.race([close().catch(() => undefined), late]);
+      clearTimeout(timer);
+      if (r === 'late') log(`stopping: a part did not close within ${STOP_PART_MS / 1000} s; going on`);
+    }
   };
   try {
     let devChain: DevChain | undefined;

@@ -40,6 +40,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     logger: deps.logger ?? false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     bodyLimit: 1024 * 1024,
+    // Closing the API ends every connection, event streams included, instead of waiting for their clients.
+    forceCloseConnections: true,
   });
   app.decorateRequest('auth', null);
 

@@ -10,6 +10,11 @@ const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 /** `GET /api/events`: server-sent events (registration, update, deregistration, notification, anomaly, bootstrap-failed). */
 export async function eventRoutes(app: FastifyInstance, events: ApiEventSource, clock: Clock): Promise<void> {
+  // Open streams end when the API closes, so a stop never waits for an event-stream client to leave.
+  const open = new Set<{ end(): void }>();
+  app.addHook('preClose', async () => {
+    for (const stream of open) stream.end();
+  });
   app.get<{ Querystring: { endpoint?: string; types?: string } }>(
     '/api/events',
     {
@@ -51,7 +56,9 @@ export async function eventRoutes(app: FastifyInstance, events: ApiEventSource, 
       const stop = (): void => {
         unsubscribe();
         heartbeat?.cancel();
+        open.delete(raw);
       };
+      open.add(raw);
       raw.on('close', stop);
       raw.on('error', stop);
     },
