@@ -34,4 +34,18 @@ describe('docker-compose.yml', () => {
     expect(r.stdout).toMatch(/- up\s+- --services\s+- server,api/);
     expect(r.stdout).toContain('CHAIN_RPC_URL: http://chain:8545');
   });
+
+  it('starts each service when what it needs is healthy, checks every long-running one, keeps the simulator running', () => {
+    const r = compose(['--profile', 'sim', 'config']);
+    expect(r.status).toBe(0);
+    const services = r.stdout.split(/\n  (?=[a-z0-9-]+:\n)/);
+    const block = (name: string): string => services.find((s) => s.startsWith(`${name}:`)) ?? '';
+    for (const name of ['chain', 'bootstrap', 'lwm2m-server']) expect(block(name), name).toMatch(/healthcheck:[\s\S]*healthcheck\.mjs/);
+    expect(block('chain')).toContain('/app/contracts/node_modules/.bin/anvil');
+    expect(block('deploy')).toMatch(/chain:\s+condition: service_healthy/);
+    expect(block('sim')).toMatch(/bootstrap:\s+condition: service_healthy/);
+    expect(block('sim')).toMatch(/lwm2m-server:\s+condition: service_healthy/);
+    expect(block('sim')).toContain('- --keep');
+    expect(r.stdout).not.toContain('ghcr.io');
+  });
 });
