@@ -136,6 +136,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       const password = env['CHAINM2M_ADMIN_PASSWORD'] || (generatedAdminPassword = randomBytes(15).toString('base64url'));
       await users.add({ username: 'admin', role: 'admin', clearance: 255, password });
       adminCreated = true;
+    } else if (services.has('api') && env['CHAINM2M_ADMIN_PASSWORD'] && !(await users.authenticate('admin', env['CHAINM2M_ADMIN_PASSWORD']))) {
+      // The variable only sets the first admin's password; a later change of it would silently do nothing.
+      log('warning        CHAINM2M_ADMIN_PASSWORD is not the password of the existing admin user, which is kept;');
+      log('               change it with `chainm2m users passwd admin` (or PUT /api/users/admin)');
     }
 
     const ports: Stack['ports'] = { ...(devChain ? { chain: Number(new URL(rpcUrl).port) } : {}) };
