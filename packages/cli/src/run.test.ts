@@ -71,6 +71,10 @@ describe('chainm2m CLI', () => {
     expect(short.code).toBe(2);
     expect(short.err).toMatch(/8 to 64 bytes/);
     expect(short.err).not.toContain('abcd');
+    const shortText = await cli(['endpoints', 'add', 'dev-2', '--psk-text', 'x']);
+    expect(shortText.code).toBe(2);
+    expect(shortText.err).toMatch(/--psk-text: must be 8 to 64 bytes/);
+    expect(shortText.err).not.toMatch(/--psk:/);
     await cli(['endpoints', 'add', 'dev-3']);
     const dup = await cli(['endpoints', 'add', 'dev-3']);
     expect(dup.code).toBe(1);
@@ -92,6 +96,8 @@ describe('chainm2m CLI', () => {
     expect(first.out).toContain('line 5 (c): psk: is not valid hex');
     expect(first.out).toContain('line 6 (d)');
     expect(first.err).toContain('importing [');
+    // Six lines in the file: the progress ends at 6/6, the lines refused before the chain included.
+    expect(first.err.trim().split('\n').at(-1)).toMatch(/ 6\/6 \(100%\)$/);
     const keys = readFileSync(`${file}.keys.csv`, 'utf8');
     expect(keys.split('\n')[1]).toMatch(/^a,a,00112233445566778899aabbccddeeff,bs\/a,[0-9a-f]{32}$/);
     expect(statSync(`${file}.keys.csv`).mode & 0o777).toBe(0o600);

@@ -42,8 +42,8 @@ const add: Command = {
   async run(ctx, [ep], values) {
     const input: NewEndpoint = {
       endpoint: ep as string,
-      psk: parsePsk({ hex: str(values, 'psk'), text: str(values, 'psk-text') }, '--psk'),
-      bsPsk: parsePsk({ hex: str(values, 'bs-psk'), text: str(values, 'bs-psk-text') }, '--bs-psk'),
+      psk: parsePsk({ hex: str(values, 'psk'), text: str(values, 'psk-text') }, { hex: '--psk', text: '--psk-text' }),
+      bsPsk: parsePsk({ hex: str(values, 'bs-psk'), text: str(values, 'bs-psk-text') }, { hex: '--bs-psk', text: '--bs-psk-text' }),
       identity: str(values, 'identity'),
       bsIdentity: str(values, 'bs-identity'),
       lifetime: int(values, 'lifetime'),
@@ -89,7 +89,10 @@ const importCsv: Command = {
     const batchSize = int(values, 'batch') ?? 200;
     if (batchSize < 1) throw usage('--batch must be at least 1');
     const { endpoints } = await ctx.management();
-    const result = await endpoints.createMany(inputs, { batchSize, onProgress: ctx.json ? undefined : progress(ctx.io, 'importing') });
+    // Progress counts every line of the file, the ones refused before the chain included.
+    const refused = parsed.failed.length;
+    const bar = ctx.json ? undefined : progress(ctx.io, 'importing');
+    const result = await endpoints.createMany(inputs, { batchSize, ...(bar ? { onProgress: (done: number, total: number) => bar(done + refused, total + refused) } : {}) });
     for (const f of result.failed) failed.push({ line: lines[f.index] ?? 0, endpoint: f.endpoint, reason: f.reason });
     failed.sort((a, b) => a.line - b.line);
     const keysOut = str(values, 'keys-out') ?? `${path}.keys.csv`;
@@ -160,8 +163,8 @@ const rotate: Command = {
   args: ['<ep>'],
   options: KEY_OPTIONS,
   async run(ctx, [ep], values) {
-    const psk = parsePsk({ hex: str(values, 'psk'), text: str(values, 'psk-text') }, '--psk');
-    const bsPsk = parsePsk({ hex: str(values, 'bs-psk'), text: str(values, 'bs-psk-text') }, '--bs-psk');
+    const psk = parsePsk({ hex: str(values, 'psk'), text: str(values, 'psk-text') }, { hex: '--psk', text: '--psk-text' });
+    const bsPsk = parsePsk({ hex: str(values, 'bs-psk'), text: str(values, 'bs-psk-text') }, { hex: '--bs-psk', text: '--bs-psk-text' });
     const { endpoints } = await ctx.management();
     const secrets = await endpoints.rotate(ep as string, { psk, bsPsk });
     if (ctx.json) printJson(ctx.io, secrets);

@@ -44,8 +44,8 @@ export function endpointsFromCsv(text: string, lineOffset = 0): EndpointCsv {
       };
       inputs.push({
         endpoint: f['endpoint'] ?? '',
-        psk: parsePsk({ hex: f['psk'], text: f['psk_text'] }, 'psk'),
-        bsPsk: parsePsk({ hex: f['bs_psk'], text: f['bs_psk_text'] }, 'bs_psk'),
+        psk: parsePsk({ hex: f['psk'], text: f['psk_text'] }, { hex: 'psk', text: 'psk_text' }),
+        bsPsk: parsePsk({ hex: f['bs_psk'], text: f['bs_psk_text'] }, { hex: 'bs_psk', text: 'bs_psk_text' }),
         identity: f['identity'],
         bsIdentity: f['bs_identity'],
         lifetime: num('lifetime'),

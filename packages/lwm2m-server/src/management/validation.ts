@@ -35,8 +35,14 @@ export function checkIntRange(value: number, min: number, max: number, field: st
 }
 
 /** A PSK given as hex or as text (libcoap's `-k` takes text keys). The error never echoes the key. */
-export function parsePsk(input: { hex?: string | undefined; text?: string | undefined }, field: string): Uint8Array | undefined {
-  if (input.hex !== undefined && input.text !== undefined) throw badField(field, 'give the key as hex or as text, not both');
+export function parsePsk(
+  input: { hex?: string | undefined; text?: string | undefined },
+  fields: string | { readonly hex: string; readonly text: string },
+): Uint8Array | undefined {
+  // Errors name what the user typed: `--psk-text` for a text key, `--psk` for a hex one.
+  const names = typeof fields === 'string' ? { hex: fields, text: fields } : fields;
+  const field = input.text !== undefined && input.hex === undefined ? names.text : names.hex;
+  if (input.hex !== undefined && input.text !== undefined) throw badField(names.hex, `give the key as hex (${names.hex}) or as text (${names.text}), not both`);
   let key: Uint8Array | undefined;
   if (input.hex !== undefined) {
     const hex = input.hex.startsWith('0x') ? input.hex.slice(2) : input.hex;

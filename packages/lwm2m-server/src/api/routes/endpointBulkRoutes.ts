@@ -42,8 +42,8 @@ export async function endpointBulkRoutes(app: FastifyInstance, endpoints: Endpoi
     async (request, reply) => {
       const b = request.body ?? {};
       const secrets = await endpoints.rotate(request.params.ep, {
-        psk: parsePsk({ hex: b.pskHex, text: b.pskText }, 'body/pskHex'),
-        bsPsk: parsePsk({ hex: b.bsPskHex, text: b.bsPskText }, 'body/bsPskHex'),
+        psk: parsePsk({ hex: b.pskHex, text: b.pskText }, { hex: 'body/pskHex', text: 'body/pskText' }),
+        bsPsk: parsePsk({ hex: b.bsPskHex, text: b.bsPskText }, { hex: 'body/bsPskHex', text: 'body/bsPskText' }),
       });
       return reply.header('cache-control', 'no-store').send(secrets);
     },
