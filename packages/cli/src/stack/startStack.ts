@@ -177,7 +177,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         const app = await buildApp({
           users,
           endpoints,
-          devices: deviceApiFromServer({ registrations: lwm2m.registrations, devices: lwm2m.devices, security: stores.security }),
+          devices: deviceApiFromServer({ registrations: lwm2m.registrations, devices: lwm2m.devices }),
           anomalies,
           events,
           jwt: {

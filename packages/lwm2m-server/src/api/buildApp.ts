@@ -4,6 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { SystemClock } from '@chainm2m/lwm2m';
 import type { ApiDeps } from './ApiDeps.js';
 import { AccountCheck } from './AccountCheck.js';
+import { ClearanceGuard } from './clearance.js';
 import { verifyBearer } from './auth.js';
 import { errorToHttp } from './errorToHttp.js';
 import { TokenIssuer } from './jwt.js';
@@ -36,6 +37,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     bodyLimit: 1024 * 1024,
   });
   app.decorateRequest('auth', null);
+  app.decorate('clearance', new ClearanceGuard(async (endpoint) => (await deps.endpoints.clearanceOf(endpoint)) ?? 0));
 
   await app.register(swagger, {
     openapi: {

@@ -1,4 +1,4 @@
-import { parsePath, ObjectRegistry, type Lwm2mPath, type SecurityStore } from '@chainm2m/lwm2m';
+import { parsePath, ObjectRegistry, type Lwm2mPath } from '@chainm2m/lwm2m';
 import type { DeviceManagementService, WriteContent } from '../dm/DeviceManagementService.js';
 import type { DeviceContent } from '../dm/DeviceContent.js';
 import type { Lwm2mServerEvents } from '../events/ServerEvents.js';
@@ -10,8 +10,6 @@ import { jsonToInstance, jsonToValue, nodeToJson } from './nodeJson.js';
 export interface DeviceApiDeps {
   readonly registrations: RegistrationService;
   readonly devices: DeviceManagementService;
-  /** For the clearance an endpoint requires of callers. */
-  readonly security: SecurityStore;
   readonly objects?: ObjectRegistry;
 }
 
@@ -95,9 +93,6 @@ export function deviceApiFromServer(deps: DeviceApiDeps): DeviceApi {
     },
     async cancelObserve(endpoint, path, opts) {
       await deps.devices.cancelObservation(observationId(endpoint, parse(path).toString()), { active: opts.active });
-    },
-    async clearanceOf(endpoint) {
-      return (await deps.security.getByEndpoint(endpoint))?.clearance ?? 0;
     },
   };
 }

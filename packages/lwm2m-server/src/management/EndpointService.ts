@@ -212,6 +212,11 @@ export class EndpointService {
     return toEndpointView(info);
   }
 
+  /** The clearance an endpoint requires of callers, or `undefined` when nobody registered it. */
+  async clearanceOf(endpoint: string): Promise<number | undefined> {
+    return (await this.store.getByEndpoint(endpoint))?.clearance;
+  }
+
   async list(offset: number, limit: number): Promise<{ items: EndpointView[]; total: number }> {
     const page = await this.store.list(offset, limit);
     return { items: page.items.map(toEndpointView), total: page.total };

@@ -1,8 +1,9 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Registration } from '@chainm2m/lwm2m';
 import { ApiError, ApiErrorCode } from '../ApiError.js';
 import type { DeviceApi, DeviceCallOptions } from '../ApiDeps.js';
 import { claimsOf, requireRole } from '../auth.js';
+import { MAX_CLEARANCE, visiblePage } from '../clearance.js';
 import { errorSchema, pageQuerySchema, registrationSchema } from '../schemas.js';
 
 /** How a registration is shown by `/api/clients`. */
@@ -73,13 +74,7 @@ export async function clientRoutes(app: FastifyInstance, devices: DeviceApi): Pr
   const readers = requireRole('user', 'application');
   const operators = requireRole('application');
 
-  const checkClearance = async (request: FastifyRequest<{ Params: PathParams }>): Promise<void> => {
-    const needed = await devices.clearanceOf(request.params.ep);
-    const claims = claimsOf(request);
-    if (claims.clearance < needed) {
-      throw new ApiError(ApiErrorCode.Forbidden, `clearance ${claims.clearance} is below the ${needed} that ${request.params.ep} requires`);
-    }
-  };
+  const checkClearance = app.clearance.preValidation;
 
   app.get<{ Querystring: { offset: number; limit: number } }>(
     '/api/clients',
@@ -94,15 +89,21 @@ export async function clientRoutes(app: FastifyInstance, devices: DeviceApi): Pr
       },
     },
     async (request) => {
-      const page = await devices.listClients(request.query.offset, request.query.limit);
-      return { total: page.total, items: page.items.map(registrationView) };
+      const claims = claimsOf(request);
+      const { offset, limit } = request.query;
+      const visible = app.clearance.visibleTo(claims);
+      const page =
+        claims.clearance >= MAX_CLEARANCE
+          ? await devices.listClients(offset, limit)
+          : await visiblePage((o, l) => devices.listClients(o, l), (r) => visible(r.endpoint), offset, limit);
+      return { ...(page.total !== undefined ? { total: page.total } : {}), items: page.items.map(registrationView) };
     },
   );
 
   app.get<{ Params: { ep: string } }>(
     '/api/clients/:ep',
     {
-      preValidation: readers,
+      preValidation: [readers, checkClearance],
       schema: {
         tags: ['clients'],
         summary: 'One registered client',

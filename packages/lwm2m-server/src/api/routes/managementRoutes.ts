@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { UserRole } from '@chainm2m/lwm2m';
 import type { AccountCheck } from '../AccountCheck.js';
 import type { ApiDeps } from '../ApiDeps.js';
-import { requireRole } from '../auth.js';
+import { ApiError, ApiErrorCode } from '../ApiError.js';
+import { claimsOf, requireRole } from '../auth.js';
+import { MAX_CLEARANCE, visiblePage } from '../clearance.js';
 import { anomalySchema, endpointViewSchema, errorSchema, pageQuerySchema, userViewSchema } from '../schemas.js';
 import { parsePsk } from '../../management/validation.js';
 
@@ -216,7 +218,13 @@ export async function managementRoutes(app: FastifyInstance, deps: ApiDeps, acco
     },
     async (request) => {
       const { endpoint, from, to, offset, limit } = request.query;
-      const page = await deps.anomalies.query({ endpoint, from, to, offset, limit });
+      const claims = claimsOf(request);
+      if (endpoint !== undefined) await app.clearance.assertMay(claims, endpoint);
+      const visible = app.clearance.visibleTo(claims);
+      const page =
+        endpoint !== undefined || claims.clearance >= MAX_CLEARANCE
+          ? await deps.anomalies.query({ endpoint, from, to, offset, limit })
+          : await visiblePage((o, l) => deps.anomalies.query({ from, to, offset: o, limit: l }), (a) => visible(a.endpoint), offset, limit);
       return { items: page.items, ...(page.total !== undefined ? { total: page.total } : {}) };
     },
   );
@@ -246,6 +254,10 @@ export async function managementRoutes(app: FastifyInstance, deps: ApiDeps, acco
     },
     async (request, reply) => {
       const b = request.body;
+      const claims = claimsOf(request);
+      const needed = await deps.endpoints.clearanceOf(b.endpoint);
+      if (needed === undefined) throw new ApiError(ApiErrorCode.NotFound, `unknown endpoint ${b.endpoint}`, { details: { endpoint: b.endpoint } });
+      await app.clearance.assertMay(claims, b.endpoint);
       const result = await deps.anomalies.append({
         endpoint: b.endpoint,
         collectedAt: b.collectedAt ?? Math.floor((deps.nowSec ?? (() => Date.now() / 1000))()),

@@ -6,7 +6,6 @@ export class FakeDeviceApi implements DeviceApi {
   readonly values = new Map<string, unknown>();
   readonly calls: string[] = [];
   readonly registrations = new Map<string, Registration>();
-  clearance = new Map<string, number>();
 
   async listClients(offset: number, limit: number) {
     const all = [...this.registrations.values()];
@@ -57,9 +56,6 @@ export class FakeDeviceApi implements DeviceApi {
   async cancelObserve(endpoint: string, path: string, opts: { active: boolean }) {
     this.known(endpoint);
     this.calls.push(`cancel ${endpoint} ${path} ${opts.active ? 'active' : 'passive'}`);
-  }
-  async clearanceOf(endpoint: string) {
-    return this.clearance.get(endpoint) ?? 0;
   }
 }
 
