@@ -116,6 +116,12 @@ describe('chainm2m CLI', () => {
     expect((await cli(['users', 'add', 'bob', '--role', 'root', '--password-stdin'], { stdin: 'x' })).code).toBe(2);
     expect((await cli(['users', 'add', 'bob', '--role', 'user'])).err).toContain('--password-stdin');
     expect((await cli(['users', 'set-role', 'alice', 'admin'])).out).toContain('alice is now admin');
+    const passwd = await cli(['users', 'passwd', 'alice', '--password-stdin'], { stdin: 'alice-new-password\n' });
+    expect(passwd.code).toBe(0);
+    expect(passwd.out).toContain('Changed the password of alice');
+    expect(passwd.out).not.toContain('alice-new-password');
+    expect((await cli(['users', 'passwd', 'nobody', '--password-stdin'], { stdin: 'some-new-password\n' })).code).toBe(1);
+    expect((await cli(['users', 'passwd', 'alice', '--password-stdin'], { stdin: 'short\n' })).code).not.toBe(0);
     await cli(['users', 'disable', 'alice']);
     const list = JSON.parse((await cli(['users', 'list', '--json'])).out);
     expect(list.items).toEqual([expect.objectContaining({ username: 'alice', role: 'admin', active: false })]);

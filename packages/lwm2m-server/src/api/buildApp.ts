@@ -25,7 +25,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const nowSec = deps.nowSec ?? (() => Date.now() / 1000);
   const issuer = new TokenIssuer(deps.jwt);
   const limiter = new LoginRateLimiter(clock, deps.loginRateLimits);
-  const accounts = new AccountCheck((username) => deps.users.find(username), clock);
+  const accounts = new AccountCheck((username) => deps.users.account(username), clock);
   const metrics = new Metrics();
   metrics.counter('chainm2m_http_requests_total', 'HTTP requests by route, method and status');
   metrics.counter('chainm2m_login_failures_total', 'Failed logins');

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { UserDirectory, UserRecord, UserRole } from '@chainm2m/lwm2m';
 import { UserRoles } from '@chainm2m/lwm2m';
 import { ApiError, ApiErrorCode } from '../api/ApiError.js';
@@ -37,6 +38,17 @@ export interface UserChanges {
 }
 
 export const PASSWORD_MIN_LENGTH = 8;
+
+/** A user and the stamp of its current credentials: tokens carry the stamp, a new password changes it. */
+export interface Account {
+  readonly view: UserView;
+  readonly stamp: string;
+}
+
+/** A short, one-way fingerprint of a password verifier (which is itself salted and one-way). */
+export function credentialStamp(verifier: string): string {
+  return createHash('sha256').update('chainm2m-token-stamp\n').update(verifier).digest('base64url').slice(0, 16);
+}
 
 export function toUserView(u: UserRecord): UserView {
   return { username: u.username, role: u.role, clearance: u.clearance, email: u.email, active: u.active, createdAt: u.createdAt, updatedAt: u.updatedAt };
@@ -114,8 +126,14 @@ export class UserService {
     await this.users.disable(username);
   }
 
+  /** The user with the stamp of its credentials, or `undefined` when unknown. */
+  async account(username: string): Promise<Account | undefined> {
+    const u = await this.users.get(username);
+    return u ? { view: toUserView(u), stamp: credentialStamp(u.verifier) } : undefined;
+  }
+
   /** The active user with that password, else `undefined` (same work whether or not the user exists). */
-  async authenticate(username: string, password: string): Promise<UserView | undefined> {
+  async authenticate(username: string, password: string): Promise<Account | undefined> {
     const u = await this.users.get(username);
     if (!u) {
       this.dummyVerifier ??= this.hasher.hash('not-a-real-password');
@@ -123,6 +141,6 @@ export class UserService {
       return undefined;
     }
     const ok = await this.hasher.verify(password, u.verifier);
-    return ok && u.active ? toUserView(u) : undefined;
+    return ok && u.active ? { view: toUserView(u), stamp: credentialStamp(u.verifier) } : undefined;
   }
 }
