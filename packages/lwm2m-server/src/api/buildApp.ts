@@ -8,6 +8,7 @@ import { ClearanceGuard } from './clearance.js';
 import { verifyBearer } from './auth.js';
 import { errorToHttp } from './errorToHttp.js';
 import { TokenIssuer } from './jwt.js';
+import { strictAjvOptions, strictInput } from './strictInput.js';
 import { LoginRateLimiter } from './LoginRateLimiter.js';
 import { Metrics } from './metrics.js';
 import { authRoutes } from './routes/authRoutes.js';
@@ -33,7 +34,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   const app = Fastify({
     logger: deps.logger ?? false,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    ajv: { customOptions: strictAjvOptions },
     bodyLimit: 1024 * 1024,
   });
   app.decorateRequest('auth', null);
@@ -59,6 +60,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       ...(http.field ? { field: http.field } : {}),
     });
   });
+  strictInput(app);
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({ error: 'Not Found', code: 'API_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` });
   });

@@ -1,4 +1,5 @@
 import { ApiErrorCode } from './ApiError.js';
+import { validationProblem } from './strictInput.js';
 
 export interface HttpError {
   readonly status: number;
@@ -77,8 +78,9 @@ export function errorToHttp(err: unknown): HttpError {
   const details = (typeof e.details === 'object' && e.details !== null ? e.details : {}) as Record<string, unknown>;
   const field = typeof details['field'] === 'string' ? details['field'] : undefined;
   if (e.validation !== undefined) {
-    // fastify schema validation: the message names the field, e.g. "body/username must be string".
-    return { status: 400, code: ApiErrorCode.BadRequest, message, ...(field ? { field } : {}) };
+    // fastify schema validation: the field and a message naming it, e.g. "body/clearance must be integer".
+    const problem = validationProblem(e);
+    return { status: 400, code: ApiErrorCode.BadRequest, message: problem.message, field: problem.field };
   }
   if (code in API_STATUS) {
     const retry = typeof details['retryAfterSec'] === 'number' ? details['retryAfterSec'] : code === ApiErrorCode.Unavailable ? 5 : undefined;

@@ -144,7 +144,7 @@ export async function clientRoutes(app: FastifyInstance, devices: DeviceApi): Pr
             ...base,
             summary: 'Write (replace; ?replace=false for a partial update)',
             querystring: { type: 'object', properties: { ...callQuery.properties, replace: { type: 'boolean', default: true } } },
-            body: { type: 'object', required: ['content'], properties: { content: {} } },
+            body: { type: 'object', required: ['content'], additionalProperties: false, properties: { content: {} } },
           },
         },
         async (request, reply) => {
@@ -166,7 +166,7 @@ export async function clientRoutes(app: FastifyInstance, devices: DeviceApi): Pr
             ...base,
             summary: depth === 1 ? 'Create an object instance' : 'Execute (optional args)',
             querystring: callQuery,
-            body: { type: 'object', properties: { content: {}, args: { type: 'string', maxLength: 1024 } }, nullable: true },
+            body: { type: 'object', additionalProperties: false, properties: { content: {}, args: { type: 'string', maxLength: 1024 } }, nullable: true },
           },
         },
         async (request, reply) => {
