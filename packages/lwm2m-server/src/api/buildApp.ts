@@ -9,6 +9,7 @@ import { verifyBearer } from './auth.js';
 import { errorToHttp } from './errorToHttp.js';
 import { TokenIssuer } from './jwt.js';
 import { strictAjvOptions, strictInput } from './strictInput.js';
+import { DOCS_CSP, securityHeaders } from './securityHeaders.js';
 import { LoginRateLimiter } from './LoginRateLimiter.js';
 import { Metrics } from './metrics.js';
 import { authRoutes } from './routes/authRoutes.js';
@@ -40,6 +41,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   app.decorateRequest('auth', null);
   app.decorate('clearance', new ClearanceGuard(async (endpoint) => (await deps.endpoints.clearanceOf(endpoint)) ?? 0));
 
+  await securityHeaders(app);
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -47,7 +49,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP, uiConfig: { validatorUrl: null } });
 
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const http = errorToHttp(err);

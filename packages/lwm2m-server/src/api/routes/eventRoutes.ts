@@ -36,9 +36,17 @@ export async function eventRoutes(app: FastifyInstance, events: ApiEventSource, 
       // remembered for a few seconds and events leave in the order they came.
       const visible = app.clearance.visibleTo(claims, { now: () => clock.now(), memoMs: CLEARANCE_MEMO_MS });
       let queue: Promise<void> = Promise.resolve();
+      // The security headers set by the hooks so far, which a hijacked reply would not send.
+      const headers: Record<string, string | string[]> = {};
+      for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) headers[name] = typeof value === 'number' ? String(value) : value;
+      Object.assign(headers, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      if (request.method === 'HEAD') {
+        // HEAD answers the stream's headers at once and ends: there is no stream to wait for.
+        return reply.headers(headers).status(200).send();
+      }
       reply.hijack();
       const raw = reply.raw;
-      raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      raw.writeHead(200, headers);
       raw.write(': connected\n\n');
       let id = 0;
       let heartbeat: { cancel(): void } | undefined;
