@@ -108,6 +108,15 @@ describe('chainm2m CLI', () => {
     expect((await cli(['endpoints', 'show', 'r1'])).code).toBe(1);
   });
 
+  it('up refuses the NoSec refinements without --nosec, and a zero cap', async () => {
+    const cli = harness();
+    for (const argv of [['up', '--nosec-open'], ['up', '--nosec-endpoints', 'lab-1'], ['up', '--nosec-max', '10'], ['up', '--nosec', '--nosec-max', '0'], ['up', '--nosec', '--nosec-max', 'ten']]) {
+      const res = await cli(argv);
+      expect(res.code, argv.join(' ')).toBe(2);
+      expect(res.err).toContain('--nosec');
+    }
+  });
+
   it('manages users with a password from stdin and never prints it', async () => {
     const cli = harness();
     const add = await cli(['users', 'add', 'alice', '--role', 'application', '--password-stdin'], { stdin: 'alice-password\n' });

@@ -24,12 +24,19 @@ import { endpointDefaults, hasher, openChainStores, removeRuntime, signerKeyFor,
 export type ServiceName = 'bootstrap' | 'server' | 'api';
 export const ALL_SERVICES: readonly ServiceName[] = ['bootstrap', 'server', 'api'];
 
+/** Who may register with the LwM2M server over plain CoAP (see lwm2m-server's NoSecPolicy). */
+export interface NoSecStackOptions {
+  readonly open: boolean;
+  readonly endpoints: readonly string[];
+  readonly maxRegistrations?: number;
+}
+
 export interface StackOptions {
   readonly config: CliConfig;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly services?: readonly ServiceName[];
-  /** Plain CoAP listeners (5783/5683) too. Off unless asked. */
-  readonly nosec?: boolean;
+  /** Plain CoAP listeners (5783/5683) too, a lab mode. Off unless asked. */
+  readonly nosec?: NoSecStackOptions;
   /** Where progress lines go. */
   readonly log: (line: string) => void;
 }
@@ -148,7 +155,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         dataDir: join(config.dataDir, 'registrations'),
         host: config.host,
         port: config.coapPort,
-        ...(opts.nosec ? { nosec: { port: config.coapPort === 0 ? 0 : config.coapPort - 1 } } : {}),
+        ...(opts.nosec ? { nosec: { ...opts.nosec, port: config.coapPort === 0 ? 0 : config.coapPort - 1 } } : {}),
       });
       cleanups.push(() => (lwm2m as Lwm2mServer).close());
       // Refused registrations become anomalies, one per endpoint, reason and source a minute, 60 a minute at most.

@@ -43,7 +43,7 @@ describe('lwm2m-node-lib client against the server (NoSec)', () => {
       securityStore: new InMemorySecurityStore([securityInfo('secured-dev')]),
       host: '127.0.0.1',
       port: 0,
-      nosec: { port: 0 },
+      nosec: { port: 0, endpoints: ['nodelib-dev'] },
       requestTimeoutMs: 10_000,
     });
     server.events.on('registered', (e) => registered.push(e));
