@@ -119,7 +119,7 @@ describe('REST API', () => {
       expect((await ctx.app.inject({ url: '/api/clients/ghost/3/0', headers: h })).statusCode).toBe(404);
       expect((await ctx.app.inject({ url: '/api/clients/dev-1/3/0/99', headers: h })).statusCode).toBe(404);
       ctx.devices.read = async () => {
-        throw Object.assign(new Error('device did not answer'), { code: 'DEVICE_TIMEOUT' });
+        throw Object.assign(new Error('device did not answer'), { code: 'SRV_DEVICE_TIMEOUT' });
       };
       expect((await ctx.app.inject({ url: '/api/clients/dev-1/3/0', headers: h })).statusCode).toBe(504);
       const bad = await ctx.app.inject({ url: '/api/clients/dev-1/3/70000', headers: h });

@@ -88,7 +88,7 @@ describe('clearance on every route', () => {
     expect(above.statusCode).toBe(403);
     const unknown = await ctx.app.inject({ method: 'POST', url: '/api/anomalies', headers: bearer(ctx.analystApp), payload: body('urn:imei:000000000000000') });
     expect(unknown.statusCode).toBe(404);
-    expect(unknown.json().code).toBe('API_NOT_FOUND');
+    expect(unknown.json().code).toBe('SRV_UNKNOWN_ENDPOINT');
     expect((await ctx.app.inject({ method: 'POST', url: '/api/anomalies', headers: bearer(ctx.analystApp), payload: body(LOW) })).statusCode).toBe(201);
     expect(await ctx.anomalies.count()).toBe(1);
   });

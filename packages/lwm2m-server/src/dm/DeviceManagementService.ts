@@ -153,7 +153,7 @@ export class DeviceManagementService {
       const res = await this.negotiate(reg, formats, (accept) => ({ method: 'GET', path: this.segments(reg, p), accept, ...this.timeout(opts) }), path);
       return this.content(res, path);
     } catch (err) {
-      const refused = err instanceof Lwm2mServerError && err.code === 'DEVICE_ERROR' && (err.coapCode === '4.04' || err.coapCode === '4.05');
+      const refused = err instanceof Lwm2mServerError && err.code === 'SRV_DEVICE_ERROR' && (err.coapCode === '4.04' || err.coapCode === '4.05');
       if (!refused || p.depth !== 2 || !reg.objectLinks.some((l) => l.path === p.toString())) throw err;
       return this.readInstanceByResources(endpoint, p, opts);
     }
@@ -171,7 +171,7 @@ export class DeviceManagementService {
         if (node?.kind === 'singleResource' || node?.kind === 'multipleResource') resources.push(node);
       } catch (err) {
         // A resource the device will not read (write- or execute-only) is left out; anything else fails the read.
-        if (!(err instanceof Lwm2mServerError && err.code === 'DEVICE_ERROR')) throw err;
+        if (!(err instanceof Lwm2mServerError && err.code === 'SRV_DEVICE_ERROR')) throw err;
       }
     }
     return { payload: new Uint8Array(0), node: objectInstance(p.instanceId as number, resources) };
@@ -185,7 +185,7 @@ export class DeviceManagementService {
     try {
       return decodeLinks(res.payload);
     } catch (cause) {
-      throw new Lwm2mServerError('BAD_RESPONSE', 'device sent malformed link-format', { cause, details: { endpoint, path } });
+      throw new Lwm2mServerError('SRV_BAD_DEVICE_RESPONSE', 'device sent malformed link-format', { cause, details: { endpoint, path } });
     }
   }
 
@@ -194,7 +194,7 @@ export class DeviceManagementService {
     const reg = await this.registration(endpoint);
     const p = this.path(path, 2);
     const method = opts.mode === 'update' ? 'POST' : 'PUT';
-    if (method === 'POST' && p.depth !== 2) throw new Lwm2mServerError('BAD_REQUEST', 'partial update targets an object instance', { details: { path } });
+    if (method === 'POST' && p.depth !== 2) throw new Lwm2mServerError('SRV_INVALID_REQUEST', 'partial update targets an object instance', { details: { path } });
     await this.sendContent(reg, p, path, content, (body) => ({ method, path: this.segments(reg, p), contentFormat: body.format, payload: body.payload, ...this.timeout(opts) }));
   }
 
@@ -208,9 +208,9 @@ export class DeviceManagementService {
       if (v === undefined) continue;
       if (v === null) query.push(name);
       else if (typeof v === 'number' && Number.isFinite(v) && (v >= 0 || ['gt', 'lt'].includes(name))) query.push(`${name}=${v}`);
-      else throw new Lwm2mServerError('BAD_REQUEST', `invalid attribute ${name}`, { details: { path, attribute: name } });
+      else throw new Lwm2mServerError('SRV_INVALID_REQUEST', `invalid attribute ${name}`, { details: { path, attribute: name } });
     }
-    if (query.length === 0) throw new Lwm2mServerError('BAD_REQUEST', 'no attribute to write', { details: { path } });
+    if (query.length === 0) throw new Lwm2mServerError('SRV_INVALID_REQUEST', 'no attribute to write', { details: { path } });
     await this.call(reg, { method: 'PUT', path: this.segments(reg, p), query, ...this.timeout(opts) }, path);
   }
 
@@ -218,9 +218,9 @@ export class DeviceManagementService {
   async execute(endpoint: string, path: string, opts: OperationOptions & { arguments?: string } = {}): Promise<void> {
     const reg = await this.registration(endpoint);
     const p = this.path(path, 3);
-    if (p.depth !== 3) throw new Lwm2mServerError('BAD_REQUEST', 'execute targets a resource', { details: { path } });
+    if (p.depth !== 3) throw new Lwm2mServerError('SRV_INVALID_REQUEST', 'execute targets a resource', { details: { path } });
     const args = opts.arguments ?? '';
-    if (!/^[\x20-\x7e]*$/.test(args)) throw new Lwm2mServerError('BAD_REQUEST', 'execute arguments must be printable ASCII', { details: { path } });
+    if (!/^[\x20-\x7e]*$/.test(args)) throw new Lwm2mServerError('SRV_INVALID_REQUEST', 'execute arguments must be printable ASCII', { details: { path } });
     await this.call(
       reg,
       {
@@ -237,7 +237,7 @@ export class DeviceManagementService {
   async create(endpoint: string, objectPath: string, content: WriteContent, opts: OperationOptions = {}): Promise<{ location?: string }> {
     const reg = await this.registration(endpoint);
     const p = this.path(objectPath, 1);
-    if (p.depth !== 1) throw new Lwm2mServerError('BAD_REQUEST', 'create targets an object', { details: { path: objectPath } });
+    if (p.depth !== 1) throw new Lwm2mServerError('SRV_INVALID_REQUEST', 'create targets an object', { details: { path: objectPath } });
     const res = await this.sendContent(reg, p, objectPath, content, (body) => ({ method: 'POST', path: this.segments(reg, p), contentFormat: body.format, payload: body.payload, ...this.timeout(opts) }));
     return res.locationPath.length > 0 ? { location: '/' + res.locationPath.join('/') } : {};
   }
@@ -279,20 +279,20 @@ export class DeviceManagementService {
       try {
         return await start(accept);
       } catch (err) {
-        if (err instanceof Lwm2mServerError && err.code === 'DEVICE_ERROR' && NEGOTIATION_RETRY_CODES.has(err.coapCode ?? '')) {
+        if (err instanceof Lwm2mServerError && err.code === 'SRV_DEVICE_ERROR' && NEGOTIATION_RETRY_CODES.has(err.coapCode ?? '')) {
           last = err;
           continue;
         }
         throw err;
       }
     }
-    throw last ?? new Lwm2mServerError('UNSUPPORTED_CONTENT_FORMAT', 'no content format to ask for');
+    throw last ?? new Lwm2mServerError('SRV_UNSUPPORTED_CONTENT_FORMAT', 'no content format to ask for');
   }
 
   /** Cancel-Observe: passive (default; the next notification gets RST) or active (GET with Observe: 1). */
   async cancelObservation(observationId: string, opts: { active?: boolean } = {}): Promise<void> {
     const entry = this.observationsById.get(observationId);
-    if (!entry) throw new Lwm2mServerError('OBSERVATION_NOT_FOUND', 'unknown observation', { details: { observationId } });
+    if (!entry) throw new Lwm2mServerError('SRV_OBSERVATION_NOT_FOUND', 'unknown observation', { details: { observationId } });
     this.observationsById.delete(observationId);
     try {
       await entry.handle.cancel(opts.active ?? false);
@@ -346,7 +346,7 @@ export class DeviceManagementService {
     for (const u of this.unsubscribe) u();
     for (const e of this.observationsById.values()) void e.handle.cancel(false).catch(() => {});
     this.observationsById.clear();
-    this.gate.dropAll(new Lwm2mServerError('SERVER_CLOSED', 'server is closing'));
+    this.gate.dropAll(new Lwm2mServerError('SRV_CLOSED', 'server is closing'));
   }
 
   // ---- internals --------------------------------------------------------------------------
@@ -358,13 +358,13 @@ export class DeviceManagementService {
       void e.handle.cancel(false).catch(() => {});
     }
     // A replaced registration is followed by the new one: held requests wait for it.
-    if (!replaced) this.gate.drop(reg.endpoint, new Lwm2mServerError('DEVICE_NOT_REGISTERED', 'device de-registered', { details: { endpoint: reg.endpoint } }));
+    if (!replaced) this.gate.drop(reg.endpoint, new Lwm2mServerError('SRV_DEVICE_NOT_REGISTERED', 'device de-registered', { details: { endpoint: reg.endpoint } }));
   }
 
   private async registration(endpoint: string): Promise<Registration> {
-    if (this.closed) throw new Lwm2mServerError('SERVER_CLOSED', 'server is closing');
+    if (this.closed) throw new Lwm2mServerError('SRV_CLOSED', 'server is closing');
     const r = await this.opts.registrations.getByEndpoint(endpoint);
-    if (!r) throw new Lwm2mServerError('DEVICE_NOT_REGISTERED', 'endpoint is not registered', { details: { endpoint } });
+    if (!r) throw new Lwm2mServerError('SRV_DEVICE_NOT_REGISTERED', 'endpoint is not registered', { details: { endpoint } });
     return r;
   }
 
@@ -373,9 +373,9 @@ export class DeviceManagementService {
     try {
       p = parsePath(text);
     } catch (cause) {
-      throw new Lwm2mServerError('BAD_REQUEST', 'invalid LwM2M path', { cause, details: { path: text } });
+      throw new Lwm2mServerError('SRV_INVALID_REQUEST', 'invalid LwM2M path', { cause, details: { path: text } });
     }
-    if (p.depth < minDepth) throw new Lwm2mServerError('BAD_REQUEST', 'path too short for this operation', { details: { path: text } });
+    if (p.depth < minDepth) throw new Lwm2mServerError('SRV_INVALID_REQUEST', 'path too short for this operation', { details: { path: text } });
     return p;
   }
 
@@ -412,14 +412,14 @@ export class DeviceManagementService {
       try {
         return await this.call(reg, build(body), path);
       } catch (err) {
-        if (formats.length > 1 && err instanceof Lwm2mServerError && err.code === 'DEVICE_ERROR' && WRITE_RETRY_CODES.has(err.coapCode ?? '')) {
+        if (formats.length > 1 && err instanceof Lwm2mServerError && err.code === 'SRV_DEVICE_ERROR' && WRITE_RETRY_CODES.has(err.coapCode ?? '')) {
           last = err;
           continue;
         }
         throw err;
       }
     }
-    throw last ?? new Lwm2mServerError('UNSUPPORTED_CONTENT_FORMAT', 'no content format to send', { details: { path } });
+    throw last ?? new Lwm2mServerError('SRV_UNSUPPORTED_CONTENT_FORMAT', 'no content format to send', { details: { path } });
   }
 
   /** Candidate formats for content, best first. */
@@ -429,12 +429,12 @@ export class DeviceManagementService {
         return [content.contentFormat];
       case 'value': {
         const shape = this.shape(p);
-        if (!isSingleValue(shape)) throw new Lwm2mServerError('BAD_REQUEST', 'a single value needs a resource path', { details: { path } });
+        if (!isSingleValue(shape)) throw new Lwm2mServerError('SRV_INVALID_REQUEST', 'a single value needs a resource path', { details: { path } });
         return [(shape.resource?.type ?? (content.value instanceof Uint8Array ? 'opaque' : 'string')) === 'opaque' ? ContentFormat.Opaque : ContentFormat.Text];
       }
       case 'node': {
         if (content.format !== undefined) {
-          if (!NODE_FORMATS.includes(content.format)) throw new Lwm2mServerError('UNSUPPORTED_CONTENT_FORMAT', 'content format cannot carry nodes', { details: { path, format: content.format } });
+          if (!NODE_FORMATS.includes(content.format)) throw new Lwm2mServerError('SRV_UNSUPPORTED_CONTENT_FORMAT', 'content format cannot carry nodes', { details: { path, format: content.format } });
           return [content.format];
         }
         const n = content.node;
@@ -455,16 +455,16 @@ export class DeviceManagementService {
           return { format, payload: encodeNode(content.node, format, { path: p }) };
       }
     } catch (err) {
-      throw new Lwm2mServerError('BAD_REQUEST', 'value cannot be encoded', { cause: err, details: { path, format } });
+      throw new Lwm2mServerError('SRV_INVALID_REQUEST', 'value cannot be encoded', { cause: err, details: { path, format } });
     }
   }
 
   private compositeRequest(reg: Registration, paths: readonly string[], opts: ReadOptions): { base: DeviceCoapRequest; formats: number[] } {
-    if (reg.lwm2mVersion === '1.0') throw new Lwm2mServerError('NOT_SUPPORTED', 'composite operations need LwM2M 1.1', { details: { endpoint: reg.endpoint } });
-    if (paths.length === 0) throw new Lwm2mServerError('BAD_REQUEST', 'no path given');
+    if (reg.lwm2mVersion === '1.0') throw new Lwm2mServerError('SRV_NOT_SUPPORTED', 'composite operations need LwM2M 1.1', { details: { endpoint: reg.endpoint } });
+    if (paths.length === 0) throw new Lwm2mServerError('SRV_INVALID_REQUEST', 'no path given');
     const parsed = paths.map((p) => this.path(p, 1));
     const formats = (opts.format !== undefined ? [opts.format] : multiNodeFormats(reg)).filter((f) => COMPOSITE_FORMATS.includes(f));
-    if (formats.length === 0) throw new Lwm2mServerError('UNSUPPORTED_CONTENT_FORMAT', 'composite operations use SenML', { details: { endpoint: reg.endpoint } });
+    if (formats.length === 0) throw new Lwm2mServerError('SRV_UNSUPPORTED_CONTENT_FORMAT', 'composite operations use SenML', { details: { endpoint: reg.endpoint } });
     // The path list goes in SenML-JSON unless the device announced only SenML-CBOR.
     const announced = reg.supportedContentFormats;
     const bodyFormat = announced && !announced.includes(ContentFormat.SenmlJson) && announced.includes(ContentFormat.SenmlCbor) ? ContentFormat.SenmlCbor : ContentFormat.SenmlJson;
@@ -507,7 +507,7 @@ export class DeviceManagementService {
 
   private port(reg: Registration): CoapClientPort {
     const port = this.opts.transportFor(reg);
-    if (!port) throw new Lwm2mServerError('DEVICE_UNREACHABLE', 'no transport for this registration', { details: { endpoint: reg.endpoint } });
+    if (!port) throw new Lwm2mServerError('SRV_DEVICE_UNREACHABLE', 'no transport for this registration', { details: { endpoint: reg.endpoint } });
     return port;
   }
 
@@ -531,14 +531,14 @@ export class DeviceManagementService {
       try {
         return await this.call(reg, build(accept), path);
       } catch (err) {
-        if (err instanceof Lwm2mServerError && err.code === 'DEVICE_ERROR' && NEGOTIATION_RETRY_CODES.has(err.coapCode ?? '')) {
+        if (err instanceof Lwm2mServerError && err.code === 'SRV_DEVICE_ERROR' && NEGOTIATION_RETRY_CODES.has(err.coapCode ?? '')) {
           last = err;
           continue;
         }
         throw err;
       }
     }
-    throw last ?? new Lwm2mServerError('UNSUPPORTED_CONTENT_FORMAT', 'no content format to ask for', { details: { endpoint: reg.endpoint, path } });
+    throw last ?? new Lwm2mServerError('SRV_UNSUPPORTED_CONTENT_FORMAT', 'no content format to ask for', { details: { endpoint: reg.endpoint, path } });
   }
 
   private async startObservation(reg: Registration, paths: readonly string[], composite: boolean, req: DeviceCoapRequest): Promise<ObserveResult> {
@@ -586,7 +586,7 @@ export class DeviceManagementService {
   }
 
   private deviceError(code: string, endpoint: string, path: string): Lwm2mServerError {
-    return new Lwm2mServerError('DEVICE_ERROR', `device answered ${code}`, { details: { coapCode: code, endpoint, path } });
+    return new Lwm2mServerError('SRV_DEVICE_ERROR', `device answered ${code}`, { details: { coapCode: code, endpoint, path } });
   }
 
   private mapError(err: unknown, endpoint: string, path: string): Lwm2mServerError {
@@ -595,20 +595,20 @@ export class DeviceManagementService {
     if (err instanceof Lwm2mError) {
       switch (err.code) {
         case 'COAP_TIMEOUT':
-          return new Lwm2mServerError('DEVICE_TIMEOUT', 'device did not answer in time', { cause: err, details });
+          return new Lwm2mServerError('SRV_DEVICE_TIMEOUT', 'device did not answer in time', { cause: err, details });
         case 'COAP_CLOSED':
-          return new Lwm2mServerError('SERVER_CLOSED', 'server is closing', { cause: err, details });
+          return new Lwm2mServerError('SRV_CLOSED', 'server is closing', { cause: err, details });
         case 'COAP_BAD_REQUEST':
-          return new Lwm2mServerError('BAD_REQUEST', 'request cannot be encoded', { cause: err, details });
+          return new Lwm2mServerError('SRV_INVALID_REQUEST', 'request cannot be encoded', { cause: err, details });
         case 'COAP_BAD_MESSAGE':
         case 'COAP_BLOCK_FAILED':
-          return new Lwm2mServerError('BAD_RESPONSE', 'device sent an invalid answer', { cause: err, details });
+          return new Lwm2mServerError('SRV_BAD_DEVICE_RESPONSE', 'device sent an invalid answer', { cause: err, details });
         case 'COAP_PEER_FORGOTTEN':
-          return new Lwm2mServerError('DEVICE_NOT_REGISTERED', 'device was revoked or de-registered', { cause: err, details });
+          return new Lwm2mServerError('SRV_DEVICE_NOT_REGISTERED', 'device was revoked or de-registered', { cause: err, details });
         default:
-          return new Lwm2mServerError('DEVICE_UNREACHABLE', 'device unreachable', { cause: err, details: { ...details, reason: err.code } });
+          return new Lwm2mServerError('SRV_DEVICE_UNREACHABLE', 'device unreachable', { cause: err, details: { ...details, reason: err.code } });
       }
     }
-    return new Lwm2mServerError('DEVICE_UNREACHABLE', 'device unreachable', { cause: err, details });
+    return new Lwm2mServerError('SRV_DEVICE_UNREACHABLE', 'device unreachable', { cause: err, details });
   }
 }

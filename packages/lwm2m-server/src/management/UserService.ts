@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { UserDirectory, UserRecord, UserRole } from '@chainm2m/lwm2m';
 import { UserRoles } from '@chainm2m/lwm2m';
-import { ApiError, ApiErrorCode } from '../api/ApiError.js';
+import { Lwm2mServerError } from '../Lwm2mServerError.js';
 import { badField, checkIntRange, checkUsername } from './validation.js';
 
 /** Turns passwords into opaque verifiers and checks them (scrypt in production, see chain-adapter). */
@@ -85,10 +85,10 @@ export class UserService {
     const clearance = checkIntRange(input.clearance ?? 0, 0, 255, 'clearance');
     const email = checkEmail(input.email ?? '');
     const verifier = await this.hasher.hash(checkPassword(input.password));
-    if (await this.users.get(username)) throw new ApiError(ApiErrorCode.Conflict, `user ${username} already exists`, { details: { username } });
+    if (await this.users.get(username)) throw new Lwm2mServerError('SRV_USER_EXISTS', `user ${username} already exists`, { details: { username } });
     await this.users.add({ username, role, clearance, verifier, email });
     const created = await this.users.get(username);
-    if (!created) throw new ApiError(ApiErrorCode.Unavailable, `user ${username} was added but cannot be read back yet`);
+    if (!created) throw new Lwm2mServerError('SRV_NOT_READABLE_YET', `user ${username} was added but cannot be read back yet`);
     return toUserView(created);
   }
 
@@ -100,7 +100,7 @@ export class UserService {
 
   async get(username: string): Promise<UserView> {
     const u = await this.users.get(username);
-    if (!u) throw new ApiError(ApiErrorCode.NotFound, `unknown user ${username}`, { details: { username } });
+    if (!u) throw new Lwm2mServerError('SRV_UNKNOWN_USER', `unknown user ${username}`, { details: { username } });
     return toUserView(u);
   }
 
@@ -110,7 +110,7 @@ export class UserService {
   }
 
   async update(username: string, changes: UserChanges): Promise<UserView> {
-    if (!(await this.users.get(username))) throw new ApiError(ApiErrorCode.NotFound, `unknown user ${username}`, { details: { username } });
+    if (!(await this.users.get(username))) throw new Lwm2mServerError('SRV_UNKNOWN_USER', `unknown user ${username}`, { details: { username } });
     const patch = {
       ...(changes.role !== undefined ? { role: checkRole(changes.role) } : {}),
       ...(changes.clearance !== undefined ? { clearance: checkIntRange(changes.clearance, 0, 255, 'clearance') } : {}),
@@ -122,7 +122,7 @@ export class UserService {
   }
 
   async disable(username: string): Promise<void> {
-    if (!(await this.users.get(username))) throw new ApiError(ApiErrorCode.NotFound, `unknown user ${username}`, { details: { username } });
+    if (!(await this.users.get(username))) throw new Lwm2mServerError('SRV_UNKNOWN_USER', `unknown user ${username}`, { details: { username } });
     await this.users.disable(username);
   }
 

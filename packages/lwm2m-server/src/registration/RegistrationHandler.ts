@@ -290,7 +290,7 @@ export class RegistrationHandler {
       for (const b of bytes) id += ID_ALPHABET[b & 31];
       if ((await this.store.getById(id)) === undefined) return id;
     }
-    throw new Lwm2mServerError('STORE_FAILURE', 'cannot draw a free registration id');
+    throw new Lwm2mServerError('SRV_STORE_FAILURE', 'cannot draw a free registration id');
   }
 
   private async register(req: InboundCoapRequest): Promise<OutboundCoapResponse> {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { UserRole } from '@chainm2m/lwm2m';
 import type { AccountCheck } from '../AccountCheck.js';
 import type { ApiDeps } from '../ApiDeps.js';
-import { ApiError, ApiErrorCode } from '../ApiError.js';
+import { Lwm2mServerError } from '../../Lwm2mServerError.js';
 import { claimsOf, requireRole } from '../auth.js';
 import { MAX_CLEARANCE, visiblePage } from '../clearance.js';
 import { anomalySchema, endpointViewSchema, errorSchema, pageQuerySchema, userViewSchema } from '../schemas.js';
@@ -256,7 +256,7 @@ export async function managementRoutes(app: FastifyInstance, deps: ApiDeps, acco
       const b = request.body;
       const claims = claimsOf(request);
       const needed = await deps.endpoints.clearanceOf(b.endpoint);
-      if (needed === undefined) throw new ApiError(ApiErrorCode.NotFound, `unknown endpoint ${b.endpoint}`, { details: { endpoint: b.endpoint } });
+      if (needed === undefined) throw new Lwm2mServerError('SRV_UNKNOWN_ENDPOINT', `unknown endpoint ${b.endpoint}`, { details: { endpoint: b.endpoint } });
       await app.clearance.assertMay(claims, b.endpoint);
       const result = await deps.anomalies.append({
         endpoint: b.endpoint,
