@@ -218,7 +218,8 @@ function routeTable(doc: { paths: Record<string, Record<string, unknown>> }): { 
   for (const [path, methods] of Object.entries(doc.paths)) {
     if (path === '/api/auth/login') continue;
     const url = path.replace('{ep}', 'dev-1').replace('{object}', '3').replace('{instance}', '0').replace('{resource}', '4').replace('{resourceInstance}', '0').replace('{username}', 'user1');
-    for (const method of Object.keys(methods)) {
+    for (const [method, op] of Object.entries(methods)) {
+      if (!(op as { security?: unknown }).security) continue; // open routes (/health, /metrics)
       const m = method.toUpperCase();
       let least: UserRole = 'user';
       if (path.startsWith('/api/endpoints') || path.startsWith('/api/users')) least = 'admin';

@@ -70,12 +70,33 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     metrics.inc('chainm2m_http_requests_total', { route: request.routeOptions.url ?? 'unknown', method: request.method, status: reply.statusCode });
   });
 
-  app.get('/health', { schema: { hide: true } }, async (_req, reply) => {
+  app.get(
+    '/health',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Health: 200 when every part is up, 503 naming what is degraded',
+        response: {
+          200: { type: 'object', description: 'Healthy', properties: { status: { type: 'string', enum: ['ok'] } }, required: ['status'], additionalProperties: true, example: { status: 'ok', registrations: 12 } },
+          503: { type: 'object', description: 'Degraded', properties: { status: { type: 'string', enum: ['degraded'] } }, required: ['status'], additionalProperties: true, example: { status: 'degraded', chain: { stale: true } } },
+        },
+      },
+    },
+    async (_req, reply) => {
     const extra = deps.health ? await deps.health() : { ok: true };
     return reply.status(extra.ok ? 200 : 503).send({ status: extra.ok ? 'ok' : 'degraded', ...extra });
-  });
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
-    reply.type('text/plain; version=0.0.4').send(metrics.render()),
+    },
+  );
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Prometheus metrics (text exposition format 0.0.4)',
+        response: { 200: { description: 'Metrics', content: { 'text/plain': { schema: { type: 'string', example: 'chainm2m_registrations 12\n' } } } } },
+      },
+    },
+    async (_req, reply) => reply.type('text/plain; version=0.0.4').send(metrics.render()),
   );
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

@@ -4,7 +4,7 @@ import { ApiError, ApiErrorCode } from '../ApiError.js';
 import type { TokenIssuer } from '../jwt.js';
 import type { LoginRateLimiter } from '../LoginRateLimiter.js';
 import type { Metrics } from '../metrics.js';
-import { errorSchema } from '../schemas.js';
+import { errorResponses } from '../schemas.js';
 
 interface LoginBody {
   username: string;
@@ -30,6 +30,9 @@ export async function authRoutes(
         response: {
           200: {
             type: 'object',
+            description: 'A bearer token for the other routes',
+            required: ['token', 'tokenType', 'expiresIn', 'role', 'clearance'],
+            example: { token: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...', tokenType: 'Bearer', expiresIn: 3600, role: 'application', clearance: 10 },
             properties: {
               token: { type: 'string' },
               tokenType: { type: 'string' },
@@ -38,8 +41,7 @@ export async function authRoutes(
               clearance: { type: 'integer' },
             },
           },
-          401: errorSchema,
-          429: errorSchema,
+          ...errorResponses(400, 401, 429),
         },
       },
     },

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Clock } from '@chainm2m/lwm2m';
 import type { ApiEvent, ApiEventSource, ApiEventType } from '../ApiDeps.js';
 import { claimsOf, requireRole } from '../auth.js';
+import { errorResponses, SECURED_ERRORS } from '../schemas.js';
 
 const TYPES: readonly ApiEventType[] = ['registration', 'update', 'deregistration', 'notification', 'anomaly'];
 const HEARTBEAT_MS = 15_000;
@@ -24,6 +25,13 @@ export async function eventRoutes(app: FastifyInstance, events: ApiEventSource, 
           type: 'object',
           additionalProperties: false,
           properties: { endpoint: { type: 'string', maxLength: 128 }, types: { type: 'string', maxLength: 128 } },
+        },
+        response: {
+          200: {
+            description: 'A stream of `event: <type>` / `data: {"endpoint": ..., ...}` messages, only of endpoints the caller may see',
+            content: { 'text/event-stream': { schema: { type: 'string', example: 'id: 1\nevent: notification\ndata: {"endpoint":"urn:imei:356938035643809","paths":["/3303/0/5700"],"content":21.5}\n\n' } } },
+          },
+          ...errorResponses(...SECURED_ERRORS),
         },
       },
     },

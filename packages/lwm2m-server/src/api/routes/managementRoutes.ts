@@ -5,7 +5,7 @@ import type { ApiDeps } from '../ApiDeps.js';
 import { Lwm2mServerError } from '../../Lwm2mServerError.js';
 import { claimsOf, requireRole } from '../auth.js';
 import { MAX_CLEARANCE, visiblePage } from '../clearance.js';
-import { anomalySchema, endpointViewSchema, errorSchema, pageQuerySchema, userViewSchema } from '../schemas.js';
+import { anomalySchema, endpointViewSchema, errorResponses, noContent, pageQuerySchema, SECURED_ERRORS, userViewSchema } from '../schemas.js';
 import { parsePsk } from '../../management/validation.js';
 
 interface NewEndpointBody {
@@ -34,6 +34,7 @@ const secretsSchema = {
 } as const;
 
 const secured = { security: [{ bearer: [] }] };
+const epParams = { type: 'object', properties: { ep: { type: 'string', minLength: 1, maxLength: 128 } }, required: ['ep'] } as const;
 
 /** The paper's web back end: endpoints (ClientStore), users (UserStore) and anomalies (AnomalyStore). */
 export async function managementRoutes(app: FastifyInstance, deps: ApiDeps, accounts: AccountCheck): Promise<void> {
@@ -50,7 +51,10 @@ export async function managementRoutes(app: FastifyInstance, deps: ApiDeps, acco
         tags: ['endpoints'],
         summary: 'Endpoints in the ClientStore (no keys)',
         querystring: pageQuerySchema,
-        response: { 200: { type: 'object', properties: { total: { type: 'integer' }, items: { type: 'array', items: endpointViewSchema } } } },
+        response: {
+          200: { type: 'object', description: 'A page of endpoints', properties: { total: { type: 'integer' }, items: { type: 'array', items: endpointViewSchema } }, required: ['total', 'items'] },
+          ...errorResponses(...SECURED_ERRORS, 503),
+        },
       },
     },
     async (request) => deps.endpoints.list(request.query.offset, request.query.limit),
@@ -81,7 +85,7 @@ export async function managementRoutes(app: FastifyInstance, deps: ApiDeps, acco
             binding: { type: 'string', maxLength: 4 },
           },
         },
-        response: { 201: secretsSchema, 400: errorSchema, 409: errorSchema },
+        response: { 201: secretsSchema, ...errorResponses(...SECURED_ERRORS, 409, 503) },
       },
     },
     async (request, reply) => {
@@ -102,7 +106,16 @@ export async function managementRoutes(app: FastifyInstance, deps: ApiDeps, acco
 
   app.get<{ Params: { ep: string } }>(
     '/api/endpoints/:ep',
-    { preValidation: admin, schema: { ...secured, tags: ['endpoints'], summary: 'One endpoint (no keys)', response: { 200: endpointViewSchema, 404: errorSchema } } },
+    {
+      preValidation: admin,
+      schema: {
+        ...secured,
+        tags: ['endpoints'],
+        summary: 'One endpoint (no keys)',
+        params: epParams,
+        response: { 200: { ...endpointViewSchema, description: 'The endpoint' }, ...errorResponses(...SECURED_ERRORS, 404, 503) },
+      },
+    },
     async (request) => deps.endpoints.get(request.params.ep),
   );
 
@@ -115,7 +128,8 @@ export async function managementRoutes(app: FastifyInstance, deps: ApiDeps, acco
         tags: ['endpoints'],
         summary: 'Remove an endpoint (?compromised=true drops its sessions everywhere)',
         querystring: { type: 'object', properties: { compromised: { type: 'boolean', default: false } } },
-        response: { 404: errorSchema },
+        params: epParams,
+        response: { 204: noContent('Removed'), ...errorResponses(...SECURED_ERRORS, 404, 503) },
       },
     },
     async (request, reply) => {
@@ -133,7 +147,10 @@ export async function managementRoutes(app: FastifyInstance, deps: ApiDeps, acco
         tags: ['users'],
         summary: 'Users',
         querystring: pageQuerySchema,
-        response: { 200: { type: 'object', properties: { total: { type: 'integer' }, items: { type: 'array', items: userViewSchema } } } },
+        response: {
+          200: { type: 'object', description: 'A page of users (never their verifiers)', properties: { total: { type: 'integer' }, items: { type: 'array', items: userViewSchema } }, required: ['total', 'items'] },
+          ...errorResponses(...SECURED_ERRORS, 503),
+        },
       },
     },
     async (request) => deps.users.list(request.query.offset, request.query.limit),
@@ -159,7 +176,7 @@ export async function managementRoutes(app: FastifyInstance, deps: ApiDeps, acco
             email: { type: 'string', maxLength: 254 },
           },
         },
-        response: { 201: userViewSchema, 400: errorSchema, 409: errorSchema },
+        response: { 201: { ...userViewSchema, description: 'The user added' }, ...errorResponses(...SECURED_ERRORS, 409, 503) },
       },
     },
     async (request, reply) => reply.status(201).send(await deps.users.add(request.body)),
@@ -185,7 +202,8 @@ export async function managementRoutes(app: FastifyInstance, deps: ApiDeps, acco
             active: { type: 'boolean' },
           },
         },
-        response: { 200: userViewSchema, 400: errorSchema, 404: errorSchema },
+        params: { type: 'object', properties: { username: { type: 'string', minLength: 1, maxLength: 64 } }, required: ['username'] },
+        response: { 200: { ...userViewSchema, description: 'The user as changed; its older tokens are refused if the password, role or clearance changed' }, ...errorResponses(...SECURED_ERRORS, 404, 503) },
       },
     },
     async (request) => {
@@ -213,7 +231,15 @@ export async function managementRoutes(app: FastifyInstance, deps: ApiDeps, acco
             to: { type: 'integer', minimum: 0 },
           },
         },
-        response: { 200: { type: 'object', properties: { total: { type: 'integer' }, items: { type: 'array', items: anomalySchema } } } },
+        response: {
+          200: {
+            type: 'object',
+            description: 'Anomalies of the endpoints the caller may see (clearance); `total` when known',
+            properties: { total: { type: 'integer' }, items: { type: 'array', items: anomalySchema } },
+            required: ['items'],
+          },
+          ...errorResponses(...SECURED_ERRORS, 503),
+        },
       },
     },
     async (request) => {
@@ -249,7 +275,11 @@ export async function managementRoutes(app: FastifyInstance, deps: ApiDeps, acco
             value: { type: 'string', maxLength: 1024 },
           },
         },
-        response: { 201: { type: 'object', properties: { id: { type: 'integer' }, committed: { type: 'boolean' } } }, 202: { type: 'object', properties: { committed: { type: 'boolean' } } } },
+        response: {
+          201: { type: 'object', description: 'On the chain', properties: { id: { type: 'integer' }, committed: { type: 'boolean' } }, required: ['committed'], example: { id: 337, committed: true } },
+          202: { type: 'object', description: 'Kept durably in the outbox; sent when the chain is back', properties: { committed: { type: 'boolean' } }, required: ['committed'], example: { committed: false } },
+          ...errorResponses(...SECURED_ERRORS, 404, 503),
+        },
       },
     },
     async (request, reply) => {
