@@ -148,3 +148,38 @@ describe('visiblePage', () => {
     expect((await visiblePage(source, even, 0, 10, 1000)).total).toBeUndefined();
   });
 });
+
+describe('clearance on the management routes', () => {
+  let ctx: Ctx;
+  let lowAdmin: string;
+  beforeEach(async () => {
+    ctx = await setup();
+    await ctx.users.add({ username: 'site-admin', role: 'admin', clearance: 10, password: 'site-admin-password' });
+    lowAdmin = await ctx.login('site-admin', 'site-admin-password');
+  });
+  afterEach(async () => {
+    await ctx.app.close();
+  });
+
+  it('an admin lists and shows only endpoints at or below its clearance, and may not remove the others', async () => {
+    const list = (await ctx.app.inject({ url: '/api/endpoints', headers: bearer(lowAdmin) })).json();
+    expect(list.items.map((e: { endpoint: string }) => e.endpoint).sort()).toEqual(['dev-1', LOW, PUBLIC].sort());
+    expect(list.total).toBe(3);
+    expect((await ctx.app.inject({ url: `/api/endpoints/${SECRET_EP}`, headers: bearer(lowAdmin) })).statusCode).toBe(403);
+    expect((await ctx.app.inject({ method: 'DELETE', url: `/api/endpoints/${SECRET_EP}`, headers: bearer(lowAdmin) })).statusCode).toBe(403);
+    expect(await ctx.endpoints.clearanceOf(SECRET_EP)).toBe(200);
+    expect((await ctx.app.inject({ url: '/api/endpoints', headers: bearer(ctx.tokens.admin) })).json().total).toBe(2); // admin1 has clearance 1
+    expect((await ctx.app.inject({ url: `/api/endpoints/${SECRET_EP}`, headers: bearer(ctx.plant) })).statusCode).toBe(403); // not an admin
+  });
+
+  it('nobody hands out a clearance above their own, nor changes a user above it', async () => {
+    const h = bearer(lowAdmin);
+    expect((await ctx.app.inject({ method: 'POST', url: '/api/endpoints', headers: h, payload: { endpoint: 'urn:imei:356938035640001', clearance: 11 } })).statusCode).toBe(403);
+    expect((await ctx.app.inject({ method: 'POST', url: '/api/endpoints', headers: h, payload: { endpoint: 'urn:imei:356938035640002', clearance: 10 } })).statusCode).toBe(201);
+    expect((await ctx.app.inject({ method: 'POST', url: '/api/users', headers: h, payload: { username: 'eve', role: 'admin', clearance: 255, password: 'eve-password-123' } })).statusCode).toBe(403);
+    const takeover = await ctx.app.inject({ method: 'PUT', url: '/api/users/plant', headers: h, payload: { password: 'taken-over-password' } });
+    expect(takeover.statusCode).toBe(403);
+    expect((await ctx.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'plant', password: 'plant-password-1' } })).statusCode).toBe(200);
+    expect((await ctx.app.inject({ method: 'PUT', url: '/api/users/analyst', headers: h, payload: { clearance: 10 } })).statusCode).toBe(200);
+  });
+});

@@ -3,6 +3,7 @@ import type { UserRole } from '@chainm2m/lwm2m';
 import type { AccountCheck } from '../AccountCheck.js';
 import type { ApiDeps } from '../ApiDeps.js';
 import { Lwm2mServerError } from '../../Lwm2mServerError.js';
+import { ApiError, ApiErrorCode } from '../ApiError.js';
 import { claimsOf, requireRole } from '../auth.js';
 import { MAX_CLEARANCE, visiblePage } from '../clearance.js';
 import { anomalySchema, endpointViewSchema, errorResponses, noContent, pageQuerySchema, SECURED_ERRORS, userViewSchema } from '../schemas.js';
@@ -36,6 +37,13 @@ const secretsSchema = {
 const secured = { security: [{ bearer: [] }] };
 const epParams = { type: 'object', properties: { ep: { type: 'string', minLength: 1, maxLength: 128 } }, required: ['ep'] } as const;
 
+/** Nobody gives an endpoint or a user a clearance above their own (403). */
+function assertNotAbove(own: number, asked: number | undefined, what: string): void {
+  if (asked !== undefined && asked > own) {
+    throw new ApiError(ApiErrorCode.Forbidden, `clearance ${own} may not give a${what === 'user' ? '' : 'n'} ${what} clearance ${asked}`, { details: { field: 'body/clearance' } });
+  }
+}
+
 /** The paper's web back end: endpoints (ClientStore), users (UserStore) and anomalies (AnomalyStore). */
 export async function managementRoutes(app: FastifyInstance, deps: ApiDeps, accounts: AccountCheck): Promise<void> {
   const admin = requireRole('admin');
@@ -52,12 +60,17 @@ export async function managementRoutes(app: FastifyInstance, deps: ApiDeps, acco
         summary: 'Endpoints in the ClientStore (no keys)',
         querystring: pageQuerySchema,
         response: {
-          200: { type: 'object', description: 'A page of endpoints', properties: { total: { type: 'integer' }, items: { type: 'array', items: endpointViewSchema } }, required: ['total', 'items'] },
+          200: { type: 'object', description: 'A page of endpoints', properties: { total: { type: 'integer' }, items: { type: 'array', items: endpointViewSchema } }, required: ['items'] },
           ...errorResponses(...SECURED_ERRORS, 503),
         },
       },
     },
-    async (request) => deps.endpoints.list(request.query.offset, request.query.limit),
+    async (request) => {
+      const { clearance } = claimsOf(request);
+      const { offset, limit } = request.query;
+      if (clearance >= MAX_CLEARANCE) return deps.endpoints.list(offset, limit);
+      return visiblePage((o, l) => deps.endpoints.list(o, l), async (e) => e.clearance <= clearance, offset, limit);
+    },
   );
 
   app.post<{ Body: NewEndpointBody }>(
@@ -90,6 +103,7 @@ export async function managementRoutes(app: FastifyInstance, deps: ApiDeps, acco
     },
     async (request, reply) => {
       const b = request.body;
+      assertNotAbove(claimsOf(request).clearance, b.clearance, 'endpoint');
       const created = await deps.endpoints.create({
         endpoint: b.endpoint,
         identity: b.identity,
@@ -107,7 +121,7 @@ export async function managementRoutes(app: FastifyInstance, deps: ApiDeps, acco
   app.get<{ Params: { ep: string } }>(
     '/api/endpoints/:ep',
     {
-      preValidation: admin,
+      preValidation: [admin, app.clearance.preValidation],
       schema: {
         ...secured,
         tags: ['endpoints'],
@@ -122,7 +136,7 @@ export async function managementRoutes(app: FastifyInstance, deps: ApiDeps, acco
   app.delete<{ Params: { ep: string }; Querystring: { compromised: boolean } }>(
     '/api/endpoints/:ep',
     {
-      preValidation: admin,
+      preValidation: [admin, app.clearance.preValidation],
       schema: {
         ...secured,
         tags: ['endpoints'],
@@ -179,7 +193,10 @@ export async function managementRoutes(app: FastifyInstance, deps: ApiDeps, acco
         response: { 201: { ...userViewSchema, description: 'The user added' }, ...errorResponses(...SECURED_ERRORS, 409, 503) },
       },
     },
-    async (request, reply) => reply.status(201).send(await deps.users.add(request.body)),
+    async (request, reply) => {
+      assertNotAbove(claimsOf(request).clearance, request.body.clearance, 'user');
+      return reply.status(201).send(await deps.users.add(request.body));
+    },
   );
 
   app.put<{ Params: { username: string }; Body: { role?: UserRole; clearance?: number; password?: string; email?: string; active?: boolean } }>(
@@ -207,6 +224,10 @@ export async function managementRoutes(app: FastifyInstance, deps: ApiDeps, acco
       },
     },
     async (request) => {
+      const own = claimsOf(request).clearance;
+      // Changing (say, the password of) a user of a higher clearance would be a way up: refused.
+      assertNotAbove(own, (await deps.users.get(request.params.username)).clearance, 'user');
+      assertNotAbove(own, request.body.clearance, 'user');
       const updated = await deps.users.update(request.params.username, request.body);
       accounts.forget(request.params.username);
       return updated;
