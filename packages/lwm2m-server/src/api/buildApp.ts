@@ -41,7 +41,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   app.decorateRequest('auth', null);
   app.decorate('clearance', new ClearanceGuard(async (endpoint) => (await deps.endpoints.clearanceOf(endpoint)) ?? 0));
 
-  await securityHeaders(app);
+  securityHeaders(app);
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
