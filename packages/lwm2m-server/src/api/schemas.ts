@@ -19,9 +19,14 @@ const ERROR_EXAMPLES: Record<number, { readonly description: string; readonly ex
   403: { description: "The token's role or clearance does not allow it", example: { error: 'Forbidden', code: 'API_FORBIDDEN', message: 'clearance 10 is below the 200 that urn:imei:356938035643809 requires' } },
   404: { description: 'Unknown endpoint, user, registration or resource', example: { error: 'Not Found', code: 'SRV_DEVICE_NOT_REGISTERED', message: 'urn:imei:356938035643809 is not registered' } },
   405: { description: 'The device does not allow this operation on that path', example: { error: 'Method Not Allowed', code: 'SRV_DEVICE_ERROR', message: 'device answered 4.05' } },
-  409: { description: 'Exists already', example: { error: 'Conflict', code: 'SRV_ENDPOINT_EXISTS', message: 'endpoint urn:imei:356938035643809 exists already' } },
+  406: { description: 'The device cannot answer in the content format asked for', example: { error: 'Not Acceptable', code: 'SRV_DEVICE_ERROR', message: 'device answered 4.06' } },
+  409: { description: 'Exists already (or the device reports a conflict)', example: { error: 'Conflict', code: 'SRV_ENDPOINT_EXISTS', message: 'endpoint urn:imei:356938035643809 exists already' } },
+  412: { description: 'The device refused a precondition', example: { error: 'Precondition Failed', code: 'SRV_DEVICE_ERROR', message: 'device answered 4.12' } },
+  413: { description: 'Too large (for the device or for this API)', example: { error: 'Payload Too Large', code: 'SRV_DEVICE_ERROR', message: 'device answered 4.13' } },
   415: { description: 'No content format both sides support', example: { error: 'Unsupported Media Type', code: 'SRV_UNSUPPORTED_CONTENT_FORMAT', message: 'no content format for this write' } },
   429: { description: 'Too many failed logins; see Retry-After', example: { error: 'Too Many Requests', code: 'API_RATE_LIMITED', message: 'too many failed logins; retry in 900 s' } },
+  500: { description: 'An unexpected error (logged; no details given)', example: { error: 'Internal Server Error', code: 'API_INTERNAL', message: 'internal error' } },
+  501: { description: 'The device does not support this operation', example: { error: 'Not Implemented', code: 'SRV_NOT_SUPPORTED', message: 'composite operations need LwM2M 1.1' } },
   502: { description: 'The device answered with an error or could not be reached', example: { error: 'Bad Gateway', code: 'SRV_DEVICE_UNREACHABLE', message: 'device unreachable' } },
   503: { description: 'The chain (or a queue-mode device queue) is unavailable; see Retry-After', example: { error: 'Service Unavailable', code: 'CHAIN_UNREACHABLE', message: 'the chain is unreachable; retry later' } },
   504: { description: 'The device did not answer in time', example: { error: 'Gateway Timeout', code: 'SRV_DEVICE_TIMEOUT', message: 'device did not answer' } },
@@ -33,9 +38,9 @@ export function errorResponses(...statuses: (keyof typeof ERROR_EXAMPLES)[]): Re
 }
 
 /** Errors every protected route can answer: bad input, no token, role/clearance. */
-export const SECURED_ERRORS = [400, 401, 403] as const;
-/** Errors of a device operation, beyond `SECURED_ERRORS`. */
-export const DEVICE_ERRORS = [404, 405, 415, 502, 503, 504] as const;
+export const SECURED_ERRORS = [400, 401, 403, 500] as const;
+/** Errors of a device operation, beyond `SECURED_ERRORS` (device CoAP errors map to 4xx, see errorToHttp). */
+export const DEVICE_ERRORS = [404, 405, 406, 409, 412, 413, 415, 501, 502, 503, 504] as const;
 
 /** A 204 answer (no body). */
 export const noContent = (description: string) => ({ type: 'null', description }) as const;

@@ -41,7 +41,7 @@ export async function authRoutes(
               clearance: { type: 'integer' },
             },
           },
-          ...errorResponses(400, 401, 429),
+          ...errorResponses(400, 401, 429, 500, 503),
         },
       },
     },
