@@ -114,6 +114,15 @@ describe('chainm2m CLI', () => {
     expect((await cli(['endpoints', 'show', 'r1'])).code).toBe(1);
   });
 
+  it('up refuses the NoSec refinements without --nosec, and a zero cap', async () => {
+    const cli = harness();
+    for (const argv of [['up', '--nosec-open'], ['up', '--nosec-endpoints', 'lab-1'], ['up', '--nosec-max', '10'], ['up', '--nosec', '--nosec-max', '0'], ['up', '--nosec', '--nosec-max', 'ten']]) {
+      const res = await cli(argv);
+      expect(res.code, argv.join(' ')).toBe(2);
+      expect(res.err).toContain('--nosec');
+    }
+  });
+
   it('manages users with a password from stdin and never prints it', async () => {
     const cli = harness();
     const add = await cli(['users', 'add', 'alice', '--role', 'application', '--password-stdin'], { stdin: 'alice-password\n' });
@@ -122,6 +131,12 @@ describe('chainm2m CLI', () => {
     expect((await cli(['users', 'add', 'bob', '--role', 'root', '--password-stdin'], { stdin: 'x' })).code).toBe(2);
     expect((await cli(['users', 'add', 'bob', '--role', 'user'])).err).toContain('--password-stdin');
     expect((await cli(['users', 'set-role', 'alice', 'admin'])).out).toContain('alice is now admin');
+    const passwd = await cli(['users', 'passwd', 'alice', '--password-stdin'], { stdin: 'alice-new-password\n' });
+    expect(passwd.code).toBe(0);
+    expect(passwd.out).toContain('Changed the password of alice');
+    expect(passwd.out).not.toContain('alice-new-password');
+    expect((await cli(['users', 'passwd', 'nobody', '--password-stdin'], { stdin: 'some-new-password\n' })).code).toBe(1);
+    expect((await cli(['users', 'passwd', 'alice', '--password-stdin'], { stdin: 'short\n' })).code).not.toBe(0);
     await cli(['users', 'disable', 'alice']);
     const list = JSON.parse((await cli(['users', 'list', '--json'])).out);
     expect(list.items).toEqual([expect.objectContaining({ username: 'alice', role: 'admin', active: false })]);

@@ -15,7 +15,7 @@ export {
   type SendRefusedEvent,
 } from './events/ServerEvents.js';
 export { RegistrationService, MAX_PAGE_SIZE, type RegistrationListOptions, type RegistrationPage } from './registration/RegistrationService.js';
-export { RegistrationHandler, type RegistrationHandlerOptions, type RegistrationHandlerStats } from './registration/RegistrationHandler.js';
+export { RegistrationHandler, DEFAULT_NOSEC_MAX_REGISTRATIONS, type NoSecPolicy, type RegistrationHandlerOptions, type RegistrationHandlerStats } from './registration/RegistrationHandler.js';
 export { Interner } from './registration/Interner.js';
 export { FileRegistrationStore, type FileRegistrationStoreOptions } from './store/FileRegistrationStore.js';
 export {

@@ -28,7 +28,7 @@ import { LatestValues } from './dm/LatestValues.js';
 import { SendHandler, type SendStats } from './dm/SendHandler.js';
 import { Lwm2mServerEvents } from './events/ServerEvents.js';
 import { Interner } from './registration/Interner.js';
-import { RegistrationHandler, type RegistrationHandlerStats } from './registration/RegistrationHandler.js';
+import { RegistrationHandler, type NoSecPolicy, type RegistrationHandlerStats } from './registration/RegistrationHandler.js';
 import { RegistrationService } from './registration/RegistrationService.js';
 import { watchRevocations } from './security/RevocationWatcher.js';
 import { FileRegistrationStore } from './store/FileRegistrationStore.js';
@@ -46,11 +46,11 @@ export interface StartLwm2mServerOptions {
   /** coaps port, default 5684 (0 = ephemeral). */
   readonly port?: number;
   /**
-   * Enables plain CoAP (NoSec) on `port` (default 5683). Anyone who can reach that port can
-   * register any endpoint that has no credentials in the SecurityStore; endpoints with
-   * credentials are refused over NoSec. Leave it off in production.
+   * Enables plain CoAP (NoSec) on `port` (default 5683), a lab mode: leave it off in production.
+   * Endpoints with credentials are refused over NoSec; others only when listed in `endpoints` or
+   * with `open`, and at most `maxRegistrations` (default 100) at once.
    */
-  readonly nosec?: { readonly port?: number; readonly host?: string };
+  readonly nosec?: { readonly port?: number; readonly host?: string } & NoSecPolicy;
   /** Use this transport instead of a DtlsServer (tests); it must report `security.pskIdentity`. */
   readonly secureTransport?: DatagramTransport;
   readonly clock?: Clock;
@@ -151,7 +151,7 @@ export async function startLwm2mServer(opts: StartLwm2mServerOptions): Promise<L
       clock,
       random,
       wallTime,
-      allowNoSec: opts.nosec !== undefined,
+      ...(opts.nosec ? { noSec: { open: opts.nosec.open === true, endpoints: opts.nosec.endpoints ?? [], ...(opts.nosec.maxRegistrations !== undefined ? { maxRegistrations: opts.nosec.maxRegistrations } : {}) } } : {}),
       interner,
       ...(opts.expiryGraceMs !== undefined ? { expiryGraceMs: opts.expiryGraceMs } : {}),
     });

@@ -1,9 +1,24 @@
 import { ExitCode, usage } from '../CliError.js';
-import type { Command } from '../Command.js';
+import type { Command, Values } from '../Command.js';
+import { DEFAULT_NOSEC_MAX_REGISTRATIONS } from '@chainm2m/lwm2m-server';
 import { MODEL_OPTIONS, NETWORK_OPTIONS } from '../config.js';
 import { print, printJson } from '../Io.js';
-import { ALL_SERVICES, startStack, type ServiceName } from '../stack/startStack.js';
+import { ALL_SERVICES, startStack, type NoSecStackOptions, type ServiceName } from '../stack/startStack.js';
 import { runSimulationCommand } from './sim.js';
+import { int, str } from '../options.js';
+
+/** `--nosec` and its limits; the refinements without `--nosec` are a usage error. */
+function noSecOptions(values: Values): NoSecStackOptions | undefined {
+  const endpoints = (str(values, 'nosec-endpoints') ?? '').split(',').map((e) => e.trim()).filter((e) => e !== '');
+  const open = values['nosec-open'] === true;
+  const max = int(values, 'nosec-max');
+  if (values['nosec'] !== true) {
+    if (endpoints.length > 0 || open || max !== undefined) throw usage('--nosec-endpoints, --nosec-open and --nosec-max need --nosec');
+    return undefined;
+  }
+  if (max === 0) throw usage('--nosec-max must be at least 1');
+  return { open, endpoints, ...(max !== undefined ? { maxRegistrations: max } : {}) };
+}
 
 export const up: Command = {
   name: 'up',
@@ -20,6 +35,9 @@ export const up: Command = {
     sim: { type: 'string', help: 'also run N simulated devices (provisioned as sim-1..sim-N)' },
     services: { type: 'string', help: `which servers to run (default ${ALL_SERVICES.join(',')})` },
     nosec: { type: 'boolean', help: 'also listen on plain CoAP (5783/5683): for lab use only' },
+    'nosec-endpoints': { type: 'string', help: 'endpoints (comma-separated, without credentials) allowed to register over plain CoAP' },
+    'nosec-open': { type: 'boolean', help: 'let any endpoint without credentials register over plain CoAP (lab only)' },
+    'nosec-max': { type: 'string', help: `plain-CoAP registrations held at once (default ${DEFAULT_NOSEC_MAX_REGISTRATIONS})` },
   },
   async run(ctx, _p, values) {
     const services = (typeof values['services'] === 'string' ? values['services'].split(',') : [...ALL_SERVICES]).map((s) => s.trim());
@@ -31,9 +49,13 @@ export const up: Command = {
       if (!ctx.json) print(ctx.io, line);
     };
     log(`chainm2m up: data in ${ctx.config.dataDir}`);
+    const nosec = noSecOptions(values);
+    if (nosec && !nosec.open && nosec.endpoints.length === 0) {
+      log('warning        --nosec without --nosec-endpoints or --nosec-open: no device may register over plain CoAP');
+    }
     // Armed before anything starts: a Ctrl-C during start-up stops what has started once it is up.
     const stopSignal = ctx.io.untilSignal();
-    const stack = await startStack({ config: ctx.config, env: ctx.io.env, services: services as ServiceName[], nosec: values['nosec'] === true, log });
+    const stack = await startStack({ config: ctx.config, env: ctx.io.env, services: services as ServiceName[], ...(nosec ? { nosec } : {}), log });
     try {
       if (stack.adminCreated) {
         if (stack.generatedAdminPassword !== undefined) {

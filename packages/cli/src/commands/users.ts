@@ -80,6 +80,23 @@ const setRole: Command = {
   },
 };
 
+const passwd: Command = {
+  name: 'users passwd',
+  summary: "Change a user's password (from a prompt or --password-stdin); tokens issued before stop working",
+  args: ['<name>'],
+  options: {
+    'password-stdin': { type: 'boolean', help: 'read the new password from standard input' },
+  },
+  async run(ctx, [name], values) {
+    const password = await readPassword(ctx, values);
+    const { users } = await ctx.management();
+    const u = await users.update(name as string, { password });
+    if (ctx.json) printJson(ctx.io, { username: u.username, passwordChanged: true });
+    else print(ctx.io, `Changed the password of ${u.username}; its older tokens are refused from now on.`);
+    return ExitCode.Ok;
+  },
+};
+
 const disable: Command = {
   name: 'users disable',
   summary: 'Disable a user (logins refused from then on)',
@@ -93,4 +110,4 @@ const disable: Command = {
   },
 };
 
-export const userCommands: readonly Command[] = [add, list, setRole, disable];
+export const userCommands: readonly Command[] = [add, list, setRole, passwd, disable];

@@ -31,12 +31,19 @@ const STOP_PART_MS = 2000;
 export type ServiceName = 'bootstrap' | 'server' | 'api';
 export const ALL_SERVICES: readonly ServiceName[] = ['bootstrap', 'server', 'api'];
 
+/** Who may register with the LwM2M server over plain CoAP (see lwm2m-server's NoSecPolicy). */
+export interface NoSecStackOptions {
+  readonly open: boolean;
+  readonly endpoints: readonly string[];
+  readonly maxRegistrations?: number;
+}
+
 export interface StackOptions {
   readonly config: CliConfig;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly services?: readonly ServiceName[];
-  /** Plain CoAP listeners (5783/5683) too. Off unless asked. */
-  readonly nosec?: boolean;
+  /** Plain CoAP listeners (5783/5683) too, a lab mode. Off unless asked. */
+  readonly nosec?: NoSecStackOptions;
   /** Where progress lines go. */
   readonly log: (line: string) => void;
   /** Serve the web console at `/` of the API (built on first use). On unless `false`. */
@@ -175,7 +182,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         dataDir: join(config.dataDir, 'registrations'),
         host: config.host,
         port: config.coapPort,
-        ...(opts.nosec ? { nosec: { port: config.coapPort === 0 ? 0 : config.coapPort - 1 } } : {}),
+        ...(opts.nosec ? { nosec: { ...opts.nosec, port: config.coapPort === 0 ? 0 : config.coapPort - 1 } } : {}),
       });
       cleanups.push(() => (lwm2m as Lwm2mServer).close());
       // Refused registrations become anomalies, one per endpoint, reason and source a minute, 60 a minute at most.
@@ -223,8 +230,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         const app = await buildApp({
           users,
           endpoints,
-          devices: deviceApiFromServer({ registrations: lwm2m.registrations, devices: lwm2m.devices, security: stores.security }),
-          deviceData: deviceDataApiFromServer({ devices: lwm2m.devices, latestValues: lwm2m.latestValues, security: stores.security }),
+          devices: deviceApiFromServer({ registrations: lwm2m.registrations, devices: lwm2m.devices }),
+          deviceData: deviceDataApiFromServer({ devices: lwm2m.devices, latestValues: lwm2m.latestValues }),
           anomalies,
           events,
           jwt: {

@@ -229,7 +229,7 @@ describe.skipIf(!hasChromium)('web console in Chromium (needs /usr/bin/chromium)
     // A token whose exp has passed (signed with the stack's own secret), as a tab left open overnight.
     const secret = readFileSync(join(dataDir, 'jwt-secret'), 'utf8').trim();
     const issuer = new TokenIssuer({ keys: { algorithm: 'HS256', secret }, issuer: 'chainm2m', audience: 'chainm2m-api', expiresInSec: 3600 });
-    const expired = issuer.sign({ sub: 'viewer', role: 'user', clearance: 0 }, Date.now() / 1000 - 7200);
+    const expired = issuer.sign({ sub: 'viewer', role: 'user', clearance: 0, stamp: 'stale' }, Date.now() / 1000 - 7200);
     await page.evaluate((t) => {
       (globalThis as unknown as { sessionStorage: { setItem(k: string, v: string): void } }).sessionStorage.setItem('chainm2m.session', JSON.stringify({ token: t, username: 'viewer', role: 'user', clearance: 0, expiresAt: Date.now() + 3_600_000 }));
     }, expired);

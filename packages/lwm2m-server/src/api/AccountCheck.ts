@@ -3,15 +3,17 @@ import { ApiError, ApiErrorCode } from './ApiError.js';
 import type { TokenClaims } from './jwt.js';
 
 /**
- * Makes a token follow its user's account: once the user is disabled, or given another role or
- * clearance, tokens issued before stop working within `ttlMs` (at once for changes made through
+ * Makes a token follow its user's account: once the user is disabled, or given another role,
+ * clearance or password, tokens issued before stop working within `ttlMs` (at once for changes made through
  * this API). Each user's record is read at most once per `ttlMs`.
  */
 export class AccountCheck {
   private readonly seen = new Map<string, { readonly at: number; readonly ok: (c: TokenClaims) => boolean }>();
 
   constructor(
-    private readonly lookup: (username: string) => Promise<{ readonly active: boolean; readonly role: UserRole; readonly clearance: number } | undefined>,
+    private readonly lookup: (
+      username: string,
+    ) => Promise<{ readonly view: { readonly active: boolean; readonly role: UserRole; readonly clearance: number }; readonly stamp: string } | undefined>,
     private readonly clock: Clock,
     private readonly ttlMs = 30_000,
     private readonly maxUsers = 100_000,
@@ -28,10 +30,11 @@ export class AccountCheck {
   }
 
   private async refresh(claims: TokenClaims): Promise<void> {
-    const user = await this.lookup(claims.sub);
+    const account = await this.lookup(claims.sub);
+    const user = account?.view;
     const entry = {
       at: this.clock.now(),
-      ok: (c: TokenClaims) => user !== undefined && user.active && user.role === c.role && user.clearance === c.clearance,
+      ok: (c: TokenClaims) => user !== undefined && user.active && user.role === c.role && user.clearance === c.clearance && account?.stamp === c.stamp,
     };
     if (this.seen.size >= this.maxUsers) this.seen.delete(this.seen.keys().next().value as string);
     this.seen.set(claims.sub, entry);

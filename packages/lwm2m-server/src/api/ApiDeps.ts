@@ -33,8 +33,6 @@ export interface DeviceApi {
   writeAttributes(endpoint: string, path: string, attributes: Readonly<Record<string, string>>, opts: DeviceCallOptions): Promise<void>;
   observe(endpoint: string, path: string, opts: DeviceCallOptions): Promise<JsonContent>;
   cancelObserve(endpoint: string, path: string, opts: DeviceCallOptions & { readonly active: boolean }): Promise<void>;
-  /** Clearance an endpoint requires of the caller (from its security record); 0 when unknown. */
-  clearanceOf(endpoint: string): Promise<number>;
 }
 
 /** Every kind of event `/api/events` carries (its `event:` field). */

@@ -3,74 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { request as httpRequest } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import jwt from 'jsonwebtoken';
-import type { FastifyInstance } from 'fastify';
-import { FakeClock, InMemoryAnomalyLog, InMemorySecurityStore, InMemoryUserDirectory, type Registration, type UserRole } from '@chainm2m/lwm2m';
-import { createPasswordVerifier, verifyPassword } from '@chainm2m/chain-adapter';
-import { EndpointService } from '../management/EndpointService.js';
-import { UserService, type PasswordHasher } from '../management/UserService.js';
-import { buildApp } from './buildApp.js';
+import type { UserRole } from '@chainm2m/lwm2m';
 import type { JwtConfig } from './jwt.js';
-import { FakeDeviceApi, ManualEventSource } from './testing/fakeDeviceApi.js';
+import { apiHarness, bearer, jwtConfig, NOW, SECRET, type ApiHarness } from './testing/apiHarness.js';
 
-const SECRET = 'a-test-secret-that-is-at-least-32-bytes-long';
-const hasher: PasswordHasher = { hash: (p) => createPasswordVerifier(p, { N: 1024, r: 8, p: 1 }), verify: verifyPassword };
-const jwtConfig: JwtConfig = { keys: { algorithm: 'HS256', secret: SECRET }, issuer: 'chainm2m', audience: 'chainm2m-api', expiresInSec: 3600 };
-const NOW = 1_800_000_000;
-
-const registration: Registration = {
-  id: 'r1',
-  endpoint: 'dev-1',
-  lifetime: 300,
-  lwm2mVersion: '1.1',
-  binding: 'U',
-  queueMode: false,
-  objectLinks: [{ path: '/3/0', objectId: 3, instanceId: 0 }, { path: '/3303/0', objectId: 3303, instanceId: 0 }],
-  rootPath: '/',
-  address: { address: '127.0.0.1', port: 40000 },
-  identity: 'dev-1',
-  registeredAt: 0,
-  lastUpdateAt: 0,
-};
-
-interface Ctx {
-  app: FastifyInstance;
-  devices: FakeDeviceApi;
-  events: ManualEventSource;
-  security: InMemorySecurityStore;
-  clock: FakeClock;
-  directory: InMemoryUserDirectory;
-  tokens: Record<UserRole, string>;
-}
-
-async function setup(jwtConf: JwtConfig = jwtConfig): Promise<Ctx> {
-  const clock = new FakeClock(0);
-  const directory = new InMemoryUserDirectory(() => NOW);
-  const users = new UserService(directory, hasher);
-  const security = new InMemorySecurityStore();
-  let n = 0;
-  const endpoints = new EndpointService(
-    security,
-    { bootstrapServerUri: 'coaps://127.0.0.1:5784', serverUri: 'coaps://127.0.0.1:5684', shortServerId: 1, lifetime: 300, binding: 'U', clearance: 0 },
-    { next: () => 0.5, bytes: (len) => new Uint8Array(len).fill(++n) },
-    'test-registrar',
-    () => NOW,
-  );
-  const devices = new FakeDeviceApi();
-  devices.registrations.set('dev-1', registration);
-  devices.values.set('dev-1/3303/0/5700', 21.5);
-  const events = new ManualEventSource();
-  const app = await buildApp({ users, endpoints, devices, anomalies: new InMemoryAnomalyLog('0xreporter', () => NOW), events, jwt: jwtConf, clock, nowSec: () => NOW });
-  const tokens = {} as Record<UserRole, string>;
-  for (const role of ['admin', 'user', 'application'] as const) {
-    await users.add({ username: `${role}1`, role, password: `${role}-password`, clearance: 1 });
-    const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: `${role}1`, password: `${role}-password` } });
-    expect(res.statusCode).toBe(200);
-    tokens[role] = res.json().token;
-  }
-  return { app, devices, events, security, clock, directory, tokens };
-}
-
-const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
+type Ctx = ApiHarness;
+const setup = (jwtConf: JwtConfig = jwtConfig): Promise<Ctx> => apiHarness({ jwt: jwtConf });
 
 describe('REST API', () => {
   let ctx: Ctx;
@@ -144,7 +82,7 @@ describe('REST API', () => {
     it('lists and shows registered clients', async () => {
       const list = await ctx.app.inject({ url: '/api/clients', headers: bearer(ctx.tokens.user) });
       expect(list.statusCode).toBe(200);
-      expect(list.json()).toMatchObject({ total: 1, items: [{ endpoint: 'dev-1', registrationId: 'r1', secure: true, objectLinks: [{ path: '/3/0' }, { path: '/3303/0' }] }] });
+      expect(list.json()).toMatchObject({ total: 1, items: [{ endpoint: 'dev-1', registrationId: 'r-dev-1', secure: true, objectLinks: [{ path: '/3/0' }, { path: '/3303/0' }] }] });
       expect((await ctx.app.inject({ url: '/api/clients/dev-1', headers: bearer(ctx.tokens.user) })).json().lwm2mVersion).toBe('1.1');
       expect((await ctx.app.inject({ url: '/api/clients/nope', headers: bearer(ctx.tokens.user) })).statusCode).toBe(404);
     });
@@ -181,7 +119,7 @@ describe('REST API', () => {
       expect((await ctx.app.inject({ url: '/api/clients/ghost/3/0', headers: h })).statusCode).toBe(404);
       expect((await ctx.app.inject({ url: '/api/clients/dev-1/3/0/99', headers: h })).statusCode).toBe(404);
       ctx.devices.read = async () => {
-        throw Object.assign(new Error('device did not answer'), { code: 'DEVICE_TIMEOUT' });
+        throw Object.assign(new Error('device did not answer'), { code: 'SRV_DEVICE_TIMEOUT' });
       };
       expect((await ctx.app.inject({ url: '/api/clients/dev-1/3/0', headers: h })).statusCode).toBe(504);
       const bad = await ctx.app.inject({ url: '/api/clients/dev-1/3/70000', headers: h });
@@ -191,7 +129,8 @@ describe('REST API', () => {
     });
 
     it('refuses device operations to a caller whose clearance is below the device’s', async () => {
-      ctx.devices.clearance.set('dev-1', 3);
+      await ctx.endpoints.remove('dev-1', false);
+      await ctx.endpoints.create({ endpoint: 'dev-1', clearance: 3 });
       const res = await ctx.app.inject({ url: '/api/clients/dev-1/3303/0/5700', headers: bearer(ctx.tokens.application) });
       expect(res.statusCode).toBe(403);
       expect(res.json().message).toContain('clearance');
@@ -206,7 +145,7 @@ describe('REST API', () => {
       expect(created.json()).toMatchObject({ endpoint: 'dev-9', identity: 'dev-9', bsIdentity: 'bs/dev-9', pskHex: Buffer.from('secretKey123').toString('hex') });
       expect(created.json().bsPskHex).toMatch(/^[0-9a-f]{32}$/);
       const list = await ctx.app.inject({ url: '/api/endpoints', headers: h });
-      expect(list.json().total).toBe(1);
+      expect(list.json().total).toBe(2);
       expect(list.body).not.toContain(created.json().pskHex);
       expect(list.body).not.toContain(created.json().bsPskHex);
       expect((await ctx.app.inject({ method: 'POST', url: '/api/endpoints', headers: h, payload: { endpoint: 'dev-9' } })).statusCode).toBe(409);
@@ -245,6 +184,7 @@ describe('REST API', () => {
 
     it('appends anomalies and filters them by endpoint and time', async () => {
       const h = bearer(ctx.tokens.application);
+      await ctx.endpoints.create({ endpoint: 'dev-2' });
       for (const [endpoint, collectedAt] of [['dev-1', 100], ['dev-2', 200], ['dev-1', 300]] as const) {
         const res = await ctx.app.inject({ method: 'POST', url: '/api/anomalies', headers: h, payload: { endpoint, collectedAt, severity: 3, kind: 'temperature-out-of-range', value: '99' } });
         expect(res.statusCode).toBe(201);
@@ -278,7 +218,8 @@ function routeTable(doc: { paths: Record<string, Record<string, unknown>> }): { 
   for (const [path, methods] of Object.entries(doc.paths)) {
     if (path === '/api/auth/login') continue;
     const url = path.replace('{ep}', 'dev-1').replace('{object}', '3').replace('{instance}', '0').replace('{resource}', '4').replace('{resourceInstance}', '0').replace('{username}', 'user1');
-    for (const method of Object.keys(methods)) {
+    for (const [method, op] of Object.entries(methods)) {
+      if (!(op as { security?: unknown }).security) continue; // open routes (/health, /metrics)
       const m = method.toUpperCase();
       let least: UserRole = 'user';
       if (path.startsWith('/api/endpoints') || path.startsWith('/api/users')) least = 'admin';

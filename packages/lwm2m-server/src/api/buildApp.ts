@@ -4,9 +4,12 @@ import swaggerUi from '@fastify/swagger-ui';
 import { ObjectRegistry, SystemClock } from '@chainm2m/lwm2m';
 import type { ApiDeps } from './ApiDeps.js';
 import { AccountCheck } from './AccountCheck.js';
+import { ClearanceGuard } from './clearance.js';
 import { verifyBearer } from './auth.js';
 import { errorToHttp } from './errorToHttp.js';
 import { TokenIssuer } from './jwt.js';
+import { strictAjvOptions, strictInput } from './strictInput.js';
+import { DOCS_CSP, securityHeaders } from './securityHeaders.js';
 import { LoginRateLimiter } from './LoginRateLimiter.js';
 import { Metrics } from './metrics.js';
 import { authRoutes } from './routes/authRoutes.js';
@@ -29,7 +32,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const nowSec = deps.nowSec ?? (() => Date.now() / 1000);
   const issuer = new TokenIssuer(deps.jwt);
   const limiter = new LoginRateLimiter(clock, deps.loginRateLimits);
-  const accounts = new AccountCheck((username) => deps.users.find(username), clock);
+  const accounts = new AccountCheck((username) => deps.users.account(username), clock);
   const metrics = new Metrics();
   metrics.counter('chainm2m_http_requests_total', 'HTTP requests by route, method and status');
   metrics.counter('chainm2m_login_failures_total', 'Failed logins');
@@ -38,13 +41,15 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   const app = Fastify({
     logger: deps.logger ?? false,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    ajv: { customOptions: strictAjvOptions },
     bodyLimit: 1024 * 1024,
     // Closing the API ends every connection, event streams included, instead of waiting for their clients.
     forceCloseConnections: true,
   });
   app.decorateRequest('auth', null);
+  app.decorate('clearance', new ClearanceGuard(async (endpoint) => (await deps.endpoints.clearanceOf(endpoint)) ?? 0));
 
+  securityHeaders(app);
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -52,7 +57,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP, uiConfig: { validatorUrl: null } });
 
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const http = errorToHttp(err);
@@ -65,6 +70,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       ...(http.field ? { field: http.field } : {}),
     });
   });
+  strictInput(app);
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({ error: 'Not Found', code: 'API_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` });
   });
@@ -72,12 +78,33 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     metrics.inc('chainm2m_http_requests_total', { route: request.routeOptions.url ?? 'unknown', method: request.method, status: reply.statusCode });
   });
 
-  app.get('/health', { schema: { hide: true } }, async (_req, reply) => {
+  app.get(
+    '/health',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Health: 200 when every part is up, 503 naming what is degraded',
+        response: {
+          200: { type: 'object', description: 'Healthy', properties: { status: { type: 'string', enum: ['ok'] } }, required: ['status'], additionalProperties: true, example: { status: 'ok', registrations: 12 } },
+          503: { type: 'object', description: 'Degraded', properties: { status: { type: 'string', enum: ['degraded'] } }, required: ['status'], additionalProperties: true, example: { status: 'degraded', chain: { stale: true } } },
+        },
+      },
+    },
+    async (_req, reply) => {
     const extra = deps.health ? await deps.health() : { ok: true };
     return reply.status(extra.ok ? 200 : 503).send({ status: extra.ok ? 'ok' : 'degraded', ...extra });
-  });
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
-    reply.type('text/plain; version=0.0.4').send(metrics.render()),
+    },
+  );
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Prometheus metrics (text exposition format 0.0.4)',
+        response: { 200: { description: 'Metrics', content: { 'text/plain': { schema: { type: 'string', example: 'chainm2m_registrations 12\n' } } } } },
+      },
+    },
+    async (_req, reply) => reply.type('text/plain; version=0.0.4').send(metrics.render()),
   );
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

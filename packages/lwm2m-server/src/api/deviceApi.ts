@@ -1,4 +1,4 @@
-import { parsePath, resourceInstance, singleResource, type Lwm2mPath, type ObjectRegistry, type SecurityStore } from '@chainm2m/lwm2m';
+import { parsePath, resourceInstance, singleResource, type Lwm2mPath, type ObjectRegistry } from '@chainm2m/lwm2m';
 import type { CreateContent, DeviceManagementService, WriteContent } from '../dm/DeviceManagementService.js';
 import type { DeviceContent } from '../dm/DeviceContent.js';
 import type { Lwm2mServerEvents } from '../events/ServerEvents.js';
@@ -11,8 +11,6 @@ import { jsonToInstance, jsonToResource, jsonToResourceValue, jsonToResources, n
 export interface DeviceApiDeps {
   readonly registrations: RegistrationService;
   readonly devices: DeviceManagementService;
-  /** For the clearance an endpoint requires of callers. */
-  readonly security: SecurityStore;
   readonly objects?: ObjectRegistry;
 }
 
@@ -107,9 +105,6 @@ export function deviceApiFromServer(deps: DeviceApiDeps): DeviceApi {
     },
     async cancelObserve(endpoint, path, opts) {
       await deps.devices.cancelObservation(observationId(endpoint, parse(path).toString()), { active: opts.active });
-    },
-    async clearanceOf(endpoint) {
-      return (await deps.security.getByEndpoint(endpoint))?.clearance ?? 0;
     },
   };
 }

@@ -1,4 +1,4 @@
-import { parsePath, resourceInstance, type ObjectRegistry, type SecurityStore } from '@chainm2m/lwm2m';
+import { parsePath, resourceInstance, type ObjectRegistry } from '@chainm2m/lwm2m';
 import type { DeviceManagementService } from '../dm/DeviceManagementService.js';
 import type { DeviceContent } from '../dm/DeviceContent.js';
 import type { LatestValue, LatestValues } from '../dm/LatestValues.js';
@@ -25,13 +25,11 @@ export interface DeviceDataApi {
   writeComposite(endpoint: string, values: Readonly<Record<string, unknown>>, opts: DeviceCallOptions): Promise<void>;
   /** Latest values the endpoint sent, at or below `path`. */
   latest(endpoint: string, path: string | undefined): Promise<readonly JsonLatestValue[]>;
-  clearanceOf(endpoint: string): Promise<number>;
 }
 
 export interface DeviceDataApiDeps {
   readonly devices: DeviceManagementService;
   readonly latestValues: LatestValues;
-  readonly security: SecurityStore;
   readonly objects?: ObjectRegistry;
 }
 
@@ -97,9 +95,6 @@ export function deviceDataApiFromServer(deps: DeviceDataApiDeps): DeviceDataApi 
     async latest(endpoint, path) {
       const p = path === undefined ? undefined : lwm2mPath(path, 'querystring/path', 0);
       return deps.latestValues.get(endpoint, p).map(latestToJson);
-    },
-    async clearanceOf(endpoint) {
-      return (await deps.security.getByEndpoint(endpoint))?.clearance ?? 0;
     },
   };
 }

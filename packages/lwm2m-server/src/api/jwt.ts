@@ -22,6 +22,8 @@ export interface TokenClaims {
   readonly sub: string;
   readonly role: UserRole;
   readonly clearance: number;
+  /** Stamp of the user's credentials when the token was issued (claim `pwv`): a new password makes it stale. */
+  readonly stamp: string;
 }
 
 /** Loads ES256 keys from PEM files (`privateKeyFile` holds the private key, `publicKeyFile` its public key). */
@@ -57,7 +59,7 @@ export class TokenIssuer {
   }
 
   sign(claims: TokenClaims, nowSec: number): string {
-    return jwt.sign({ role: claims.role, clearance: claims.clearance, iat: Math.floor(nowSec) }, this.signKey, {
+    return jwt.sign({ role: claims.role, clearance: claims.clearance, pwv: claims.stamp, iat: Math.floor(nowSec) }, this.signKey, {
       algorithm: this.config.keys.algorithm,
       subject: claims.sub,
       issuer: this.config.issuer,
@@ -95,15 +97,15 @@ export class TokenIssuer {
       throw new ApiError(ApiErrorCode.Unauthorized, reason, { cause: err });
     }
     if (typeof payload === 'string') throw new ApiError(ApiErrorCode.Unauthorized, 'invalid token');
-    const { sub, role, clearance } = payload as jwt.JwtPayload & { role?: unknown; clearance?: unknown };
-    if (typeof sub !== 'string' || !UserRoles.includes(role as UserRole) || typeof clearance !== 'number') {
-      throw new ApiError(ApiErrorCode.Unauthorized, 'token lacks the role or clearance claim');
+    const { sub, role, clearance, pwv, exp } = payload as jwt.JwtPayload & { role?: unknown; clearance?: unknown; pwv?: unknown };
+    // A token that never expires is refused, whoever signed it.
+    if (typeof exp !== 'number') throw new ApiError(ApiErrorCode.Unauthorized, 'token has no expiry (exp)');
+    if (typeof sub !== 'string' || !UserRoles.includes(role as UserRole) || typeof clearance !== 'number' || typeof pwv !== 'string') {
+      throw new ApiError(ApiErrorCode.Unauthorized, 'token lacks the role, clearance or credential claim');
     }
-    const claims: TokenClaims = { sub, role: role as UserRole, clearance };
-    if (typeof payload.exp === 'number') {
-      if (this.verified.size >= TokenIssuer.VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value as string);
-      this.verified.set(token, { claims, exp: payload.exp });
-    }
+    const claims: TokenClaims = { sub, role: role as UserRole, clearance, stamp: pwv };
+    if (this.verified.size >= TokenIssuer.VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value as string);
+    this.verified.set(token, { claims, exp });
     return claims;
   }
 }

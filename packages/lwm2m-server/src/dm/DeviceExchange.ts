@@ -49,7 +49,7 @@ export class DeviceExchange {
     try {
       coap = toCoapRequest(req);
     } catch (cause) {
-      throw new Lwm2mServerError('BAD_REQUEST', `request cannot be encoded: ${cause instanceof Error ? cause.message : String(cause)}`, { cause, details: { endpoint: reg.endpoint, path: where } });
+      throw new Lwm2mServerError('SRV_INVALID_REQUEST', `request cannot be encoded: ${cause instanceof Error ? cause.message : String(cause)}`, { cause, details: { endpoint: reg.endpoint, path: where } });
     }
     const root = reg.rootPath === '/' ? [] : reg.rootPath.split('/').filter((s) => s.length > 0);
     return {
@@ -93,7 +93,7 @@ export class DeviceExchange {
     if (!isSuccess(response.code)) throw this.deviceError(response.code, response.payload, reg.endpoint, where);
     const result = fromCoapResponse(req, this.lwm2mResponse(response), { model: this.opts.objects });
     if (!result.ok && req.kind !== 'read' && req.kind !== 'observe' && req.kind !== 'read-composite' && req.kind !== 'observe-composite') {
-      throw new Lwm2mServerError('BAD_RESPONSE', 'device sent an answer that cannot be decoded', { cause: result.error, details: { endpoint: reg.endpoint, path: where } });
+      throw new Lwm2mServerError('SRV_BAD_DEVICE_RESPONSE', 'device sent an answer that cannot be decoded', { cause: result.error, details: { endpoint: reg.endpoint, path: where } });
     }
     return result;
   }
@@ -123,7 +123,7 @@ export class DeviceExchange {
 
   deviceError(code: string, payload: Uint8Array | undefined, endpoint: string, path: string): Lwm2mServerError {
     const diagnostic = diagnosticText(payload);
-    return new Lwm2mServerError('DEVICE_ERROR', diagnostic ? `device answered ${code}: ${diagnostic}` : `device answered ${code}`, {
+    return new Lwm2mServerError('SRV_DEVICE_ERROR', diagnostic ? `device answered ${code}: ${diagnostic}` : `device answered ${code}`, {
       details: { coapCode: code, endpoint, path, ...(diagnostic ? { diagnostic } : {}) },
     });
   }
@@ -134,21 +134,21 @@ export class DeviceExchange {
     if (err instanceof Lwm2mError) {
       switch (err.code) {
         case 'COAP_TIMEOUT':
-          return new Lwm2mServerError('DEVICE_TIMEOUT', 'device did not answer in time', { cause: err, details });
+          return new Lwm2mServerError('SRV_DEVICE_TIMEOUT', 'device did not answer in time', { cause: err, details });
         case 'COAP_CLOSED':
-          return new Lwm2mServerError('SERVER_CLOSED', 'server is closing', { cause: err, details });
+          return new Lwm2mServerError('SRV_CLOSED', 'server is closing', { cause: err, details });
         case 'COAP_BAD_REQUEST':
-          return new Lwm2mServerError('BAD_REQUEST', 'request cannot be encoded', { cause: err, details });
+          return new Lwm2mServerError('SRV_INVALID_REQUEST', 'request cannot be encoded', { cause: err, details });
         case 'COAP_BAD_MESSAGE':
         case 'COAP_BLOCK_FAILED':
-          return new Lwm2mServerError('BAD_RESPONSE', 'device sent an invalid answer', { cause: err, details });
+          return new Lwm2mServerError('SRV_BAD_DEVICE_RESPONSE', 'device sent an invalid answer', { cause: err, details });
         case 'COAP_PEER_FORGOTTEN':
-          return new Lwm2mServerError('DEVICE_NOT_REGISTERED', 'device was revoked or de-registered', { cause: err, details });
+          return new Lwm2mServerError('SRV_DEVICE_NOT_REGISTERED', 'device was revoked or de-registered', { cause: err, details });
         default:
-          return new Lwm2mServerError('DEVICE_UNREACHABLE', 'device unreachable', { cause: err, details: { ...details, reason: err.code } });
+          return new Lwm2mServerError('SRV_DEVICE_UNREACHABLE', 'device unreachable', { cause: err, details: { ...details, reason: err.code } });
       }
     }
-    return new Lwm2mServerError('DEVICE_UNREACHABLE', 'device unreachable', { cause: err, details });
+    return new Lwm2mServerError('SRV_DEVICE_UNREACHABLE', 'device unreachable', { cause: err, details });
   }
 
   private lwm2mResponse(r: DeviceCoapResponse): Lwm2mCoapResponse {
@@ -167,7 +167,7 @@ export class DeviceExchange {
 
   private port(reg: Registration): CoapClientPort {
     const port = this.opts.transportFor(reg);
-    if (!port) throw new Lwm2mServerError('DEVICE_UNREACHABLE', 'no transport for this registration', { details: { endpoint: reg.endpoint } });
+    if (!port) throw new Lwm2mServerError('SRV_DEVICE_UNREACHABLE', 'no transport for this registration', { details: { endpoint: reg.endpoint } });
     return port;
   }
 }

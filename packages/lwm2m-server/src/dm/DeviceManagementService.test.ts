@@ -124,19 +124,19 @@ describe('DeviceManagementService', () => {
 
   it('maps failures to typed errors', async () => {
     s.port.respond = () => ok('4.04');
-    await expect(s.dm.read('dev1', '/3/0/0')).rejects.toMatchObject({ code: 'DEVICE_ERROR', coapCode: '4.04', details: { endpoint: 'dev1', path: '/3/0/0' } });
+    await expect(s.dm.read('dev1', '/3/0/0')).rejects.toMatchObject({ code: 'SRV_DEVICE_ERROR', coapCode: '4.04', details: { endpoint: 'dev1', path: '/3/0/0' } });
     s.port.respond = () => new CoapError('COAP_TIMEOUT', 'no response');
-    await expect(s.dm.read('dev1', '/3/0/0')).rejects.toMatchObject({ code: 'DEVICE_TIMEOUT' });
+    await expect(s.dm.read('dev1', '/3/0/0')).rejects.toMatchObject({ code: 'SRV_DEVICE_TIMEOUT' });
     s.port.respond = () => new CoapError('COAP_RESET', 'reset');
-    await expect(s.dm.read('dev1', '/3/0/0')).rejects.toMatchObject({ code: 'DEVICE_UNREACHABLE' });
-    await expect(s.dm.read('ghost', '/3/0/0')).rejects.toMatchObject({ code: 'DEVICE_NOT_REGISTERED' });
-    await expect(s.dm.read('dev1', '/3/x')).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    await expect(s.dm.execute('dev1', '/3/0')).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    await expect(s.dm.execute('dev1', '/3/0/4', { arguments: 'caf\u00e9' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    await expect(s.dm.write('dev1', '/3/0', { kind: 'value', value: 1 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    await expect(s.dm.write('dev1', '/3/0/1', { kind: 'value', value: 'x' }, { mode: 'update' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    await expect(s.dm.write('dev1', '/3/0/1', { kind: 'value', value: 'x' }, { format: ContentFormat.Link })).rejects.toMatchObject({ code: 'UNSUPPORTED_CONTENT_FORMAT' });
-    await expect(s.dm.cancelObservation('nope')).rejects.toMatchObject({ code: 'OBSERVATION_NOT_FOUND' });
+    await expect(s.dm.read('dev1', '/3/0/0')).rejects.toMatchObject({ code: 'SRV_DEVICE_UNREACHABLE' });
+    await expect(s.dm.read('ghost', '/3/0/0')).rejects.toMatchObject({ code: 'SRV_DEVICE_NOT_REGISTERED' });
+    await expect(s.dm.read('dev1', '/3/x')).rejects.toMatchObject({ code: 'SRV_INVALID_REQUEST' });
+    await expect(s.dm.execute('dev1', '/3/0')).rejects.toMatchObject({ code: 'SRV_INVALID_REQUEST' });
+    await expect(s.dm.execute('dev1', '/3/0/4', { arguments: 'caf\u00e9' })).rejects.toMatchObject({ code: 'SRV_INVALID_REQUEST' });
+    await expect(s.dm.write('dev1', '/3/0', { kind: 'value', value: 1 })).rejects.toMatchObject({ code: 'SRV_INVALID_REQUEST' });
+    await expect(s.dm.write('dev1', '/3/0/1', { kind: 'value', value: 'x' }, { mode: 'update' })).rejects.toMatchObject({ code: 'SRV_INVALID_REQUEST' });
+    await expect(s.dm.write('dev1', '/3/0/1', { kind: 'value', value: 'x' }, { format: ContentFormat.Link })).rejects.toMatchObject({ code: 'SRV_UNSUPPORTED_CONTENT_FORMAT' });
+    await expect(s.dm.cancelObservation('nope')).rejects.toMatchObject({ code: 'SRV_OBSERVATION_NOT_FOUND' });
   });
 
   it('encodes single values as text, bytes as opaque', async () => {
@@ -150,7 +150,7 @@ describe('DeviceManagementService', () => {
       [ContentFormat.Opaque, [1, 2]],
       [ContentFormat.SenmlCbor, expect.any(Array)],
     ]);
-    await expect(s.dm.write('dev1', '/3/0/1', { kind: 'value', value: 12 })).rejects.toMatchObject({ code: 'BAD_REQUEST' }); // string resource
+    await expect(s.dm.write('dev1', '/3/0/1', { kind: 'value', value: 12 })).rejects.toMatchObject({ code: 'SRV_INVALID_REQUEST' }); // string resource
   });
 
   it('falls back to another format when a write is refused with 4.15 (node content only)', async () => {
@@ -181,7 +181,7 @@ describe('DeviceManagementService', () => {
       { path: '/3303/0/5700', node: { kind: 'singleResource', id: 5700, type: 'float', value: 21.5 } },
     ]);
     const old = await setup(registration({ lwm2mVersion: '1.0' }));
-    await expect(old.dm.readComposite('dev1', ['/3/0/0'])).rejects.toMatchObject({ code: 'NOT_SUPPORTED' });
+    await expect(old.dm.readComposite('dev1', ['/3/0/0'])).rejects.toMatchObject({ code: 'SRV_NOT_SUPPORTED' });
   });
 
   it('observes (single and composite): notifications become events; cancel is passive or active', async () => {
@@ -254,10 +254,10 @@ describe('DeviceManagementService queue mode', () => {
     const a = t.dm.read('dev1', '/3/0/0');
     const b = t.dm.read('dev1', '/3/0/1');
     await tick();
-    await expect(t.dm.read('dev1', '/3/0/2')).rejects.toMatchObject({ code: 'DEVICE_QUEUE_FULL' });
+    await expect(t.dm.read('dev1', '/3/0/2')).rejects.toMatchObject({ code: 'SRV_DEVICE_QUEUE_FULL' });
     t.clock.advance(30_000);
-    await expect(a).rejects.toMatchObject({ code: 'DEVICE_TIMEOUT' });
-    await expect(b).rejects.toMatchObject({ code: 'DEVICE_TIMEOUT' });
+    await expect(a).rejects.toMatchObject({ code: 'SRV_DEVICE_TIMEOUT' });
+    await expect(b).rejects.toMatchObject({ code: 'SRV_DEVICE_TIMEOUT' });
     expect(t.dm.pending('dev1')).toBe(0);
     expect(t.port.requests).toEqual([]);
   });
@@ -267,7 +267,7 @@ describe('DeviceManagementService queue mode', () => {
     const a = t.dm.read('dev1', '/3/0/0');
     await tick();
     t.events.emit('deregistered', { registration: (await t.store.getById('r1')) as Registration, reason: 'client' });
-    await expect(a).rejects.toMatchObject({ code: 'DEVICE_NOT_REGISTERED' });
+    await expect(a).rejects.toMatchObject({ code: 'SRV_DEVICE_NOT_REGISTERED' });
   });
 
   it('writes in the asked-for format, even one the device did not announce; 1.0 devices get TLV', async () => {
@@ -294,7 +294,7 @@ describe('DeviceManagementService queue mode', () => {
     expect(await senml.dm.create('dev1', '/3303', { resources: [singleResource(5750, 'string', 'lab')] })).toEqual({});
     expect(new TextDecoder().decode(senml.port.requests[0]?.payload)).toBe('[{"bn":"/3303/","n":"1/5750","vs":"lab"}]');
     s.port.respond = () => ok('4.00', 'instance 1 exists');
-    await expect(s.dm.create('dev1', '/3303', { instanceId: 1, resources: [] })).rejects.toMatchObject({ code: 'DEVICE_ERROR', coapCode: '4.00', message: 'device answered 4.00: instance 1 exists' });
+    await expect(s.dm.create('dev1', '/3303', { instanceId: 1, resources: [] })).rejects.toMatchObject({ code: 'SRV_DEVICE_ERROR', coapCode: '4.00', message: 'device answered 4.00: instance 1 exists' });
   });
 
   it('writes composite with iPATCH / in SenML', async () => {
@@ -306,6 +306,6 @@ describe('DeviceManagementService queue mode', () => {
     ], { format: ContentFormat.SenmlJson });
     expect(s.port.requests[0]).toMatchObject({ method: 'IPATCH', path: [], contentFormat: ContentFormat.SenmlJson });
     expect(JSON.parse(new TextDecoder().decode(s.port.requests[0]?.payload))).toEqual([{ bn: '/3/0/15', vs: 'UTC' }, { bn: '/3303/0/5750', vs: 'lab' }]);
-    await expect(s.dm.writeComposite('dev1', [{ path: '/3/0/15', node: singleResource(15, 'string', 'UTC') }], { format: ContentFormat.Tlv })).rejects.toMatchObject({ code: 'UNSUPPORTED_CONTENT_FORMAT' });
+    await expect(s.dm.writeComposite('dev1', [{ path: '/3/0/15', node: singleResource(15, 'string', 'UTC') }], { format: ContentFormat.Tlv })).rejects.toMatchObject({ code: 'SRV_UNSUPPORTED_CONTENT_FORMAT' });
   });
 });

@@ -92,13 +92,13 @@ const NEGOTIATION_RETRY_CODES = new Set(['4.06', '4.15']);
 
 /** A write refusal worth retrying in another format: 4.15, 4.06, or a 4.00 that says nothing else. */
 function formatRefusal(err: unknown): boolean {
-  if (!(err instanceof Lwm2mServerError) || err.code !== 'DEVICE_ERROR') return false;
+  if (!(err instanceof Lwm2mServerError) || err.code !== 'SRV_DEVICE_ERROR') return false;
   const code = err.coapCode ?? '';
   return NEGOTIATION_RETRY_CODES.has(code) || (code === '4.00' && err.details?.['diagnostic'] === undefined);
 }
 
 function negotiationRefusal(err: unknown): boolean {
-  return err instanceof Lwm2mServerError && err.code === 'DEVICE_ERROR' && NEGOTIATION_RETRY_CODES.has(err.coapCode ?? '');
+  return err instanceof Lwm2mServerError && err.code === 'SRV_DEVICE_ERROR' && NEGOTIATION_RETRY_CODES.has(err.coapCode ?? '');
 }
 
 /** Tries `attempt` with each candidate (at most three) while `retry` says the refusal was about the format. */
@@ -169,7 +169,7 @@ export class DeviceManagementService {
         return this.exchange.content(req, response);
       }, () => this.noFormat(reg, path));
     } catch (err) {
-      const refused = err instanceof Lwm2mServerError && err.code === 'DEVICE_ERROR' && (err.coapCode === '4.04' || err.coapCode === '4.05');
+      const refused = err instanceof Lwm2mServerError && err.code === 'SRV_DEVICE_ERROR' && (err.coapCode === '4.04' || err.coapCode === '4.05');
       if (!refused || p.depth !== 2 || !reg.objectLinks.some((l) => l.path === p.toString())) throw err;
       return this.readInstanceByResources(endpoint, p, opts);
     }
@@ -186,7 +186,7 @@ export class DeviceManagementService {
         if (node?.kind === 'singleResource' || node?.kind === 'multipleResource') resources.push(node);
       } catch (err) {
         // A resource the device will not read (write- or execute-only) is left out; anything else fails the read.
-        if (!(err instanceof Lwm2mServerError && err.code === 'DEVICE_ERROR')) throw err;
+        if (!(err instanceof Lwm2mServerError && err.code === 'SRV_DEVICE_ERROR')) throw err;
       }
     }
     return { payload: new Uint8Array(0), node: objectInstance(p.instanceId as number, resources) };
@@ -196,7 +196,7 @@ export class DeviceManagementService {
   async discover(endpoint: string, path: string, opts: OperationOptions = {}): Promise<CoreLink[]> {
     const reg = await this.registration(endpoint);
     const { result } = await this.exchange.run(reg, { kind: 'discover', path: this.path(path, 1) }, this.deadline(opts), path);
-    if (!result.ok) throw new Lwm2mServerError('BAD_RESPONSE', 'device sent malformed link-format', { cause: result.error, details: { endpoint, path } });
+    if (!result.ok) throw new Lwm2mServerError('SRV_BAD_DEVICE_RESPONSE', 'device sent malformed link-format', { cause: result.error, details: { endpoint, path } });
     return [...result.links];
   }
 
@@ -209,7 +209,7 @@ export class DeviceManagementService {
     const reg = await this.registration(endpoint);
     const p = this.path(path, 2);
     const mode = opts.mode ?? 'replace';
-    if (mode === 'update' && p.depth !== 2) throw new Lwm2mServerError('BAD_REQUEST', 'partial update targets an object instance', { details: { path } });
+    if (mode === 'update' && p.depth !== 2) throw new Lwm2mServerError('SRV_INVALID_REQUEST', 'partial update targets an object instance', { details: { path } });
     const node = writeNode(this.objects, p, path, content);
     const formats = writeFormats(reg, node, path, opts.format);
     await firstAccepted(formats, formatRefusal, (format) => this.exchange.run(reg, { kind: 'write', path: p, mode, node, format }, this.deadline(opts), path), () => this.noFormat(reg, path));
@@ -232,10 +232,10 @@ export class DeviceManagementService {
       if (v === undefined) continue;
       count++;
       if (v !== null && !(typeof v === 'number' && Number.isFinite(v) && (v >= 0 || name === 'gt' || name === 'lt'))) {
-        throw new Lwm2mServerError('BAD_REQUEST', `invalid attribute ${name}`, { details: { path, attribute: name } });
+        throw new Lwm2mServerError('SRV_INVALID_REQUEST', `invalid attribute ${name}`, { details: { path, attribute: name } });
       }
     }
-    if (count === 0) throw new Lwm2mServerError('BAD_REQUEST', 'no attribute to write', { details: { path } });
+    if (count === 0) throw new Lwm2mServerError('SRV_INVALID_REQUEST', 'no attribute to write', { details: { path } });
     await this.exchange.run(reg, { kind: 'write-attributes', path: p, attributes }, this.deadline(opts), path);
   }
 
@@ -243,9 +243,9 @@ export class DeviceManagementService {
   async execute(endpoint: string, path: string, opts: OperationOptions & { arguments?: string } = {}): Promise<void> {
     const reg = await this.registration(endpoint);
     const p = this.path(path, 3);
-    if (p.depth !== 3) throw new Lwm2mServerError('BAD_REQUEST', 'execute targets a resource', { details: { path } });
+    if (p.depth !== 3) throw new Lwm2mServerError('SRV_INVALID_REQUEST', 'execute targets a resource', { details: { path } });
     const args = opts.arguments ?? '';
-    if (!/^[\x20-\x7e]*$/.test(args)) throw new Lwm2mServerError('BAD_REQUEST', 'execute arguments must be printable ASCII', { details: { path } });
+    if (!/^[\x20-\x7e]*$/.test(args)) throw new Lwm2mServerError('SRV_INVALID_REQUEST', 'execute arguments must be printable ASCII', { details: { path } });
     await this.exchange.run(reg, { kind: 'execute', path: p, ...(args.length > 0 ? { arguments: args } : {}) }, this.deadline(opts), path);
   }
 
@@ -256,7 +256,7 @@ export class DeviceManagementService {
   async create(endpoint: string, objectPath: string, content: CreateContent, opts: ReadOptions = {}): Promise<{ location?: string }> {
     const reg = await this.registration(endpoint);
     const p = this.path(objectPath, 1);
-    if (p.depth !== 1) throw new Lwm2mServerError('BAD_REQUEST', 'create targets an object', { details: { path: objectPath } });
+    if (p.depth !== 1) throw new Lwm2mServerError('SRV_INVALID_REQUEST', 'create targets an object', { details: { path: objectPath } });
     const plans = createPlans(reg, p.objectId as number, content, objectPath, opts.format);
     const { result } = await firstAccepted(
       plans,
@@ -309,7 +309,7 @@ export class DeviceManagementService {
   /** Cancel-Observe: passive (default; the next notification gets RST) or active (GET with Observe: 1). */
   async cancelObservation(observationId: string, opts: { active?: boolean } = {}): Promise<void> {
     const entry = this.observationsById.get(observationId);
-    if (!entry) throw new Lwm2mServerError('OBSERVATION_NOT_FOUND', 'unknown observation', { details: { observationId } });
+    if (!entry) throw new Lwm2mServerError('SRV_OBSERVATION_NOT_FOUND', 'unknown observation', { details: { observationId } });
     this.observationsById.delete(observationId);
     try {
       await entry.handle.cancel(opts.active ?? false);
@@ -337,7 +337,7 @@ export class DeviceManagementService {
     for (const u of this.unsubscribe) u();
     for (const e of this.observationsById.values()) void e.handle.cancel(false).catch(() => {});
     this.observationsById.clear();
-    this.gate.dropAll(new Lwm2mServerError('SERVER_CLOSED', 'server is closing'));
+    this.gate.dropAll(new Lwm2mServerError('SRV_CLOSED', 'server is closing'));
   }
 
   // ---- internals --------------------------------------------------------------------------
@@ -349,13 +349,13 @@ export class DeviceManagementService {
       void e.handle.cancel(false).catch(() => {});
     }
     // A replaced registration is followed by the new one: held requests wait for it.
-    if (!replaced) this.gate.drop(reg.endpoint, new Lwm2mServerError('DEVICE_NOT_REGISTERED', 'device de-registered', { details: { endpoint: reg.endpoint } }));
+    if (!replaced) this.gate.drop(reg.endpoint, new Lwm2mServerError('SRV_DEVICE_NOT_REGISTERED', 'device de-registered', { details: { endpoint: reg.endpoint } }));
   }
 
   private async registration(endpoint: string): Promise<Registration> {
-    if (this.closed) throw new Lwm2mServerError('SERVER_CLOSED', 'server is closing');
+    if (this.closed) throw new Lwm2mServerError('SRV_CLOSED', 'server is closing');
     const r = await this.opts.registrations.getByEndpoint(endpoint);
-    if (!r) throw new Lwm2mServerError('DEVICE_NOT_REGISTERED', 'endpoint is not registered', { details: { endpoint } });
+    if (!r) throw new Lwm2mServerError('SRV_DEVICE_NOT_REGISTERED', 'endpoint is not registered', { details: { endpoint } });
     return r;
   }
 
@@ -364,9 +364,9 @@ export class DeviceManagementService {
     try {
       p = parsePath(text);
     } catch (cause) {
-      throw new Lwm2mServerError('BAD_REQUEST', 'invalid LwM2M path', { cause, details: { path: text } });
+      throw new Lwm2mServerError('SRV_INVALID_REQUEST', 'invalid LwM2M path', { cause, details: { path: text } });
     }
-    if (p.depth < minDepth) throw new Lwm2mServerError('BAD_REQUEST', 'path too short for this operation', { details: { path: text } });
+    if (p.depth < minDepth) throw new Lwm2mServerError('SRV_INVALID_REQUEST', 'path too short for this operation', { details: { path: text } });
     return p;
   }
 
@@ -380,18 +380,18 @@ export class DeviceManagementService {
   }
 
   private noFormat(reg: Registration, path: string): Lwm2mServerError {
-    return new Lwm2mServerError('UNSUPPORTED_CONTENT_FORMAT', 'no content format to use', { details: { endpoint: reg.endpoint, path } });
+    return new Lwm2mServerError('SRV_UNSUPPORTED_CONTENT_FORMAT', 'no content format to use', { details: { endpoint: reg.endpoint, path } });
   }
 
   /** SenML formats for a composite operation (explicit, or negotiated); 1.1 devices only. */
   private compositeFormats(reg: Registration, count: number, opts: ReadOptions): number[] {
-    if (reg.lwm2mVersion === '1.0') throw new Lwm2mServerError('NOT_SUPPORTED', 'composite operations need LwM2M 1.1', { details: { endpoint: reg.endpoint } });
-    if (count === 0) throw new Lwm2mServerError('BAD_REQUEST', 'no path given');
+    if (reg.lwm2mVersion === '1.0') throw new Lwm2mServerError('SRV_NOT_SUPPORTED', 'composite operations need LwM2M 1.1', { details: { endpoint: reg.endpoint } });
+    if (count === 0) throw new Lwm2mServerError('SRV_INVALID_REQUEST', 'no path given');
     if (opts.format !== undefined && !COMPOSITE_FORMATS.includes(opts.format)) {
-      throw new Lwm2mServerError('UNSUPPORTED_CONTENT_FORMAT', 'composite operations use SenML-JSON or SenML-CBOR', { details: { endpoint: reg.endpoint, format: opts.format } });
+      throw new Lwm2mServerError('SRV_UNSUPPORTED_CONTENT_FORMAT', 'composite operations use SenML-JSON or SenML-CBOR', { details: { endpoint: reg.endpoint, format: opts.format } });
     }
     const formats = opts.format !== undefined ? [opts.format] : multiNodeFormats(reg).filter((f) => COMPOSITE_FORMATS.includes(f));
-    if (formats.length === 0) throw new Lwm2mServerError('UNSUPPORTED_CONTENT_FORMAT', 'composite operations use SenML', { details: { endpoint: reg.endpoint } });
+    if (formats.length === 0) throw new Lwm2mServerError('SRV_UNSUPPORTED_CONTENT_FORMAT', 'composite operations use SenML', { details: { endpoint: reg.endpoint } });
     return formats;
   }
 

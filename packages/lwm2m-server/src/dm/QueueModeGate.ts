@@ -85,7 +85,7 @@ export class QueueModeGate {
       this.held.set(endpoint, list);
     }
     if (list.length >= this.maxPerDevice) {
-      return Promise.reject(new Lwm2mServerError('DEVICE_QUEUE_FULL', 'queue-mode device is asleep and its request queue is full', { details: { endpoint, held: list.length } }));
+      return Promise.reject(new Lwm2mServerError('SRV_DEVICE_QUEUE_FULL', 'queue-mode device is asleep and its request queue is full', { details: { endpoint, held: list.length } }));
     }
     const queue = list;
     return new Promise<T>((resolve, reject) => {
@@ -96,7 +96,7 @@ export class QueueModeGate {
         timer: this.clock.setTimer(this.maxWaitMs, () => {
           const i = queue.indexOf(entry);
           if (i >= 0) queue.splice(i, 1);
-          reject(new Lwm2mServerError('DEVICE_TIMEOUT', 'queue-mode device did not wake up before the deadline', { details: { endpoint, waitedMs: this.maxWaitMs } }));
+          reject(new Lwm2mServerError('SRV_DEVICE_TIMEOUT', 'queue-mode device did not wake up before the deadline', { details: { endpoint, waitedMs: this.maxWaitMs } }));
         }),
       };
       queue.push(entry);
@@ -110,7 +110,7 @@ export class QueueModeGate {
       if (queueMode) this.awakeUntil.set(endpoint, this.clock.now() + this.awakeWindowMs);
       return v;
     } catch (err) {
-      if (queueMode && err instanceof Lwm2mServerError && err.code === 'DEVICE_TIMEOUT') this.markAsleep(endpoint);
+      if (queueMode && err instanceof Lwm2mServerError && err.code === 'SRV_DEVICE_TIMEOUT') this.markAsleep(endpoint);
       throw err;
     }
   }

@@ -38,18 +38,18 @@ export interface CreateContent {
 type Reg = Pick<Registration, 'lwm2mVersion' | 'supportedContentFormats' | 'endpoint' | 'objectLinks'>;
 
 function checkFormat(format: number, path: string): void {
-  if (!NODE_FORMATS.includes(format)) throw new Lwm2mServerError('UNSUPPORTED_CONTENT_FORMAT', `content format ${format} cannot carry LwM2M values`, { details: { path, format } });
+  if (!NODE_FORMATS.includes(format)) throw new Lwm2mServerError('SRV_UNSUPPORTED_CONTENT_FORMAT', `content format ${format} cannot carry LwM2M values`, { details: { path, format } });
 }
 
 /** The node a write sends to `p`. */
 export function writeNode(objects: ObjectRegistry, p: Lwm2mPath, path: string, content: WriteContent): Lwm2mNode {
   if (content.kind === 'node') return content.node;
   const resource = objects.resourceAt(p);
-  if (!isSingleValue({ depth: p.depth, ...(resource ? { resource } : {}) })) throw new Lwm2mServerError('BAD_REQUEST', 'a single value needs a resource path', { details: { path } });
+  if (!isSingleValue({ depth: p.depth, ...(resource ? { resource } : {}) })) throw new Lwm2mServerError('SRV_INVALID_REQUEST', 'a single value needs a resource path', { details: { path } });
   try {
     return valueNode(p, content.value, resource);
   } catch (cause) {
-    throw new Lwm2mServerError('BAD_REQUEST', `value does not fit ${path}`, { cause, details: { path } });
+    throw new Lwm2mServerError('SRV_INVALID_REQUEST', `value does not fit ${path}`, { cause, details: { path } });
   }
 }
 

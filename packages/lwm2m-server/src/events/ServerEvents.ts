@@ -34,6 +34,10 @@ export interface UnauthorizedEvent {
     | 'identity-of-other-endpoint'
     | 'nosec-disabled'
     | 'nosec-for-secured-endpoint'
+    /** Plain CoAP, an endpoint neither listed nor admitted by `open`. */
+    | 'nosec-unknown-endpoint'
+    /** Plain CoAP, the cap on plain-CoAP registrations is reached. */
+    | 'nosec-limit'
     | 'identity-mismatch';
   /** Unix ms. */
   readonly at: number;

@@ -53,7 +53,7 @@ describe('EndpointService', () => {
     expect(next.identity).toBe(first.identity);
     expect(next.pskHex).not.toBe(first.pskHex);
     expect(next.bsPskHex).not.toBe(first.bsPskHex);
-    await expect(svc.rotate('missing')).rejects.toMatchObject({ code: 'API_NOT_FOUND' });
+    await expect(svc.rotate('missing')).rejects.toMatchObject({ code: 'SRV_UNKNOWN_ENDPOINT' });
   });
 
   it('parses keys as hex or text and refuses wrong lengths without echoing them', () => {

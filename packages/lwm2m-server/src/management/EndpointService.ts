@@ -1,5 +1,5 @@
 import type { EditableSecurityStore, Random, SecurityInfo } from '@chainm2m/lwm2m';
-import { ApiError, ApiErrorCode } from '../api/ApiError.js';
+import { Lwm2mServerError } from '../Lwm2mServerError.js';
 import { badField, checkEndpointName, checkIdentity, checkIntRange } from './validation.js';
 
 /** Where devices are sent, and the server-account settings used when a request does not say. */
@@ -156,7 +156,7 @@ export class EndpointService {
         const info = this.prepare(input);
         for (const key of [`e:${info.endpoint}`, `i:${info.server.identity}`, `i:${info.bootstrap.identity}`]) {
           const first = seen.get(key);
-          if (first !== undefined) throw new ApiError(ApiErrorCode.Conflict, `duplicate of line ${first + 1} in the same import (${key.slice(2)})`);
+          if (first !== undefined) throw new Lwm2mServerError('SRV_ENDPOINT_EXISTS', `duplicate of line ${first + 1} in the same import (${key.slice(2)})`);
         }
         for (const key of [`e:${info.endpoint}`, `i:${info.server.identity}`, `i:${info.bootstrap.identity}`]) seen.set(key, index);
         ready.push({ index, info });
@@ -208,8 +208,13 @@ export class EndpointService {
 
   async get(endpoint: string): Promise<EndpointView> {
     const info = await this.store.getByEndpoint(endpoint);
-    if (!info) throw new ApiError(ApiErrorCode.NotFound, `unknown endpoint ${endpoint}`, { details: { endpoint } });
+    if (!info) throw new Lwm2mServerError('SRV_UNKNOWN_ENDPOINT', `unknown endpoint ${endpoint}`, { details: { endpoint } });
     return toEndpointView(info);
+  }
+
+  /** The clearance an endpoint requires of callers, or `undefined` when nobody registered it. */
+  async clearanceOf(endpoint: string): Promise<number | undefined> {
+    return (await this.store.getByEndpoint(endpoint))?.clearance;
   }
 
   async list(offset: number, limit: number): Promise<{ items: EndpointView[]; total: number }> {
@@ -220,7 +225,7 @@ export class EndpointService {
   /** Replaces both keys (given or generated); identities stay. Returns the new keys, shown once. */
   async rotate(endpoint: string, keys: { psk?: Uint8Array | undefined; bsPsk?: Uint8Array | undefined } = {}): Promise<EndpointSecrets> {
     const info = await this.store.getByEndpoint(endpoint);
-    if (!info) throw new ApiError(ApiErrorCode.NotFound, `unknown endpoint ${endpoint}`, { details: { endpoint } });
+    if (!info) throw new Lwm2mServerError('SRV_UNKNOWN_ENDPOINT', `unknown endpoint ${endpoint}`, { details: { endpoint } });
     const next: SecurityInfo = {
       ...info,
       bootstrap: { ...info.bootstrap, key: keys.bsPsk ?? this.random.bytes(DEFAULT_PSK_BYTES) },
@@ -233,7 +238,7 @@ export class EndpointService {
 
   async remove(endpoint: string, compromised: boolean): Promise<void> {
     if (!(await this.store.remove(endpoint, compromised))) {
-      throw new ApiError(ApiErrorCode.NotFound, `unknown endpoint ${endpoint}`, { details: { endpoint } });
+      throw new Lwm2mServerError('SRV_UNKNOWN_ENDPOINT', `unknown endpoint ${endpoint}`, { details: { endpoint } });
     }
   }
 

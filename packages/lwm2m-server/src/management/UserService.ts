@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { UserDirectory, UserRecord, UserRole } from '@chainm2m/lwm2m';
 import { UserRoles } from '@chainm2m/lwm2m';
-import { ApiError, ApiErrorCode } from '../api/ApiError.js';
+import { Lwm2mServerError } from '../Lwm2mServerError.js';
 import { badField, checkIntRange, checkUsername } from './validation.js';
 
 /** Turns passwords into opaque verifiers and checks them (scrypt in production, see chain-adapter). */
@@ -38,6 +39,17 @@ export interface UserChanges {
 
 export const PASSWORD_MIN_LENGTH = 8;
 
+/** A user and the stamp of its current credentials: tokens carry the stamp, a new password changes it. */
+export interface Account {
+  readonly view: UserView;
+  readonly stamp: string;
+}
+
+/** A short, one-way fingerprint of a password verifier (which is itself salted and one-way). */
+export function credentialStamp(verifier: string): string {
+  return createHash('sha256').update('chainm2m-token-stamp\n').update(verifier).digest('base64url').slice(0, 16);
+}
+
 export function toUserView(u: UserRecord): UserView {
   return { username: u.username, role: u.role, clearance: u.clearance, email: u.email, active: u.active, createdAt: u.createdAt, updatedAt: u.updatedAt };
 }
@@ -73,10 +85,10 @@ export class UserService {
     const clearance = checkIntRange(input.clearance ?? 0, 0, 255, 'clearance');
     const email = checkEmail(input.email ?? '');
     const verifier = await this.hasher.hash(checkPassword(input.password));
-    if (await this.users.get(username)) throw new ApiError(ApiErrorCode.Conflict, `user ${username} already exists`, { details: { username } });
+    if (await this.users.get(username)) throw new Lwm2mServerError('SRV_USER_EXISTS', `user ${username} already exists`, { details: { username } });
     await this.users.add({ username, role, clearance, verifier, email });
     const created = await this.users.get(username);
-    if (!created) throw new ApiError(ApiErrorCode.Unavailable, `user ${username} was added but cannot be read back yet`);
+    if (!created) throw new Lwm2mServerError('SRV_NOT_READABLE_YET', `user ${username} was added but cannot be read back yet`);
     return toUserView(created);
   }
 
@@ -88,7 +100,7 @@ export class UserService {
 
   async get(username: string): Promise<UserView> {
     const u = await this.users.get(username);
-    if (!u) throw new ApiError(ApiErrorCode.NotFound, `unknown user ${username}`, { details: { username } });
+    if (!u) throw new Lwm2mServerError('SRV_UNKNOWN_USER', `unknown user ${username}`, { details: { username } });
     return toUserView(u);
   }
 
@@ -98,7 +110,7 @@ export class UserService {
   }
 
   async update(username: string, changes: UserChanges): Promise<UserView> {
-    if (!(await this.users.get(username))) throw new ApiError(ApiErrorCode.NotFound, `unknown user ${username}`, { details: { username } });
+    if (!(await this.users.get(username))) throw new Lwm2mServerError('SRV_UNKNOWN_USER', `unknown user ${username}`, { details: { username } });
     const patch = {
       ...(changes.role !== undefined ? { role: checkRole(changes.role) } : {}),
       ...(changes.clearance !== undefined ? { clearance: checkIntRange(changes.clearance, 0, 255, 'clearance') } : {}),
@@ -110,12 +122,18 @@ export class UserService {
   }
 
   async disable(username: string): Promise<void> {
-    if (!(await this.users.get(username))) throw new ApiError(ApiErrorCode.NotFound, `unknown user ${username}`, { details: { username } });
+    if (!(await this.users.get(username))) throw new Lwm2mServerError('SRV_UNKNOWN_USER', `unknown user ${username}`, { details: { username } });
     await this.users.disable(username);
   }
 
+  /** The user with the stamp of its credentials, or `undefined` when unknown. */
+  async account(username: string): Promise<Account | undefined> {
+    const u = await this.users.get(username);
+    return u ? { view: toUserView(u), stamp: credentialStamp(u.verifier) } : undefined;
+  }
+
   /** The active user with that password, else `undefined` (same work whether or not the user exists). */
-  async authenticate(username: string, password: string): Promise<UserView | undefined> {
+  async authenticate(username: string, password: string): Promise<Account | undefined> {
     const u = await this.users.get(username);
     if (!u) {
       this.dummyVerifier ??= this.hasher.hash('not-a-real-password');
@@ -123,6 +141,6 @@ export class UserService {
       return undefined;
     }
     const ok = await this.hasher.verify(password, u.verifier);
-    return ok && u.active ? toUserView(u) : undefined;
+    return ok && u.active ? { view: toUserView(u), stamp: credentialStamp(u.verifier) } : undefined;
   }
 }

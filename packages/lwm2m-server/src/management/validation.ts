@@ -1,4 +1,4 @@
-import { ApiError, ApiErrorCode } from '../api/ApiError.js';
+import { Lwm2mServerError } from '../Lwm2mServerError.js';
 
 /** LwM2M endpoint names: URN-like text; `/` is reserved (bootstrap identities are `bs/<ep>`). */
 const ENDPOINT_RE = /^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,127}$/;
@@ -8,8 +8,8 @@ const IDENTITY_RE = /^[\x21-\x7e]{1,128}$/;
 export const PSK_MIN_BYTES = 8;
 export const PSK_MAX_BYTES = 64;
 
-export function badField(field: string, message: string): ApiError {
-  return new ApiError(ApiErrorCode.BadRequest, `${field}: ${message}`, { details: { field } });
+export function badField(field: string, message: string): Lwm2mServerError {
+  return new Lwm2mServerError('SRV_INVALID_FIELD', `${field}: ${message}`, { details: { field } });
 }
 
 export function checkEndpointName(endpoint: string, field = 'endpoint'): string {

@@ -4,14 +4,14 @@ import { Lwm2mServerEvents, type Lwm2mServerEventMap } from '../events/ServerEve
 import { FileRegistrationStore } from '../store/FileRegistrationStore.js';
 import { inbound, securityInfo, TestSecurityStore } from '../testing/fixtures.js';
 import { seededRandom } from '@chainm2m/lwm2m';
-import { RegistrationHandler } from './RegistrationHandler.js';
+import { RegistrationHandler, type NoSecPolicy } from './RegistrationHandler.js';
 
 const T0 = 1_700_000_000_000;
 
-async function setup(opts: { allowNoSec?: boolean } = {}) {
+async function setup(opts: { noSec?: NoSecPolicy; store?: FileRegistrationStore } = {}) {
   const clock = new FakeClock(T0);
   const events = new Lwm2mServerEvents();
-  const store = await FileRegistrationStore.open();
+  const store = opts.store ?? (await FileRegistrationStore.open());
   const securityStore = new TestSecurityStore([securityInfo('dev1'), securityInfo('dev2')]);
   const handler = new RegistrationHandler({
     store,
@@ -20,7 +20,7 @@ async function setup(opts: { allowNoSec?: boolean } = {}) {
     clock,
     random: seededRandom(),
     wallTime: () => clock.now(),
-    allowNoSec: opts.allowNoSec ?? false,
+    ...(opts.noSec ? { noSec: opts.noSec } : {}),
   });
   await handler.start();
   const seen: { [K in keyof Lwm2mServerEventMap]?: Lwm2mServerEventMap[K][] } = {};
@@ -239,13 +239,63 @@ describe('RegistrationHandler', () => {
 
 describe('RegistrationHandler with NoSec enabled', () => {
   it('accepts a NoSec registration for an endpoint without credentials, refuses one with credentials', async () => {
-    const s = await setup({ allowNoSec: true });
+    const s = await setup({ noSec: { open: true } });
     expect((await s.handler.handle(inbound('POST', '/rd?ep=plain-dev', { payload: '</3/0>' }))).code).toBe('2.01');
     expect((await s.store.getByEndpoint('plain-dev'))?.identity).toBeUndefined();
     expect((await s.handler.handle(inbound('POST', '/rd?ep=dev1', { payload: '</3/0>' }))).code).toBe('4.03');
     expect(s.seen.unauthorized?.map((e) => e.reason)).toEqual(['nosec-for-secured-endpoint']);
     // A DTLS identity still has to match.
     expect((await s.handler.handle(inbound('POST', '/rd?ep=dev1', { payload: '</3/0>', identity: 'dev2-id' }))).code).toBe('4.03');
+  });
+});
+
+describe('RegistrationHandler NoSec lab mode', () => {
+  it('without --nosec-open refuses unknown endpoints over plain CoAP, admits the listed ones', async () => {
+    const s = await setup({ noSec: { endpoints: ['urn:dev:lab-bench-07'] } });
+    expect((await s.handler.handle(inbound('POST', '/rd?ep=urn:imei:356938035643809', { payload: '</3/0>' }))).code).toBe('4.03');
+    expect((await s.handler.handle(inbound('POST', '/rd?ep=urn:dev:lab-bench-07', { payload: '</3/0>' }))).code).toBe('2.01');
+    expect(s.seen.unauthorized?.map((e) => [e.endpoint, e.reason])).toEqual([['urn:imei:356938035643809', 'nosec-unknown-endpoint']]);
+    expect(await s.store.count()).toBe(1);
+  });
+
+  it('caps plain-CoAP registrations: 5,000 unknown endpoints hold at most the cap; re-registering, leaving and expiring free or keep slots', async () => {
+    const s = await setup({ noSec: { open: true, maxRegistrations: 50 } });
+    let created = 0;
+    const locations: string[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const res = await s.handler.handle(inbound('POST', `/rd?ep=urn:imei:35693803${String(i).padStart(7, '0')}&lt=300`, { payload: '</3/0>' }));
+      if (res.code === '2.01') {
+        created += 1;
+        locations.push((res.locationPath ?? []).join('/'));
+      } else expect(res.code).toBe('4.03');
+    }
+    expect(created).toBe(50);
+    expect(await s.store.count()).toBe(50);
+    expect(s.seen.unauthorized?.filter((e) => e.reason === 'nosec-limit')).toHaveLength(4950);
+    expect(s.handler.stats().noSec).toBe(50);
+    // DTLS registrations are not counted against the cap.
+    expect((await s.handler.handle(inbound('POST', '/rd?ep=dev1', { payload: '</3/0>', identity: 'dev1-id' }))).code).toBe('2.01');
+    // An endpoint already registered over plain CoAP may register again (it replaces itself).
+    expect((await s.handler.handle(inbound('POST', '/rd?ep=urn:imei:356938030000003&lt=300', { payload: '</3/0>' }))).code).toBe('2.01');
+    expect(s.handler.stats().noSec).toBe(50);
+    // One leaves: one new one fits, and no more.
+    expect((await s.handler.handle(inbound('DELETE', `/${locations[10]}`))).code).toBe('2.02');
+    expect((await s.handler.handle(inbound('POST', '/rd?ep=urn:imei:356938039999991', { payload: '</3/0>' }))).code).toBe('2.01');
+    expect((await s.handler.handle(inbound('POST', '/rd?ep=urn:imei:356938039999992', { payload: '</3/0>' }))).code).toBe('4.03');
+    // All expire: the slots are free again.
+    s.clock.advance(301_000);
+    await s.handler.sweep();
+    expect(s.handler.stats().noSec).toBe(1);
+    expect((await s.handler.handle(inbound('POST', '/rd?ep=urn:imei:356938039999992', { payload: '</3/0>' }))).code).toBe('2.01');
+  });
+
+  it('counts plain-CoAP registrations already in the store after a restart', async () => {
+    const first = await setup({ noSec: { open: true, maxRegistrations: 3 } });
+    for (let i = 0; i < 3; i++) expect((await first.handler.handle(inbound('POST', `/rd?ep=lab-${i}`, { payload: '</3/0>' }))).code).toBe('2.01');
+    first.handler.close();
+    const second = await setup({ noSec: { open: true, maxRegistrations: 3 }, store: first.store });
+    expect(second.handler.stats().noSec).toBe(3);
+    expect((await second.handler.handle(inbound('POST', '/rd?ep=lab-9', { payload: '</3/0>' }))).code).toBe('4.03');
   });
 });
 
@@ -277,7 +327,7 @@ describe('RegistrationHandler id allocation', () => {
 
 describe('RegistrationHandler with hostile input', () => {
   it('answers every random request with a CoAP code and never throws or corrupts the store', async () => {
-    const s = await setup({ allowNoSec: true });
+    const s = await setup({ noSec: { open: true } });
     const rnd = seededRandom(99);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd.next() * xs.length)] as T;
     const pieces = ['ep=dev1', 'ep=', 'lt=60', 'lt=-1', 'lt=99999999999', 'lwm2m=1.1', 'lwm2m=x', 'b=U', 'b=UQQ', 'Q', 'sms=+123', 'sms=abc', '%00', 'ep=dev1&x'];

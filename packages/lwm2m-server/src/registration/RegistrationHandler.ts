@@ -38,14 +38,27 @@ export interface RegistrationHandlerOptions {
   /** Unix ms; timestamps of registrations and the expiry deadline. */
   readonly wallTime: () => number;
   /**
-   * Accept requests that carry no DTLS identity (plain CoAP). Only for endpoints that have no
-   * credentials in the SecurityStore: anyone on the network can claim any such `ep`. Off by default.
+   * Accept requests that carry no DTLS identity (plain CoAP): a lab mode, off by default. Anyone on
+   * the network can claim an `ep` over plain CoAP, so only endpoints that have no credentials in
+   * the SecurityStore qualify, only those listed (unless `open`), and only so many at once.
    */
-  readonly allowNoSec?: boolean;
+  readonly noSec?: NoSecPolicy;
   /** Extra time after `lastUpdate + lifetime` before a registration is removed (default 0). */
   readonly expiryGraceMs?: number;
   readonly interner?: Interner;
 }
+
+/** Who may register over plain CoAP. */
+export interface NoSecPolicy {
+  /** Endpoints (without credentials) allowed to register over plain CoAP. */
+  readonly endpoints?: Iterable<string>;
+  /** Any endpoint without credentials may register (`--nosec-open`). */
+  readonly open?: boolean;
+  /** Plain-CoAP registrations held at once (default 100); more are refused until some leave. */
+  readonly maxRegistrations?: number;
+}
+
+export const DEFAULT_NOSEC_MAX_REGISTRATIONS = 100;
 
 export interface RegistrationHandlerStats {
   registered: number;
@@ -77,6 +90,10 @@ export class RegistrationHandler {
   private sweepAgain = false;
   private closed = false;
   private readonly graceMs: number;
+  private readonly noSecEndpoints: ReadonlySet<string>;
+  private readonly noSecMax: number;
+  /** Ids of the registrations made over plain CoAP, for the cap. */
+  private readonly noSecIds = new Set<string>();
   readonly counters: RegistrationHandlerStats = {
     registered: 0,
     updated: 0,
@@ -91,6 +108,8 @@ export class RegistrationHandler {
     this.store = opts.store;
     this.interner = opts.interner ?? new Interner();
     this.graceMs = opts.expiryGraceMs ?? 0;
+    this.noSecEndpoints = new Set(opts.noSec?.endpoints ?? []);
+    this.noSecMax = opts.noSec?.maxRegistrations ?? DEFAULT_NOSEC_MAX_REGISTRATIONS;
   }
 
   /** Seeds expiry deadlines from registrations already in the store (after a restart). */
@@ -98,7 +117,10 @@ export class RegistrationHandler {
     const page = 1000;
     for (let offset = 0; ; offset += page) {
       const items = await this.store.list(offset, page);
-      for (const r of items) this.expiry.set(r.id, this.deadlineOf(r));
+      for (const r of items) {
+        this.expiry.set(r.id, this.deadlineOf(r));
+        if (r.identity === undefined) this.noSecIds.add(r.id);
+      }
       if (items.length < page) break;
     }
     await this.sweep();
@@ -111,8 +133,8 @@ export class RegistrationHandler {
     this.expiry.clear();
   }
 
-  stats(): RegistrationHandlerStats & { scheduled: number } {
-    return { ...this.counters, scheduled: this.expiry.size };
+  stats(): RegistrationHandlerStats & { scheduled: number; noSec: number } {
+    return { ...this.counters, scheduled: this.expiry.size, noSec: this.noSecIds.size };
   }
 
   /** True when the request is for the registration interface (`/rd...`). */
@@ -145,6 +167,7 @@ export class RegistrationHandler {
     const removed = await this.store.remove(id);
     if (!removed) return undefined;
     this.expiry.delete(id);
+    this.noSecIds.delete(id);
     this.counters.deregistered += 1;
     this.opts.events.emit('deregistered', { registration: removed, reason });
     return removed;
@@ -166,6 +189,7 @@ export class RegistrationHandler {
         const expired = await this.store.removeExpired(now - this.graceMs);
         for (const r of expired) {
           this.expiry.delete(r.id);
+          this.noSecIds.delete(r.id);
           this.counters.expired += 1;
           this.opts.events.emit('expired', { registration: r });
         }
@@ -258,10 +282,13 @@ export class RegistrationHandler {
   private async checkIdentity(endpoint: string, security: PeerSecurity): Promise<UnauthorizedEvent['reason'] | undefined> {
     const identity = security.pskIdentity;
     if (identity === undefined) {
-      if (!this.opts.allowNoSec) return 'nosec-disabled';
+      const policy = this.opts.noSec;
+      if (!policy) return 'nosec-disabled';
       // Even with NoSec enabled, an endpoint that has credentials must use them.
       const info = await this.opts.securityStore.getByEndpoint(endpoint);
-      return info === undefined ? undefined : 'nosec-for-secured-endpoint';
+      if (info !== undefined) return 'nosec-for-secured-endpoint';
+      if (policy.open !== true && !this.noSecEndpoints.has(endpoint)) return 'nosec-unknown-endpoint';
+      return undefined;
     }
     const match = await this.opts.securityStore.getByIdentity(identity);
     if (!match) return 'unknown-identity';
@@ -278,12 +305,20 @@ export class RegistrationHandler {
       for (const b of bytes) id += ID_ALPHABET[b & 31];
       if ((await this.store.getById(id)) === undefined) return id;
     }
-    throw new Lwm2mServerError('STORE_FAILURE', 'cannot draw a free registration id');
+    throw new Lwm2mServerError('SRV_STORE_FAILURE', 'cannot draw a free registration id');
   }
 
   private async register(req: InboundCoapRequest, params: RegisterRequest): Promise<OutboundCoapResponse> {
     const denied = await this.checkIdentity(params.endpoint, req.security);
     if (denied) return this.unauthorized('register', denied, req.peer, req.security, params.endpoint);
+    const noSec = req.security.pskIdentity === undefined;
+    if (noSec && this.noSecIds.size >= this.noSecMax) {
+      // A re-registration of an endpoint that already holds a plain-CoAP registration replaces it.
+      const previous = await this.store.getByEndpoint(params.endpoint);
+      if (previous === undefined || !this.noSecIds.has(previous.id)) {
+        return this.unauthorized('register', 'nosec-limit', req.peer, req.security, params.endpoint);
+      }
+    }
     const now = this.opts.wallTime();
     const registration = this.interner.registration({
       id: await this.newId(),
@@ -302,8 +337,10 @@ export class RegistrationHandler {
       lastUpdateAt: now,
     });
     const replaced = await this.store.add(registration);
+    if (noSec) this.noSecIds.add(registration.id);
     if (replaced) {
       this.expiry.delete(replaced.id);
+      this.noSecIds.delete(replaced.id);
       this.opts.events.emit('deregistered', { registration: replaced, reason: 'replaced' });
     }
     this.schedule(registration);

@@ -57,7 +57,7 @@ export class RegistrationService {
   /** Like `get`, but throws `Lwm2mServerError` `DEVICE_NOT_REGISTERED`. */
   async require(endpoint: string): Promise<Registration> {
     const r = await this.deps.store.getByEndpoint(endpoint);
-    if (!r) throw new Lwm2mServerError('DEVICE_NOT_REGISTERED', `endpoint is not registered`, { details: { endpoint } });
+    if (!r) throw new Lwm2mServerError('SRV_DEVICE_NOT_REGISTERED', `endpoint is not registered`, { details: { endpoint } });
     return r;
   }
 

@@ -75,7 +75,7 @@ export class FileRegistrationStore implements EditableRegistrationStore {
           ...(opts.minCompactLines !== undefined ? { minCompactLines: opts.minCompactLines } : {}),
         });
       } catch (cause) {
-        throw new Lwm2mServerError('STORE_FAILURE', 'cannot open the registration journal', { cause, details: { dataDir: opts.dataDir } });
+        throw new Lwm2mServerError('SRV_STORE_FAILURE', 'cannot open the registration journal', { cause, details: { dataDir: opts.dataDir } });
       }
     }
     return store;
@@ -215,7 +215,7 @@ export class FileRegistrationStore implements EditableRegistrationStore {
       this.put(this.interner.registration(rec.p));
       return;
     }
-    throw new Lwm2mServerError('STORE_FAILURE', 'bad journal record');
+    throw new Lwm2mServerError('SRV_STORE_FAILURE', 'bad journal record');
   }
 
   private *snapshotLines(): Iterable<string> {

@@ -120,8 +120,8 @@ describe('REST device data against SimDevice over DTLS', () => {
     app = await buildApp({
       users,
       endpoints,
-      devices: deviceApiFromServer({ registrations: server.registrations, devices: server.devices, security: securityStore }),
-      deviceData: deviceDataApiFromServer({ devices: server.devices, latestValues: server.latestValues, security: securityStore }),
+      devices: deviceApiFromServer({ registrations: server.registrations, devices: server.devices }),
+      deviceData: deviceDataApiFromServer({ devices: server.devices, latestValues: server.latestValues }),
       anomalies: new InMemoryAnomalyLog('0xreporter', () => NOW_SEC),
       events: apiEventsFromServer(server.events),
       jwt: { keys: { algorithm: 'HS256', secret: 'a-test-secret-that-is-at-least-32-bytes-long' }, issuer: 'chainm2m', audience: 'chainm2m-api', expiresInSec: 3600 },

@@ -92,7 +92,7 @@ describe('DeviceManagementService against SimDevice over DTLS', () => {
     const links = await server.devices.discover('sim1', '/3303/0');
     expect(links.map((l) => l.uri)).toEqual(expect.arrayContaining(['/3303/0', '/3303/0/5700']));
     await server.devices.writeAttributes('sim1', '/3303/0/5700', { pmin: 1, pmax: 60 });
-    await expect(server.devices.writeAttributes('sim1', '/3303/0/5700', {})).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(server.devices.writeAttributes('sim1', '/3303/0/5700', {})).rejects.toMatchObject({ code: 'SRV_INVALID_REQUEST' });
   });
 
   it('partially updates an instance with an encoded node (negotiated format)', async () => {
@@ -111,9 +111,9 @@ describe('DeviceManagementService against SimDevice over DTLS', () => {
   });
 
   it('maps device errors and bad requests to typed errors', async () => {
-    await expect(server.devices.read('sim1', '/3/0/9999')).rejects.toMatchObject({ code: 'DEVICE_ERROR', coapCode: '4.04' });
-    await expect(server.devices.read('sim1', '/not/a/path')).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    await expect(server.devices.read('nobody', '/3/0')).rejects.toMatchObject({ code: 'DEVICE_NOT_REGISTERED' });
+    await expect(server.devices.read('sim1', '/3/0/9999')).rejects.toMatchObject({ code: 'SRV_DEVICE_ERROR', coapCode: '4.04' });
+    await expect(server.devices.read('sim1', '/not/a/path')).rejects.toMatchObject({ code: 'SRV_INVALID_REQUEST' });
+    await expect(server.devices.read('nobody', '/3/0')).rejects.toMatchObject({ code: 'SRV_DEVICE_NOT_REGISTERED' });
   });
 
   it('observes a resource: notifications reach subscribers until cancelled', async () => {
@@ -128,7 +128,7 @@ describe('DeviceManagementService against SimDevice over DTLS', () => {
     expect(e).toMatchObject({ endpoint: 'sim1', paths: ['/3/0/15'], content: { node: { kind: 'singleResource', id: 15, value: 'Asia/Tokyo' } } });
     await server.devices.cancelObservation(observation?.id as string, { active: true });
     expect(server.devices.observations('sim1')).toEqual([]);
-    await expect(server.devices.cancelObservation(observation?.id as string)).rejects.toMatchObject({ code: 'OBSERVATION_NOT_FOUND' });
+    await expect(server.devices.cancelObservation(observation?.id as string)).rejects.toMatchObject({ code: 'SRV_OBSERVATION_NOT_FOUND' });
   });
 
   it('an Update keeps the location; de-registration ends observations', async () => {

@@ -43,7 +43,7 @@ describe('lwm2m-node-lib client against the server (NoSec)', () => {
       securityStore: new InMemorySecurityStore([securityInfo('secured-dev')]),
       host: '127.0.0.1',
       port: 0,
-      nosec: { port: 0 },
+      nosec: { port: 0, endpoints: ['nodelib-dev'] },
       requestTimeoutMs: 10_000,
     });
     server.events.on('registered', (e) => registered.push(e));
@@ -94,7 +94,7 @@ describe('lwm2m-node-lib client against the server (NoSec)', () => {
       ],
     });
     // An instance the client never registered is not worked around: its 4.04 reaches the caller.
-    await expect(server.devices.read('nodelib-dev', '/3/7', { format: 0 })).rejects.toMatchObject({ code: 'DEVICE_ERROR', coapCode: '4.04' });
+    await expect(server.devices.read('nodelib-dev', '/3/7', { format: 0 })).rejects.toMatchObject({ code: 'SRV_DEVICE_ERROR', coapCode: '4.04' });
   });
 
   it('writes a resource (text) and reads it back', async () => {

@@ -4,7 +4,7 @@ import { ApiError, ApiErrorCode } from '../ApiError.js';
 import type { TokenIssuer } from '../jwt.js';
 import type { LoginRateLimiter } from '../LoginRateLimiter.js';
 import type { Metrics } from '../metrics.js';
-import { errorSchema } from '../schemas.js';
+import { errorResponses } from '../schemas.js';
 
 interface LoginBody {
   username: string;
@@ -30,6 +30,9 @@ export async function authRoutes(
         response: {
           200: {
             type: 'object',
+            description: 'A bearer token for the other routes',
+            required: ['token', 'tokenType', 'expiresIn', 'role', 'clearance'],
+            example: { token: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...', tokenType: 'Bearer', expiresIn: 3600, role: 'application', clearance: 10 },
             properties: {
               token: { type: 'string' },
               tokenType: { type: 'string' },
@@ -38,27 +41,33 @@ export async function authRoutes(
               clearance: { type: 'integer' },
             },
           },
-          401: errorSchema,
-          429: errorSchema,
+          ...errorResponses(400, 401, 429, 500, 503),
         },
       },
     },
     async (request) => {
       const { username, password } = request.body;
-      const wait = deps.limiter.retryAfterMs(username, request.ip);
-      if (wait > 0) {
-        throw new ApiError(ApiErrorCode.RateLimited, `too many failed logins; retry in ${Math.ceil(wait / 1000)} s`, {
-          details: { retryAfterSec: Math.ceil(wait / 1000) },
-        });
+      // Reserved before the (asynchronous) password check, so parallel guesses cannot outrun the limit.
+      const attempt = deps.limiter.reserve(username, request.ip);
+      if ('retryAfterMs' in attempt) {
+        const sec = Math.ceil(attempt.retryAfterMs / 1000);
+        throw new ApiError(ApiErrorCode.RateLimited, `too many failed logins; retry in ${sec} s`, { details: { retryAfterSec: sec } });
       }
-      const user = await deps.users.authenticate(username, password);
-      if (!user) {
-        deps.limiter.recordFailure(username, request.ip);
+      let account;
+      try {
+        account = await deps.users.authenticate(username, password);
+      } catch (err) {
+        attempt.succeeded(); // not a wrong guess: the directory failed; do not count it against the user
+        throw err;
+      }
+      if (!account) {
+        attempt.failed();
         deps.metrics.inc('chainm2m_login_failures_total');
         throw new ApiError(ApiErrorCode.Unauthorized, 'wrong username or password');
       }
-      deps.limiter.recordSuccess(username);
-      const token = deps.issuer.sign({ sub: user.username, role: user.role, clearance: user.clearance }, deps.nowSec());
+      attempt.succeeded();
+      const user = account.view;
+      const token = deps.issuer.sign({ sub: user.username, role: user.role, clearance: user.clearance, stamp: account.stamp }, deps.nowSec());
       return { token, tokenType: 'Bearer', expiresIn: deps.issuer.expiresInSec, role: user.role, clearance: user.clearance };
     },
   );

@@ -1,9 +1,10 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Registration } from '@chainm2m/lwm2m';
 import { ApiError, ApiErrorCode } from '../ApiError.js';
 import type { DeviceApi, DeviceCallOptions } from '../ApiDeps.js';
 import { claimsOf, requireRole } from '../auth.js';
-import { errorSchema, pageQuerySchema, registrationSchema } from '../schemas.js';
+import { MAX_CLEARANCE, visiblePage } from '../clearance.js';
+import { DEVICE_ERRORS, errorResponses, noContent, pageQuerySchema, registrationSchema, SECURED_ERRORS } from '../schemas.js';
 
 /** How a registration is shown by `/api/clients`. */
 export function registrationView(r: Registration): Record<string, unknown> {
@@ -54,6 +55,16 @@ const callQuery = {
   },
 } as const;
 
+/** `{ content }`: a resource value, or an instance as `{ "<resource id>": value }`. */
+function contentAnswer(description: string) {
+  return {
+    type: 'object',
+    description,
+    properties: { content: { description: 'the value (number, string, boolean, ...) or instance content', example: 21.5 } },
+    required: ['content'],
+  } as const;
+}
+
 function lwm2mPath(p: PathParams): string {
   return ['', p.object, p.instance, p.resource, p.resourceInstance].filter((x) => x !== undefined).join('/');
 }
@@ -74,13 +85,7 @@ export async function clientRoutes(app: FastifyInstance, devices: DeviceApi): Pr
   const readers = requireRole('user', 'application');
   const operators = requireRole('application');
 
-  const checkClearance = async (request: FastifyRequest<{ Params: PathParams }>): Promise<void> => {
-    const needed = await devices.clearanceOf(request.params.ep);
-    const claims = claimsOf(request);
-    if (claims.clearance < needed) {
-      throw new ApiError(ApiErrorCode.Forbidden, `clearance ${claims.clearance} is below the ${needed} that ${request.params.ep} requires`);
-    }
-  };
+  const checkClearance = app.clearance.preValidation;
 
   app.get<{ Querystring: { offset: number; limit: number } }>(
     '/api/clients',
@@ -91,25 +96,39 @@ export async function clientRoutes(app: FastifyInstance, devices: DeviceApi): Pr
         summary: 'Registered LwM2M clients',
         security: [{ bearer: [] }],
         querystring: pageQuerySchema,
-        response: { 200: { type: 'object', properties: { total: { type: 'integer' }, items: { type: 'array', items: registrationSchema } } } },
+        response: {
+          200: {
+            type: 'object',
+            description: 'The registrations the caller may see (clearance), sorted as the store keeps them; `total` counts them',
+            properties: { total: { type: 'integer' }, items: { type: 'array', items: registrationSchema } },
+            required: ['items'],
+          },
+          ...errorResponses(...SECURED_ERRORS),
+        },
       },
     },
     async (request) => {
-      const page = await devices.listClients(request.query.offset, request.query.limit);
-      return { total: page.total, items: page.items.map(registrationView) };
+      const claims = claimsOf(request);
+      const { offset, limit } = request.query;
+      const visible = app.clearance.visibleTo(claims);
+      const page =
+        claims.clearance >= MAX_CLEARANCE
+          ? await devices.listClients(offset, limit)
+          : await visiblePage((o, l) => devices.listClients(o, l), (r) => visible(r.endpoint), offset, limit);
+      return { ...(page.total !== undefined ? { total: page.total } : {}), items: page.items.map(registrationView) };
     },
   );
 
   app.get<{ Params: { ep: string } }>(
     '/api/clients/:ep',
     {
-      preValidation: readers,
+      preValidation: [readers, checkClearance],
       schema: {
         tags: ['clients'],
         summary: 'One registered client',
         security: [{ bearer: [] }],
         params: { type: 'object', properties: { ep: { type: 'string', minLength: 1, maxLength: 128 } }, required: ['ep'] },
-        response: { 200: registrationSchema, 404: errorSchema },
+        response: { 200: { ...registrationSchema, description: 'The registration' }, ...errorResponses(...SECURED_ERRORS, 404) },
       },
     },
     async (request) => {
@@ -127,11 +146,12 @@ export async function clientRoutes(app: FastifyInstance, devices: DeviceApi): Pr
     };
     const url = `/api/clients/:ep${level.suffix}`;
     const base = { tags: ['device management'], security: [{ bearer: [] }], params };
+    const failures = errorResponses(...SECURED_ERRORS, ...DEVICE_ERRORS);
     const depth = level.params.length;
 
     app.get<{ Params: PathParams; Querystring: CallQuery }>(
       url,
-      { preValidation: [readers, checkClearance], schema: { ...base, summary: 'Read', querystring: callQuery } },
+      { preValidation: [readers, checkClearance], schema: { ...base, summary: 'Read', querystring: callQuery, response: { 200: contentAnswer('The value or instance read'), ...failures } } },
       async (request) => ({ content: await devices.read(request.params.ep, lwm2mPath(request.params), callOptions(request.query)) }),
     );
 
@@ -144,7 +164,8 @@ export async function clientRoutes(app: FastifyInstance, devices: DeviceApi): Pr
             ...base,
             summary: 'Write (replace; ?replace=false for a partial update)',
             querystring: { type: 'object', properties: { ...callQuery.properties, replace: { type: 'boolean', default: true } } },
-            body: { type: 'object', required: ['content'], properties: { content: {} } },
+            body: { type: 'object', required: ['content'], additionalProperties: false, properties: { content: {} } },
+            response: { 204: noContent('Written'), ...failures },
           },
         },
         async (request, reply) => {
@@ -166,7 +187,11 @@ export async function clientRoutes(app: FastifyInstance, devices: DeviceApi): Pr
             ...base,
             summary: depth === 1 ? 'Create an object instance' : 'Execute (optional args)',
             querystring: callQuery,
-            body: { type: 'object', properties: { content: {}, args: { type: 'string', maxLength: 1024 } }, nullable: true },
+            body: { type: 'object', additionalProperties: false, properties: { content: {}, args: { type: 'string', maxLength: 1024 } }, nullable: true },
+            response:
+              depth === 1
+                ? { 201: { type: 'object', description: 'Created', properties: { location: { type: 'string', example: '/3303/1' } }, additionalProperties: true }, ...failures }
+                : { 204: noContent('Executed'), ...failures },
           },
         },
         async (request, reply) => {
@@ -185,7 +210,7 @@ export async function clientRoutes(app: FastifyInstance, devices: DeviceApi): Pr
     if (depth === 2) {
       app.delete<{ Params: PathParams; Querystring: CallQuery }>(
         url,
-        { preValidation: [operators, checkClearance], schema: { ...base, summary: 'Delete an object instance', querystring: callQuery } },
+        { preValidation: [operators, checkClearance], schema: { ...base, summary: 'Delete an object instance', querystring: callQuery, response: { 204: noContent('Deleted'), ...failures } } },
         async (request, reply) => {
           await devices.delete(request.params.ep, lwm2mPath(request.params), callOptions(request.query));
           return reply.status(204).send();
@@ -196,7 +221,29 @@ export async function clientRoutes(app: FastifyInstance, devices: DeviceApi): Pr
     if (depth <= 3) {
       app.get<{ Params: PathParams; Querystring: CallQuery }>(
         `${url}/discover`,
-        { preValidation: [readers, checkClearance], schema: { ...base, summary: 'Discover', querystring: callQuery } },
+        {
+          preValidation: [readers, checkClearance],
+          schema: {
+            ...base,
+            summary: 'Discover',
+            querystring: callQuery,
+            response: {
+              200: {
+                type: 'object',
+                description: 'The links the device listed, with their attributes',
+                properties: {
+                  links: {
+                    type: 'array',
+                    items: { type: 'object', properties: { path: { type: 'string' }, attributes: { type: 'object', additionalProperties: { type: 'string' } } }, required: ['path', 'attributes'] },
+                    example: [{ path: '/3303/0/5700', attributes: { pmin: '10', pmax: '60' } }],
+                  },
+                },
+                required: ['links'],
+              },
+              ...failures,
+            },
+          },
+        },
         async (request) => ({ links: await devices.discover(request.params.ep, lwm2mPath(request.params), callOptions(request.query)) }),
       );
       app.put<{ Params: PathParams; Querystring: CallQuery }>(
@@ -220,6 +267,7 @@ export async function clientRoutes(app: FastifyInstance, devices: DeviceApi): Pr
                 epmax: { type: 'integer', minimum: 0 },
               },
             },
+            response: { 204: noContent('Attributes written'), ...failures },
           },
         },
         async (request, reply) => {
@@ -232,14 +280,22 @@ export async function clientRoutes(app: FastifyInstance, devices: DeviceApi): Pr
       );
       app.post<{ Params: PathParams; Querystring: CallQuery }>(
         `${url}/observe`,
-        { preValidation: [operators, checkClearance], schema: { ...base, summary: 'Observe; notifications arrive on /api/events', querystring: callQuery } },
+        {
+          preValidation: [operators, checkClearance],
+          schema: { ...base, summary: 'Observe; notifications arrive on /api/events', querystring: callQuery, response: { 200: contentAnswer('The current value; later ones arrive as notification events'), ...failures } },
+        },
         async (request) => ({ content: await devices.observe(request.params.ep, lwm2mPath(request.params), callOptions(request.query)) }),
       );
       app.delete<{ Params: PathParams; Querystring: CallQuery }>(
         `${url}/observe`,
         {
           preValidation: [operators, checkClearance],
-          schema: { ...base, summary: 'Cancel an observation (?active=true sends a cancelling GET)', querystring: { type: 'object', properties: { ...callQuery.properties, active: { type: 'boolean', default: false } } } },
+          schema: {
+            ...base,
+            summary: 'Cancel an observation (?active=true sends a cancelling GET)',
+            querystring: { type: 'object', properties: { ...callQuery.properties, active: { type: 'boolean', default: false } } },
+            response: { 204: noContent('Cancelled'), ...failures },
+          },
         },
         async (request, reply) => {
           await devices.cancelObserve(request.params.ep, lwm2mPath(request.params), { ...callOptions(request.query), active: request.query.active === true });

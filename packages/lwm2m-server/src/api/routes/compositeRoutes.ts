@@ -1,8 +1,8 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { ApiError, ApiErrorCode } from '../ApiError.js';
-import { claimsOf, requireRole } from '../auth.js';
+import { requireRole } from '../auth.js';
 import type { DeviceDataApi } from '../deviceDataApi.js';
-import { errorSchema } from '../schemas.js';
+import { DEVICE_ERRORS, errorResponses, SECURED_ERRORS } from '../schemas.js';
 import { callOptions, type CallQuery } from './clientRoutes.js';
 
 const epParams = { type: 'object', properties: { ep: { type: 'string', minLength: 1, maxLength: 128 } }, required: ['ep'] } as const;
@@ -10,7 +10,7 @@ const formatProperties = {
   format: { type: 'string', description: 'senml-json or senml-cbor (or 110 / 112)' },
   timeout: { type: 'integer', minimum: 100, maximum: 300_000, description: 'deadline in milliseconds' },
 } as const;
-const errors = { 400: errorSchema, 403: errorSchema, 404: errorSchema, 502: errorSchema, 504: errorSchema } as const;
+const errors = errorResponses(...SECURED_ERRORS, ...DEVICE_ERRORS);
 /** Composite content: `[{ "path": "/3/0/1", "node": {…} }]`, or the raw payload when it does not decode. */
 const contentSchema = { description: 'nodes by path, or {contentFormat, payloadHex, decodeError}' } as const;
 
@@ -35,11 +35,7 @@ function pathList(text: string): string[] {
 export async function compositeRoutes(app: FastifyInstance, data: DeviceDataApi): Promise<void> {
   const readers = requireRole('user', 'application');
   const operators = requireRole('application');
-  const checkClearance = async (request: FastifyRequest<{ Params: { ep: string } }>): Promise<void> => {
-    const needed = await data.clearanceOf(request.params.ep);
-    const claims = claimsOf(request);
-    if (claims.clearance < needed) throw new ApiError(ApiErrorCode.Forbidden, `clearance ${claims.clearance} is below the ${needed} that ${request.params.ep} requires`);
-  };
+  const checkClearance = app.clearance.preValidation;
   const base = { tags: ['device management'], security: [{ bearer: [] }], params: epParams };
 
   app.get<{ Params: { ep: string }; Querystring: CallQuery & { paths: string } }>(

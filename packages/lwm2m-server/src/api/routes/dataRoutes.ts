@@ -1,16 +1,11 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ApiError, ApiErrorCode } from '../ApiError.js';
-import { claimsOf, requireRole } from '../auth.js';
+import type { FastifyInstance } from 'fastify';
+import { requireRole } from '../auth.js';
 import type { DeviceDataApi } from '../deviceDataApi.js';
-import { errorSchema } from '../schemas.js';
+import { errorResponses, SECURED_ERRORS } from '../schemas.js';
 
 /** `GET /api/clients/:ep/data[?path=]`: the latest values the client pushed with Send. */
 export async function dataRoutes(app: FastifyInstance, data: DeviceDataApi): Promise<void> {
-  const checkClearance = async (request: FastifyRequest<{ Params: { ep: string } }>): Promise<void> => {
-    const needed = await data.clearanceOf(request.params.ep);
-    const claims = claimsOf(request);
-    if (claims.clearance < needed) throw new ApiError(ApiErrorCode.Forbidden, `clearance ${claims.clearance} is below the ${needed} that ${request.params.ep} requires`);
-  };
+  const checkClearance = app.clearance.preValidation;
   app.get<{ Params: { ep: string }; Querystring: { path?: string } }>(
     '/api/clients/:ep/data',
     {
@@ -34,8 +29,7 @@ export async function dataRoutes(app: FastifyInstance, data: DeviceDataApi): Pro
               },
             },
           },
-          400: errorSchema,
-          403: errorSchema,
+          ...errorResponses(...SECURED_ERRORS, 404),
         },
       },
     },

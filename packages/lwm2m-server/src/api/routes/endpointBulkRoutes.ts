@@ -3,7 +3,7 @@ import type { EndpointService } from '../../management/EndpointService.js';
 import { endpointsFromCsv } from '../../management/endpointCsv.js';
 import { parsePsk } from '../../management/validation.js';
 import { requireRole } from '../auth.js';
-import { errorSchema } from '../schemas.js';
+import { errorResponses, SECURED_ERRORS } from '../schemas.js';
 
 const keysSchema = {
   type: 'object',
@@ -36,7 +36,7 @@ export async function endpointBulkRoutes(app: FastifyInstance, endpoints: Endpoi
           additionalProperties: false,
           properties: { pskHex: { type: 'string' }, pskText: { type: 'string' }, bsPskHex: { type: 'string' }, bsPskText: { type: 'string' } },
         },
-        response: { 200: keysSchema, 400: errorSchema, 404: errorSchema },
+        response: { 200: { ...keysSchema, description: 'The new keys, shown once' }, ...errorResponses(...SECURED_ERRORS, 404, 503) },
       },
     },
     async (request, reply) => {
@@ -67,6 +67,7 @@ export async function endpointBulkRoutes(app: FastifyInstance, endpoints: Endpoi
         },
         response: {
           200: {
+            description: 'What was added (with its keys, shown once), what was already there, and each refused line',
             type: 'object',
             properties: {
               added: { type: 'array', items: keysSchema },
@@ -74,7 +75,7 @@ export async function endpointBulkRoutes(app: FastifyInstance, endpoints: Endpoi
               failed: { type: 'array', items: { type: 'object', properties: { line: { type: 'integer' }, endpoint: { type: 'string' }, reason: { type: 'string' } } } },
             },
           },
-          400: errorSchema,
+          ...errorResponses(...SECURED_ERRORS, 413, 415, 503),
         },
       },
     },

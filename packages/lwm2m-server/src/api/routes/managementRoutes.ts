@@ -2,8 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { UserRole } from '@chainm2m/lwm2m';
 import type { AccountCheck } from '../AccountCheck.js';
 import type { ApiDeps } from '../ApiDeps.js';
-import { requireRole } from '../auth.js';
-import { anomalySchema, endpointViewSchema, errorSchema, pageQuerySchema, userViewSchema } from '../schemas.js';
+import { Lwm2mServerError } from '../../Lwm2mServerError.js';
+import { ApiError, ApiErrorCode } from '../ApiError.js';
+import { claimsOf, requireRole } from '../auth.js';
+import { MAX_CLEARANCE, visiblePage } from '../clearance.js';
+import { anomalySchema, endpointViewSchema, errorResponses, noContent, pageQuerySchema, SECURED_ERRORS, userViewSchema } from '../schemas.js';
 import { parsePsk } from '../../management/validation.js';
 
 interface NewEndpointBody {
@@ -32,6 +35,14 @@ const secretsSchema = {
 } as const;
 
 const secured = { security: [{ bearer: [] }] };
+const epParams = { type: 'object', properties: { ep: { type: 'string', minLength: 1, maxLength: 128 } }, required: ['ep'] } as const;
+
+/** Nobody gives an endpoint or a user a clearance above their own (403). */
+function assertNotAbove(own: number, asked: number | undefined, what: string): void {
+  if (asked !== undefined && asked > own) {
+    throw new ApiError(ApiErrorCode.Forbidden, `clearance ${own} may not give a${what === 'user' ? '' : 'n'} ${what} clearance ${asked}`, { details: { field: 'body/clearance' } });
+  }
+}
 
 /** The paper's web back end: endpoints (ClientStore), users (UserStore) and anomalies (AnomalyStore). */
 export async function managementRoutes(app: FastifyInstance, deps: ApiDeps, accounts: AccountCheck): Promise<void> {
@@ -48,10 +59,18 @@ export async function managementRoutes(app: FastifyInstance, deps: ApiDeps, acco
         tags: ['endpoints'],
         summary: 'Endpoints in the ClientStore (no keys)',
         querystring: pageQuerySchema,
-        response: { 200: { type: 'object', properties: { total: { type: 'integer' }, items: { type: 'array', items: endpointViewSchema } } } },
+        response: {
+          200: { type: 'object', description: 'A page of endpoints', properties: { total: { type: 'integer' }, items: { type: 'array', items: endpointViewSchema } }, required: ['items'] },
+          ...errorResponses(...SECURED_ERRORS, 503),
+        },
       },
     },
-    async (request) => deps.endpoints.list(request.query.offset, request.query.limit),
+    async (request) => {
+      const { clearance } = claimsOf(request);
+      const { offset, limit } = request.query;
+      if (clearance >= MAX_CLEARANCE) return deps.endpoints.list(offset, limit);
+      return visiblePage((o, l) => deps.endpoints.list(o, l), async (e) => e.clearance <= clearance, offset, limit);
+    },
   );
 
   app.post<{ Body: NewEndpointBody }>(
@@ -79,11 +98,12 @@ export async function managementRoutes(app: FastifyInstance, deps: ApiDeps, acco
             binding: { type: 'string', maxLength: 4 },
           },
         },
-        response: { 201: secretsSchema, 400: errorSchema, 409: errorSchema },
+        response: { 201: secretsSchema, ...errorResponses(...SECURED_ERRORS, 409, 503) },
       },
     },
     async (request, reply) => {
       const b = request.body;
+      assertNotAbove(claimsOf(request).clearance, b.clearance, 'endpoint');
       const created = await deps.endpoints.create({
         endpoint: b.endpoint,
         identity: b.identity,
@@ -100,20 +120,30 @@ export async function managementRoutes(app: FastifyInstance, deps: ApiDeps, acco
 
   app.get<{ Params: { ep: string } }>(
     '/api/endpoints/:ep',
-    { preValidation: admin, schema: { ...secured, tags: ['endpoints'], summary: 'One endpoint (no keys)', response: { 200: endpointViewSchema, 404: errorSchema } } },
+    {
+      preValidation: [admin, app.clearance.preValidation],
+      schema: {
+        ...secured,
+        tags: ['endpoints'],
+        summary: 'One endpoint (no keys)',
+        params: epParams,
+        response: { 200: { ...endpointViewSchema, description: 'The endpoint' }, ...errorResponses(...SECURED_ERRORS, 404, 503) },
+      },
+    },
     async (request) => deps.endpoints.get(request.params.ep),
   );
 
   app.delete<{ Params: { ep: string }; Querystring: { compromised: boolean } }>(
     '/api/endpoints/:ep',
     {
-      preValidation: admin,
+      preValidation: [admin, app.clearance.preValidation],
       schema: {
         ...secured,
         tags: ['endpoints'],
         summary: 'Remove an endpoint (?compromised=true drops its sessions everywhere)',
         querystring: { type: 'object', properties: { compromised: { type: 'boolean', default: false } } },
-        response: { 404: errorSchema },
+        params: epParams,
+        response: { 204: noContent('Removed'), ...errorResponses(...SECURED_ERRORS, 404, 503) },
       },
     },
     async (request, reply) => {
@@ -131,7 +161,10 @@ export async function managementRoutes(app: FastifyInstance, deps: ApiDeps, acco
         tags: ['users'],
         summary: 'Users',
         querystring: pageQuerySchema,
-        response: { 200: { type: 'object', properties: { total: { type: 'integer' }, items: { type: 'array', items: userViewSchema } } } },
+        response: {
+          200: { type: 'object', description: 'A page of users (never their verifiers)', properties: { total: { type: 'integer' }, items: { type: 'array', items: userViewSchema } }, required: ['total', 'items'] },
+          ...errorResponses(...SECURED_ERRORS, 503),
+        },
       },
     },
     async (request) => deps.users.list(request.query.offset, request.query.limit),
@@ -157,10 +190,13 @@ export async function managementRoutes(app: FastifyInstance, deps: ApiDeps, acco
             email: { type: 'string', maxLength: 254 },
           },
         },
-        response: { 201: userViewSchema, 400: errorSchema, 409: errorSchema },
+        response: { 201: { ...userViewSchema, description: 'The user added' }, ...errorResponses(...SECURED_ERRORS, 409, 503) },
       },
     },
-    async (request, reply) => reply.status(201).send(await deps.users.add(request.body)),
+    async (request, reply) => {
+      assertNotAbove(claimsOf(request).clearance, request.body.clearance, 'user');
+      return reply.status(201).send(await deps.users.add(request.body));
+    },
   );
 
   app.put<{ Params: { username: string }; Body: { role?: UserRole; clearance?: number; password?: string; email?: string; active?: boolean } }>(
@@ -183,10 +219,15 @@ export async function managementRoutes(app: FastifyInstance, deps: ApiDeps, acco
             active: { type: 'boolean' },
           },
         },
-        response: { 200: userViewSchema, 400: errorSchema, 404: errorSchema },
+        params: { type: 'object', properties: { username: { type: 'string', minLength: 1, maxLength: 64 } }, required: ['username'] },
+        response: { 200: { ...userViewSchema, description: 'The user as changed; its older tokens are refused if the password, role or clearance changed' }, ...errorResponses(...SECURED_ERRORS, 404, 503) },
       },
     },
     async (request) => {
+      const own = claimsOf(request).clearance;
+      // Changing (say, the password of) a user of a higher clearance would be a way up: refused.
+      assertNotAbove(own, (await deps.users.get(request.params.username)).clearance, 'user');
+      assertNotAbove(own, request.body.clearance, 'user');
       const updated = await deps.users.update(request.params.username, request.body);
       accounts.forget(request.params.username);
       return updated;
@@ -211,12 +252,26 @@ export async function managementRoutes(app: FastifyInstance, deps: ApiDeps, acco
             to: { type: 'integer', minimum: 0 },
           },
         },
-        response: { 200: { type: 'object', properties: { total: { type: 'integer' }, items: { type: 'array', items: anomalySchema } } } },
+        response: {
+          200: {
+            type: 'object',
+            description: 'Anomalies of the endpoints the caller may see (clearance); `total` when known',
+            properties: { total: { type: 'integer' }, items: { type: 'array', items: anomalySchema } },
+            required: ['items'],
+          },
+          ...errorResponses(...SECURED_ERRORS, 503),
+        },
       },
     },
     async (request) => {
       const { endpoint, from, to, offset, limit } = request.query;
-      const page = await deps.anomalies.query({ endpoint, from, to, offset, limit });
+      const claims = claimsOf(request);
+      if (endpoint !== undefined) await app.clearance.assertMay(claims, endpoint);
+      const visible = app.clearance.visibleTo(claims);
+      const page =
+        endpoint !== undefined || claims.clearance >= MAX_CLEARANCE
+          ? await deps.anomalies.query({ endpoint, from, to, offset, limit })
+          : await visiblePage((o, l) => deps.anomalies.query({ from, to, offset: o, limit: l }), (a) => visible(a.endpoint), offset, limit);
       return { items: page.items, ...(page.total !== undefined ? { total: page.total } : {}) };
     },
   );
@@ -241,11 +296,19 @@ export async function managementRoutes(app: FastifyInstance, deps: ApiDeps, acco
             value: { type: 'string', maxLength: 1024 },
           },
         },
-        response: { 201: { type: 'object', properties: { id: { type: 'integer' }, committed: { type: 'boolean' } } }, 202: { type: 'object', properties: { committed: { type: 'boolean' } } } },
+        response: {
+          201: { type: 'object', description: 'On the chain', properties: { id: { type: 'integer' }, committed: { type: 'boolean' } }, required: ['committed'], example: { id: 337, committed: true } },
+          202: { type: 'object', description: 'Kept durably in the outbox; sent when the chain is back', properties: { committed: { type: 'boolean' } }, required: ['committed'], example: { committed: false } },
+          ...errorResponses(...SECURED_ERRORS, 404, 503),
+        },
       },
     },
     async (request, reply) => {
       const b = request.body;
+      const claims = claimsOf(request);
+      const needed = await deps.endpoints.clearanceOf(b.endpoint);
+      if (needed === undefined) throw new Lwm2mServerError('SRV_UNKNOWN_ENDPOINT', `unknown endpoint ${b.endpoint}`, { details: { endpoint: b.endpoint } });
+      await app.clearance.assertMay(claims, b.endpoint);
       const result = await deps.anomalies.append({
         endpoint: b.endpoint,
         collectedAt: b.collectedAt ?? Math.floor((deps.nowSec ?? (() => Date.now() / 1000))()),

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ObjectModel, ObjectRegistry } from '@chainm2m/lwm2m';
 import { ApiError, ApiErrorCode } from '../ApiError.js';
 import { requireRole } from '../auth.js';
-import { errorSchema } from '../schemas.js';
+import { errorResponses, SECURED_ERRORS } from '../schemas.js';
 
 const resourceModelSchema = {
   type: 'object',
@@ -66,7 +66,7 @@ export async function modelRoutes(app: FastifyInstance, objects: ObjectRegistry)
         tags: ['objects'],
         summary: 'Object models known to the server',
         security: [{ bearer: [] }],
-        response: { 200: { type: 'object', properties: { items: { type: 'array', items: objectModelSchema } } } },
+        response: { 200: { description: 'The object models, by id', type: 'object', properties: { items: { type: 'array', items: objectModelSchema } } }, ...errorResponses(...SECURED_ERRORS) },
       },
     },
     async () => ({ items: objects.all().sort((a, b) => a.id - b.id).map(objectModelView) }),
@@ -80,7 +80,7 @@ export async function modelRoutes(app: FastifyInstance, objects: ObjectRegistry)
         summary: 'One object model',
         security: [{ bearer: [] }],
         params: { type: 'object', properties: { id: { type: 'integer', minimum: 0, maximum: 65535 } }, required: ['id'] },
-        response: { 200: objectModelSchema, 404: errorSchema },
+        response: { 200: { ...objectModelSchema, description: 'The object model' }, ...errorResponses(...SECURED_ERRORS, 404) },
       },
     },
     async (request) => {

@@ -6,7 +6,6 @@ export class FakeDeviceApi implements DeviceApi {
   readonly values = new Map<string, unknown>();
   readonly calls: string[] = [];
   readonly registrations = new Map<string, Registration>();
-  clearance = new Map<string, number>();
 
   async listClients(offset: number, limit: number) {
     const all = [...this.registrations.values()];
@@ -16,12 +15,12 @@ export class FakeDeviceApi implements DeviceApi {
     return this.registrations.get(endpoint);
   }
   private known(endpoint: string): void {
-    if (!this.registrations.has(endpoint)) throw Object.assign(new Error(`${endpoint} is not registered`), { code: 'DEVICE_NOT_REGISTERED' });
+    if (!this.registrations.has(endpoint)) throw Object.assign(new Error(`${endpoint} is not registered`), { code: 'SRV_DEVICE_NOT_REGISTERED' });
   }
   async read(endpoint: string, path: string) {
     this.known(endpoint);
     this.calls.push(`read ${endpoint} ${path}`);
-    if (!this.values.has(`${endpoint}${path}`)) throw Object.assign(new Error('not found on device'), { code: 'DEVICE_ERROR', details: { coapCode: '4.04' } });
+    if (!this.values.has(`${endpoint}${path}`)) throw Object.assign(new Error('not found on device'), { code: 'SRV_DEVICE_ERROR', details: { coapCode: '4.04' } });
     return this.values.get(`${endpoint}${path}`);
   }
   async write(endpoint: string, path: string, content: unknown, opts: { replace: boolean }) {
@@ -57,9 +56,6 @@ export class FakeDeviceApi implements DeviceApi {
   async cancelObserve(endpoint: string, path: string, opts: { active: boolean }) {
     this.known(endpoint);
     this.calls.push(`cancel ${endpoint} ${path} ${opts.active ? 'active' : 'passive'}`);
-  }
-  async clearanceOf(endpoint: string) {
-    return this.clearance.get(endpoint) ?? 0;
   }
 }
 
