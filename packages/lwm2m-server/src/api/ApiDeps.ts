@@ -1,6 +1,7 @@
 import type { AnomalyLog, Clock, Registration } from '@chainm2m/lwm2m';
 import type { EndpointService } from '../management/EndpointService.js';
 import type { UserService } from '../management/UserService.js';
+import type { TrustService } from '../trust/TrustService.js';
 import type { JwtConfig } from './jwt.js';
 import type { LoginRateLimits } from './LoginRateLimiter.js';
 
@@ -36,7 +37,7 @@ export interface DeviceApi {
   clearanceOf(endpoint: string): Promise<number>;
 }
 
-export type ApiEventType = 'registration' | 'update' | 'deregistration' | 'notification' | 'anomaly';
+export type ApiEventType = 'registration' | 'update' | 'deregistration' | 'notification' | 'anomaly' | 'trust-drop' | 'trust-reevaluate';
 
 export interface ApiEvent {
   readonly type: ApiEventType;
@@ -55,6 +56,8 @@ export interface ApiDeps {
   readonly devices: DeviceApi;
   readonly anomalies: AnomalyLog;
   readonly events: ApiEventSource;
+  /** Trust scores and evaluations (`/api/trust`); the routes are absent without it. */
+  readonly trust?: TrustService;
   readonly jwt: JwtConfig;
   readonly clock?: Clock;
   /** Wall-clock seconds, for token issue and expiry. */

@@ -13,6 +13,7 @@ import { authRoutes } from './routes/authRoutes.js';
 import { clientRoutes } from './routes/clientRoutes.js';
 import { managementRoutes } from './routes/managementRoutes.js';
 import { eventRoutes } from './routes/eventRoutes.js';
+import { trustRoutes } from './routes/trustRoutes.js';
 
 /**
  * Builds the REST API (fastify) without listening: `app.inject()` in tests, `app.listen()` in
@@ -79,6 +80,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     await clientRoutes(secured, deps.devices);
     await managementRoutes(secured, deps, accounts);
     await eventRoutes(secured, deps.events, clock);
+    if (deps.trust) await trustRoutes(secured, deps.trust, deps.devices);
   });
   return app;
 }
