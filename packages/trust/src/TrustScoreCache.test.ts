@@ -18,7 +18,7 @@ describe('TrustScoreCache', () => {
       if (e.type === 'evaluation') cache.addEvaluations([e.evaluation], T + 10);
     });
     await ledger.addEvaluations([ev('dev-1', S, 800_000, T - 3_600), ev('dev-2', S, -200_000), ev('user:x', S, 0)]);
-    expect(cache.get('dev-1')).toEqual({ subject: 'dev-1', score: 800_000, asOf: T + 10, evaluations: 1 });
+    expect(cache.get('dev-1')).toEqual({ subject: 'dev-1', score: 800_000, asOf: T + 10, evaluations: 1, throughId: 0 });
     // a new evaluation of an evaluator rescores what it evaluated
     await ledger.addEvaluations([ev('dev-2', 'user:x', 1_000_000)]);
     expect(cache.get('dev-2')?.score).toBe(200_000); // (-0.2 * 1 + 1 * 0.5) / 1.5
@@ -29,6 +29,10 @@ describe('TrustScoreCache', () => {
     if (!entry) throw new Error('no entry');
     const v = verifyEntry(entry, await ledger.readEvaluations(), params);
     expect(v).toMatchObject({ matches: true, cached: entry.score, recomputed: entry.score, chainEvaluations: 5 });
+    // evaluations the cache had not seen when it scored are left out of the recomputation
+    const later = await ledger.readEvaluations();
+    const extra = { ...ev('dev-2', S, -1_000_000), id: 99, txHash: '0x', blockNumber: 99 };
+    expect(verifyEntry(entry, [...later, extra], params).matches).toBe(true);
     // a tampered cache entry does not verify
     expect(verifyEntry({ ...entry, score: 0 }, await ledger.readEvaluations(), params).matches).toBe(false);
     expect(cache.recentEvaluations('dev-2').map((e) => e.score)).toEqual([-200_000, 1_000_000]);

@@ -5,7 +5,7 @@
  * everything (scores decay, so callers refresh periodically). Anyone can check an entry by
  * recomputing from the chain's evaluations at `asOf` ({@link verifyEntry}).
  */
-import type { Evaluation, RecordedEvaluation } from './Evaluation.js';
+import type { RecordedEvaluation } from './Evaluation.js';
 import { TrustModel, computeTrust, type TrustParams } from './trustScore.js';
 
 export interface CachedTrust {
@@ -15,6 +15,11 @@ export interface CachedTrust {
   /** The instant (Unix seconds) the score was computed for. */
   readonly asOf: number;
   readonly evaluations: number;
+  /**
+   * Highest ledger id of the evaluations the cache held when it scored (-1: none): a verifier
+   * recomputes from the chain's evaluations with ids up to this one, at `asOf`.
+   */
+  readonly throughId: number;
 }
 
 export interface TrustVerification {
@@ -32,6 +37,7 @@ export class TrustScoreCache {
   private readonly entries = new Map<string, CachedTrust>();
   private readonly recent = new Map<string, RecordedEvaluation[]>();
   private readonly keepRecent: number;
+  private maxId = -1;
 
   constructor(params: Partial<TrustParams>, options: { keepRecent?: number } = {}) {
     this.model = new TrustModel([], params);
@@ -47,6 +53,7 @@ export class TrustScoreCache {
     const touched = new Set<string>();
     for (const e of evaluations) {
       this.model.add(e);
+      if (e.id > this.maxId) this.maxId = e.id;
       touched.add(e.subject);
       const list = this.recent.get(e.subject) ?? [];
       list.push(e);
@@ -82,15 +89,18 @@ export class TrustScoreCache {
 
   private rescore(subject: string, now: number): CachedTrust {
     const s = this.model.score(subject, now);
-    const entry: CachedTrust = { subject, score: s.score, asOf: now, evaluations: s.evaluations };
+    const entry: CachedTrust = { subject, score: s.score, asOf: now, evaluations: s.evaluations, throughId: this.maxId };
     this.entries.set(subject, entry);
     return entry;
   }
 }
 
-/** Recomputes `entry` from evaluations read from the chain (all of them: evaluator trust needs them). */
-export function verifyEntry(entry: CachedTrust, chainEvaluations: Iterable<Evaluation>, params: Partial<TrustParams>): TrustVerification {
-  const list = [...chainEvaluations];
+/**
+ * Recomputes `entry` from evaluations read from the chain (all subjects' — evaluator trust needs
+ * them — with ids up to `entry.throughId`), at `entry.asOf`.
+ */
+export function verifyEntry(entry: CachedTrust, chainEvaluations: Iterable<RecordedEvaluation>, params: Partial<TrustParams>): TrustVerification {
+  const list = [...chainEvaluations].filter((e) => e.id <= entry.throughId);
   const r = computeTrust(list, entry.subject, entry.asOf, params);
   return {
     subject: entry.subject,

@@ -3,6 +3,7 @@ import type { Command } from '../Command.js';
 import { NETWORK_OPTIONS } from '../config.js';
 import { print, printJson } from '../Io.js';
 import { ALL_SERVICES, startStack, type ServiceName } from '../stack/startStack.js';
+import { trustWindowSeconds } from '../stack/trust.js';
 import { runSimulationCommand } from './sim.js';
 
 export const up: Command = {
@@ -19,6 +20,7 @@ export const up: Command = {
     sim: { type: 'string', help: 'also run N simulated devices (provisioned as sim-1..sim-N)' },
     services: { type: 'string', help: `which servers to run (default ${ALL_SERVICES.join(',')})` },
     nosec: { type: 'boolean', help: 'also listen on plain CoAP (5783/5683): for lab use only' },
+    'trust-window': { type: 'string', help: 'trust evidence window in seconds: one evaluation per device per window (env CHAINM2M_TRUST_WINDOW, default 600)' },
   },
   async run(ctx, _p, values) {
     const services = (typeof values['services'] === 'string' ? values['services'].split(',') : [...ALL_SERVICES]).map((s) => s.trim());
@@ -30,7 +32,8 @@ export const up: Command = {
       if (!ctx.json) print(ctx.io, line);
     };
     log(`chainm2m up: data in ${ctx.config.dataDir}`);
-    const stack = await startStack({ config: ctx.config, env: ctx.io.env, services: services as ServiceName[], nosec: values['nosec'] === true, log });
+    const trustWindow = trustWindowSeconds(values['trust-window'], ctx.io.env);
+    const stack = await startStack({ config: ctx.config, env: ctx.io.env, services: services as ServiceName[], nosec: values['nosec'] === true, log, trustWindowSeconds: trustWindow });
     try {
       if (stack.adminCreated) {
         if (stack.generatedAdminPassword !== undefined) {

@@ -20,6 +20,7 @@ type ApiApp = Awaited<ReturnType<typeof buildApp>>;
 import { CliError } from '../CliError.js';
 import type { CliConfig } from '../config.js';
 import { endpointDefaults, hasher, openChainStores, removeRuntime, signerKeyFor, writeRuntime, type ChainStores } from './chain.js';
+import { startStackTrust, trustWindowSeconds, type StackTrust } from './trust.js';
 
 export type ServiceName = 'bootstrap' | 'server' | 'api';
 export const ALL_SERVICES: readonly ServiceName[] = ['bootstrap', 'server', 'api'];
@@ -32,6 +33,8 @@ export interface StackOptions {
   readonly nosec?: boolean;
   /** Where progress lines go. */
   readonly log: (line: string) => void;
+  /** Trust evidence window (`--trust-window`); default CHAINM2M_TRUST_WINDOW or 600 s. */
+  readonly trustWindowSeconds?: number;
 }
 
 export interface Stack {
@@ -46,6 +49,8 @@ export interface Stack {
   /** Endpoint management on this stack's store (the simulator provisions through it). */
   readonly endpoints: EndpointService;
   readonly lwm2m?: Lwm2mServer;
+  /** The server as trust evaluator (with the LwM2M server). */
+  readonly trust?: StackTrust;
   readonly bootstrap?: BootstrapServer;
   readonly api?: ApiApp;
   stop(): Promise<void>;
@@ -100,10 +105,12 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     // Every appended anomaly (from the API, the CLI in this process, or the refused-attempt
     // reporters) is also announced on the API's event stream once that exists.
     let announce: ((event: ApiEvent) => void) | undefined;
+    let trust: StackTrust | undefined;
     const anomalies: AnomalyLog = {
       append: async (a) => {
         const r = await stores.anomalies.append(a);
         announce?.({ type: 'anomaly', endpoint: a.endpoint, data: { ...a, ...r } });
+        trust?.onAnomaly(a);
         return r;
       },
       appendMany: (a) => stores.anomalies.appendMany(a),
@@ -166,6 +173,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       ports.coaps = lwm2m.addresses.coaps.port;
       log(`LwM2M server   coaps://${config.host}:${lwm2m.addresses.coaps.port}${lwm2m.addresses.coap ? ` and coap://${config.host}:${lwm2m.addresses.coap.port}` : ''}`);
       endpoints = endpointService();
+      const devices = deviceApiFromServer({ registrations: lwm2m.registrations, devices: lwm2m.devices, security: stores.security });
+      trust = await startStackTrust({ stores, lwm2m, bootstrap, devices, windowSeconds: opts.trustWindowSeconds ?? trustWindowSeconds(undefined, env), announce: (e) => announce?.(e), log });
+      cleanups.push(() => (trust as StackTrust).close());
       if (services.has('api')) {
         const events = apiEventsFromServer(lwm2m.events);
         announce = (e) => events.emit(e);
@@ -177,7 +187,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         const app = await buildApp({
           users,
           endpoints,
-          devices: deviceApiFromServer({ registrations: lwm2m.registrations, devices: lwm2m.devices, security: stores.security }),
+          devices: trust.devices,
+          trust: trust.service,
           anomalies,
           events,
           jwt: {
@@ -224,6 +235,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       stores,
       endpoints,
       ...(lwm2m ? { lwm2m } : {}),
+      ...(trust ? { trust } : {}),
       ...(bootstrap ? { bootstrap } : {}),
       ...(api ? { api } : {}),
       stop: stopAll,

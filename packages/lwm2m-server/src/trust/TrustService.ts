@@ -56,6 +56,8 @@ export interface TrustView {
   /** Fixed point (1,000,000 = 1.0), `null` = unknown. */
   readonly score: number | null;
   readonly asOf: number;
+  /** The cache's score covers the ledger's evaluations with ids up to this one. */
+  readonly throughId: number;
   readonly evaluations: number;
   /** The server's evidence counts since it started (and in the open window). */
   readonly evidence: { readonly total: EvidenceCounts; readonly window: EvidenceCounts };
@@ -220,6 +222,7 @@ export class TrustService {
       subject,
       score: c?.score ?? null,
       asOf: c?.asOf ?? this.nowSec(),
+      throughId: c?.throughId ?? -1,
       evaluations: c?.evaluations ?? 0,
       evidence: { total: this.aggregator.totalCounts(subject), window: this.aggregator.windowCounts(subject) },
       recent: this.cache.recentEvaluations(subject),
@@ -231,7 +234,7 @@ export class TrustService {
 
   /** Recomputes the cached score from the ledger's events alone (every evaluation: evaluator trust needs them). */
   async verify(subject: string): Promise<TrustVerification> {
-    const entry = this.cache.get(subject) ?? { subject, score: null, asOf: this.nowSec(), evaluations: 0 };
+    const entry = this.cache.get(subject) ?? { subject, score: null, asOf: this.nowSec(), evaluations: 0, throughId: Number.MAX_SAFE_INTEGER };
     return verifyEntry(entry, await this.ledger.readEvaluations(), this.cache.params);
   }
 

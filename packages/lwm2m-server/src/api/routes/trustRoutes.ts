@@ -108,6 +108,7 @@ export async function trustRoutes(app: FastifyInstance, trust: TrustService, dev
           scoreFixed: v.score,
           known: v.score !== null,
           asOf: v.asOf,
+          throughId: v.throughId,
           evaluations: v.evaluations,
           evidence: v.evidence,
           recent: [...v.recent].reverse().map(evaluationView),
