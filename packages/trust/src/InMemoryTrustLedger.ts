@@ -13,7 +13,8 @@ export class InMemoryTrustLedger implements TrustLedger {
     evaluations.forEach(validateEvaluation);
     const block = ++this.block;
     const txHash = `0x${block.toString(16).padStart(64, '0')}`;
-    const out = evaluations.map((e) => ({ ...e, id: this.evaluations.length, txHash, blockNumber: block }) as RecordedEvaluation);
+    const first = this.evaluations.length;
+    const out = evaluations.map((e, i) => ({ ...e, id: first + i, txHash, blockNumber: block }) as RecordedEvaluation);
     out.forEach((e) => this.evaluations.push(e));
     for (const e of out) this.emit({ type: 'evaluation', evaluation: e });
     return out;
@@ -31,12 +32,18 @@ export class InMemoryTrustLedger implements TrustLedger {
     return record;
   }
 
-  async readEvaluations(subject?: string): Promise<readonly RecordedEvaluation[]> {
-    return subject === undefined ? [...this.evaluations] : this.evaluations.filter((e) => e.subject === subject);
+  async readEvaluations(subjects?: string | readonly string[]): Promise<readonly RecordedEvaluation[]> {
+    if (subjects === undefined) return [...this.evaluations];
+    const set = new Set(typeof subjects === 'string' ? [subjects] : subjects);
+    return this.evaluations.filter((e) => set.has(e.subject));
   }
 
   async readInterfaceHistory(subject: string): Promise<readonly InterfaceRecord[]> {
     return [...(this.interfaces.get(subject) ?? [])];
+  }
+
+  async readInterfaceRecords(): Promise<readonly InterfaceRecord[]> {
+    return [...this.interfaces.values()].flat().sort((a, b) => a.blockNumber - b.blockNumber);
   }
 
   subscribe(listener: (event: TrustLedgerEvent) => void): () => void {

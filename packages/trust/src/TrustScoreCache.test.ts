@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { EvaluationKind, type Evaluation } from './Evaluation.js';
 import { InMemoryTrustLedger } from './InMemoryTrustLedger.js';
 import { TrustScoreCache, verifyEntry } from './TrustScoreCache.js';
+import { readRelevantEvaluations } from './TrustLedger.js';
+import { computeTrust } from './trustScore.js';
 import { interfaceDigest, objectIdsOf } from './interfaceDescription.js';
 
 const T = 1_796_385_600;
@@ -37,6 +39,24 @@ describe('TrustScoreCache', () => {
     expect(verifyEntry({ ...entry, score: 0 }, await ledger.readEvaluations(), params).matches).toBe(false);
     expect(cache.recentEvaluations('dev-2').map((e) => e.score)).toEqual([-200_000, 1_000_000]);
     expect(cache.get('unknown')).toBeUndefined();
+  });
+
+  it('readRelevantEvaluations reads what a score depends on, and the score is the same as from everything', async () => {
+    const ledger = new InMemoryTrustLedger();
+    await ledger.addEvaluations([
+      ev('dev-1', S, 500_000),
+      ev('dev-1', 'user:a', -1_000_000),
+      ev('user:a', 'user:b', 800_000),
+      ev('user:b', 'user:c', 1_000_000), // beyond depth 2: not needed
+      ev(S, 'user:z', -1_000_000), // the trusted server's own evaluations: not needed
+      ev('dev-2', S, 0),
+    ]);
+    const p = { ...params, depth: 2 };
+    const relevant = await readRelevantEvaluations(ledger, 'dev-1', p);
+    expect(relevant.map((e) => `${e.evaluator}>${e.subject}`)).toEqual([`${S}>dev-1`, 'user:a>dev-1', 'user:b>user:a']);
+    const all = await ledger.readEvaluations();
+    expect(computeTrust(relevant, 'dev-1', T, p)).toEqual(computeTrust(all, 'dev-1', T, p));
+    expect((await readRelevantEvaluations(ledger, 'dev-1', { ...p, depth: 3 })).length).toBe(4);
   });
 
   it('interface records are appended only when the digest changes', async () => {

@@ -35,6 +35,6 @@ export {
   type EvidenceAggregatorOptions,
 } from './EvidenceAggregator.js';
 export { canonicalInterfaceJson, interfaceDigest, objectIdsOf, type InterfaceDescription } from './interfaceDescription.js';
-export type { TrustLedger, TrustLedgerEvent, InterfaceRecord } from './TrustLedger.js';
+export { readRelevantEvaluations, type TrustLedger, type TrustLedgerEvent, type InterfaceRecord } from './TrustLedger.js';
 export { InMemoryTrustLedger } from './InMemoryTrustLedger.js';
 export { TrustScoreCache, verifyEntry, type CachedTrust, type TrustVerification } from './TrustScoreCache.js';

@@ -12,15 +12,15 @@ import {
   isTrustError,
   validateEvaluation,
   type Evaluation,
-  type EvaluationKind,
   type InterfaceRecord,
   type RecordedEvaluation,
   type TrustLedger,
   type TrustLedgerEvent,
 } from '@chainm2m/trust';
 import { ChainAdapterError, isChainAdapterError } from '../ChainAdapterError.js';
-import type { ChainConnection, ParsedLog } from '../chain/ChainConnection.js';
-import type { RpcLog } from '../chain/TxSender.js';
+import type { ChainConnection } from '../chain/ChainConnection.js';
+import type { RpcLog, TxRequest } from '../chain/TxSender.js';
+import { decodeTrustLogs, encodeAddEvaluations, encodeRecordInterfaces } from './trustAbi.js';
 
 export interface ChainTrustLedgerOptions {
   readonly connection: ChainConnection;
@@ -31,6 +31,14 @@ export interface ChainTrustLedgerOptions {
   /** Blocks per `eth_getLogs` request; default 50,000. */
   readonly logBlockRange?: number;
   readonly onError?: (error: ChainAdapterError) => void;
+}
+
+interface PendingInterface {
+  readonly subject: string;
+  readonly digest: string;
+  readonly at: number;
+  resolve(r: InterfaceRecord | undefined): void;
+  reject(e: unknown): void;
 }
 
 interface PendingWrite {
@@ -50,6 +58,8 @@ export class ChainTrustLedger implements TrustLedger {
   private readonly interfaces = new Map<string, InterfaceRecord[]>();
   private readonly listeners = new Set<(e: TrustLedgerEvent) => void>();
   private readonly queue: PendingWrite[] = [];
+  private readonly interfaceQueue: PendingInterface[] = [];
+  private interfaceFlushing: Promise<void> | undefined;
   private flushing: Promise<void> | undefined;
   private syncing: Promise<void> | undefined;
   private syncedTo: number;
@@ -97,9 +107,38 @@ export class ChainTrustLedger implements TrustLedger {
       throw new TrustError('TRUST_INVALID_INPUT', 'invalid trust input: interface digest', { details: { reason: 'digest' } });
     }
     if (!Number.isSafeInteger(at) || at < 0) throw new TrustError('TRUST_INVALID_INPUT', 'invalid trust input: at', { details: { reason: 'at' } });
-    const receipt = await this.conn.send('TrustStore', 'recordInterface', [subject, digest, at]);
-    const [record] = this.ingest(receipt.logs);
-    return record?.type === 'interface' ? record.record : undefined;
+    const done = new Promise<InterfaceRecord | undefined>((resolve, reject) => this.interfaceQueue.push({ subject, digest, at, resolve, reject }));
+    this.kickInterfaces();
+    return done;
+  }
+
+  /** Concurrent interface records go out together in `recordInterfaces` transactions. */
+  private kickInterfaces(): void {
+    if (this.interfaceFlushing || this.closed) return;
+    this.interfaceFlushing = (async () => {
+      while (this.interfaceQueue.length > 0 && !this.closed) {
+        const batch = this.interfaceQueue.splice(0, this.maxBatchSize);
+        try {
+          const receipt = await this.conn.signer().send(this.tx('recordInterfaces', encodeRecordInterfaces(this.selector('recordInterfaces'), batch)));
+          const records = this.ingest(receipt.logs).flatMap((e) => (e.type === 'interface' ? [e.record] : []));
+          // The contract appends in input order and skips unchanged digests.
+          let k = 0;
+          for (const b of batch) {
+            const r = records[k];
+            if (r && r.subject === b.subject && r.digest === b.digest) {
+              k++;
+              b.resolve(r);
+            } else b.resolve(undefined);
+          }
+        } catch (e) {
+          const err = toTrustError(e);
+          for (const b of batch) b.reject(err);
+        }
+      }
+    })().finally(() => {
+      this.interfaceFlushing = undefined;
+      if (this.interfaceQueue.length > 0) this.kickInterfaces();
+    });
   }
 
   /** Sends what is queued now; resolves when the queue is empty. */
@@ -113,16 +152,29 @@ export class ChainTrustLedger implements TrustLedger {
 
   // ------------------------------------------------------------------ reads (chain)
 
-  async readEvaluations(subject?: string): Promise<readonly RecordedEvaluation[]> {
-    // EvaluationAdded(id indexed, subjectHash indexed, evaluatorHash indexed, ...)
-    const logs = await this.logs(subject === undefined ? [this.topics.evaluation] : [this.topics.evaluation, null, keccakId(subject)]);
-    return logs.filter((l) => l.name === 'EvaluationAdded').map(toEvaluation);
+  async readEvaluations(subjects?: string | readonly string[]): Promise<readonly RecordedEvaluation[]> {
+    // EvaluationAdded(id indexed, subjectHash indexed, evaluatorHash indexed, ...); a topic array is an OR
+    const list = subjects === undefined ? undefined : typeof subjects === 'string' ? [subjects] : subjects;
+    if (list && list.length === 0) return [];
+    if (list && list.length > 100) {
+      const out: RecordedEvaluation[] = [];
+      for (let i = 0; i < list.length; i += 100) out.push(...(await this.readEvaluations(list.slice(i, i + 100))));
+      return out.sort((a, b) => a.id - b.id);
+    }
+    const logs = await this.logs(list === undefined ? [this.topics.evaluation] : [this.topics.evaluation, null, list.map((s) => keccakId(s))]);
+    return logs.flatMap((l) => (l.type === 'evaluation' ? [l.evaluation] : []));
   }
 
   async readInterfaceHistory(subject: string): Promise<readonly InterfaceRecord[]> {
     // InterfaceRecorded(subjectHash indexed, index indexed, ...)
     const logs = await this.logs([this.topics.interface, keccakId(subject)]);
-    return logs.filter((l) => l.name === 'InterfaceRecorded').map(toInterface);
+    return logs.flatMap((l) => (l.type === 'interface' ? [l.record] : []));
+  }
+
+  /** Every interface record of every subject, from the chain's events. */
+  async readInterfaceRecords(): Promise<readonly InterfaceRecord[]> {
+    const logs = await this.logs([this.topics.interface]);
+    return logs.flatMap((l) => (l.type === 'interface' ? [l.record] : []));
   }
 
   // ------------------------------------------------------------------ cache
@@ -169,7 +221,8 @@ export class ChainTrustLedger implements TrustLedger {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     while (this.flushing) await this.flushing.catch(() => undefined);
-    for (const w of this.queue.splice(0)) w.reject(new ChainAdapterError('CLOSED', 'the trust ledger is closed'));
+    while (this.interfaceFlushing) await this.interfaceFlushing.catch(() => undefined);
+    for (const w of [...this.queue.splice(0), ...this.interfaceQueue.splice(0)]) w.reject(new ChainAdapterError('CLOSED', 'the trust ledger is closed'));
   }
 
   // ------------------------------------------------------------------ internals
@@ -219,8 +272,9 @@ export class ChainTrustLedger implements TrustLedger {
   }
 
   private async sendBatch(batch: readonly Evaluation[]): Promise<RecordedEvaluation[]> {
-    const tuples = batch.map((e) => [e.subject, e.evaluator, e.score, e.weight, e.kind, e.evidence, e.at]);
-    const receipt = await this.conn.send('TrustStore', 'addEvaluations', [tuples]);
+    // Validated already: a fixed gas budget (the contract needs < 40k per evaluation) spares an estimate.
+    const gasLimit = 100_000n + 60_000n * BigInt(batch.length);
+    const receipt = await this.conn.signer().send({ ...this.tx('addEvaluations', encodeAddEvaluations(this.selector('addEvaluations'), batch)), gasLimit });
     const events = this.ingest(receipt.logs);
     const recorded = events.flatMap((ev) => (ev.type === 'evaluation' ? [ev.evaluation] : []));
     if (recorded.length !== batch.length) {
@@ -232,15 +286,14 @@ export class ChainTrustLedger implements TrustLedger {
   /** Adds logs to the cache; returns (and announces) those not seen before. */
   private ingest(raw: readonly RpcLog[]): TrustLedgerEvent[] {
     const fresh: TrustLedgerEvent[] = [];
-    for (const l of this.conn.parseLogs(raw)) {
-      if (l.contract !== 'TrustStore') continue;
-      if (l.name === 'EvaluationAdded') {
-        const e = toEvaluation(l);
+    for (const l of decodeTrustLogs(raw, this.conn.deployment.addresses.TrustStore, this.topics)) {
+      if (l.type === 'evaluation') {
+        const e = l.evaluation;
         if (this.evaluations.has(e.id)) continue;
         this.evaluations.set(e.id, e);
-        fresh.push({ type: 'evaluation', evaluation: e });
-      } else if (l.name === 'InterfaceRecorded') {
-        const r = toInterface(l);
+        fresh.push(l);
+      } else {
+        const r = l.record;
         const list = this.interfaces.get(r.subject) ?? [];
         if (list.some((x) => x.index === r.index)) continue;
         list.push(r);
@@ -261,12 +314,20 @@ export class ChainTrustLedger implements TrustLedger {
     return fresh;
   }
 
-  private async logs(topics: readonly (string | null)[]): Promise<ParsedLog[]> {
+  private async logs(topics: readonly (string | null | readonly string[])[]): Promise<ReturnType<typeof decodeTrustLogs>> {
     const latest = await this.conn.blockNumber();
-    return this.conn.parseLogs(await this.rawLogs(topics, this.conn.deployment.block, latest));
+    return decodeTrustLogs(await this.rawLogs(topics, this.conn.deployment.block, latest), this.conn.deployment.addresses.TrustStore, this.topics);
   }
 
-  private async rawLogs(topics: readonly (string | null)[] | undefined, fromBlock: number, toBlock: number): Promise<RpcLog[]> {
+  private selector(method: string): string {
+    return this.conn.interfaces.TrustStore.getFunction(method)?.selector ?? '';
+  }
+
+  private tx(method: string, data: Buffer): TxRequest {
+    return { to: this.conn.deployment.addresses.TrustStore, data, contract: 'TrustStore', method };
+  }
+
+  private async rawLogs(topics: readonly (string | null | readonly string[])[] | undefined, fromBlock: number, toBlock: number): Promise<RpcLog[]> {
     const out: RpcLog[] = [];
     for (let from = Math.max(0, fromBlock); from <= toBlock; from += this.logBlockRange) {
       const to = Math.min(toBlock, from + this.logBlockRange - 1);
@@ -297,34 +358,6 @@ export class ChainTrustLedger implements TrustLedger {
       // ignore
     }
   }
-}
-
-function toEvaluation(l: ParsedLog): RecordedEvaluation {
-  const a = l.args.toObject() as Record<string, unknown>;
-  return {
-    id: Number(a['id']),
-    subject: String(a['subject']),
-    evaluator: String(a['evaluator']),
-    score: Number(a['score']),
-    weight: Number(a['weight']),
-    kind: Number(a['kind']) as EvaluationKind,
-    evidence: String(a['evidence']).toLowerCase(),
-    at: Number(a['at']),
-    txHash: l.transactionHash,
-    blockNumber: l.blockNumber,
-  };
-}
-
-function toInterface(l: ParsedLog): InterfaceRecord {
-  const a = l.args.toObject() as Record<string, unknown>;
-  return {
-    subject: String(a['subject']),
-    index: Number(a['index']),
-    digest: String(a['digest']).toLowerCase(),
-    at: Number(a['at']),
-    txHash: l.transactionHash,
-    blockNumber: l.blockNumber,
-  };
 }
 
 /** Chain failures as trust errors (the trust service's vocabulary); reverts keep their decoded name. */

@@ -96,6 +96,14 @@ describe('ChainTrustLedger against anvil', () => {
     expect(history[0]?.txHash).toBe(r1?.txHash);
     expect(ledger.cachedInterfaceHistory('dev-if')).toEqual(history);
     expect(await ledger.readInterfaceHistory('dev-none')).toEqual([]);
+    // concurrent records share recordInterfaces transactions; unchanged ones resolve undefined
+    const many = await Promise.all([
+      ...Array.from({ length: 30 }, (_, i) => ledger.recordInterface(`dev-m${i}`, d1, T)),
+      ledger.recordInterface('dev-if', d2, T + 180),
+    ]);
+    expect(many.slice(0, 30).map((r) => r?.index)).toEqual(Array.from({ length: 30 }, () => 0));
+    expect(many[30]).toBeUndefined();
+    expect(new Set(many.slice(0, 30).map((r) => r?.txHash)).size).toBeLessThanOrEqual(2);
     await ledger.close();
   });
 

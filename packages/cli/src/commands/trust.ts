@@ -5,7 +5,7 @@
  * server's cache.
  */
 import { ChainTrustLedger, connectChain, readDeployment } from '@chainm2m/chain-adapter';
-import { computeTrust, fromFixedScore, type TrustParams } from '@chainm2m/trust';
+import { computeTrust, fromFixedScore, readRelevantEvaluations, type TrustParams } from '@chainm2m/trust';
 import { CliError, ExitCode, usage } from '../CliError.js';
 import type { Command, CommandContext, OptionSpec, Values } from '../Command.js';
 import { print, printJson, table } from '../Io.js';
@@ -94,7 +94,7 @@ export async function recomputeFromChain(ctx: CommandContext, subject: string, a
   const connection = await connectChain({ rpcUrl, deployment, requestTimeoutMs: 10_000 });
   try {
     const ledger = await ChainTrustLedger.open({ connection, pollIntervalMs: 0 });
-    const evaluations = (await ledger.readEvaluations()).filter((e) => e.id <= throughId);
+    const evaluations = (await readRelevantEvaluations(ledger, subject, params)).filter((e) => e.id <= throughId);
     await ledger.close();
     return { score: computeTrust(evaluations, subject, asOf, params).score, chainEvaluations: evaluations.length };
   } finally {

@@ -10,6 +10,7 @@ import {
   TrustError,
   TrustScoreCache,
   interfaceDigest,
+  readRelevantEvaluations,
   objectIdsOf,
   validateEvaluation,
   verifyEntry,
@@ -88,6 +89,7 @@ export class TrustService {
   private timer: TimerHandle | undefined;
   private unsubscribe: (() => void) | undefined;
   private closed = false;
+  private historiesLoaded = false;
   private writing: Promise<unknown> = Promise.resolve();
 
   private constructor(options: TrustServiceOptions) {
@@ -119,6 +121,9 @@ export class TrustService {
     const initial = await s.ledger.readEvaluations();
     const seen = new Set(initial.map((e) => e.id));
     s.cache.addEvaluations([...initial, ...buffered.filter((e) => !seen.has(e.id))], s.nowSec());
+    // Every interface history once, so a registration never waits for a chain read.
+    for (const r of await s.ledger.readInterfaceRecords()) s.storeInterface(r);
+    s.historiesLoaded = true;
     loading = false;
     if (s.clock) s.schedule();
     return s;
@@ -181,6 +186,7 @@ export class TrustService {
 
   async interfaceHistory(subject: string): Promise<readonly InterfaceRecord[]> {
     let list = this.interfaces.get(subject);
+    if (!list && this.historiesLoaded) return [];
     if (!list) {
       const fromLedger = await this.ledger.readInterfaceHistory(subject);
       list = this.interfaces.get(subject) ?? [];
@@ -235,7 +241,7 @@ export class TrustService {
   /** Recomputes the cached score from the ledger's events alone (every evaluation: evaluator trust needs them). */
   async verify(subject: string): Promise<TrustVerification> {
     const entry = this.cache.get(subject) ?? { subject, score: null, asOf: this.nowSec(), evaluations: 0, throughId: Number.MAX_SAFE_INTEGER };
-    return verifyEntry(entry, await this.ledger.readEvaluations(), this.cache.params);
+    return verifyEntry(entry, await readRelevantEvaluations(this.ledger, subject, this.cache.params), this.cache.params);
   }
 
   /** Cached entries with a known score below `threshold` (fixed point), lowest first. */
@@ -292,14 +298,21 @@ export class TrustService {
     }
   }
 
-  private addInterface(r: InterfaceRecord): void {
-    // A subject's history is loaded from the ledger on first use; until then only announce.
-    const list = this.interfaces.get(r.subject);
-    if (list) {
-      if (list.some((x) => x.index === r.index)) return;
-      list.push(r);
-      list.sort((a, b) => a.index - b.index);
+  /** Adds a record to the subject's known history; false when it was known already. */
+  private storeInterface(r: InterfaceRecord): boolean {
+    let list = this.interfaces.get(r.subject);
+    if (!list) {
+      if (!this.historiesLoaded && r.index > 0) return true; // partial: loaded from the ledger on first use
+      this.interfaces.set(r.subject, (list = []));
     }
+    if (list.some((x) => x.index === r.index)) return false;
+    list.push(r);
+    list.sort((a, b) => a.index - b.index);
+    return true;
+  }
+
+  private addInterface(r: InterfaceRecord): void {
+    if (!this.storeInterface(r)) return;
     if (r.index > 0) {
       this.reevaluate.add(r.subject);
       this.emit({ type: 'trust-reevaluate', endpoint: r.subject, data: { index: r.index, digest: r.digest, txHash: r.txHash, at: r.at } });
