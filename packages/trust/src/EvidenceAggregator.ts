@@ -54,8 +54,10 @@ export const EVIDENCE_SEVERITY: Readonly<Record<EvidenceKind, number>> = Object.
 /** Observations at which a window's evaluation reaches full weight (1.0). */
 export const FULL_WEIGHT_OBSERVATIONS = 10;
 
+const ZERO_COUNTS: EvidenceCounts = Object.freeze(Object.fromEntries(EVIDENCE_KINDS.map((k) => [k, 0])) as Record<EvidenceKind, number>);
+
 export function emptyCounts(): Record<EvidenceKind, number> {
-  return Object.fromEntries(EVIDENCE_KINDS.map((k) => [k, 0])) as Record<EvidenceKind, number>;
+  return { ...ZERO_COUNTS };
 }
 
 /**
@@ -146,7 +148,7 @@ export class EvidenceAggregator {
 
   record(subject: string, kind: EvidenceKind, count = 1): void {
     if (typeof subject !== 'string' || subject.length === 0) throw invalidTrustInput('subject');
-    if (!(kind in EVIDENCE_SEVERITY)) throw invalidTrustInput(`evidence kind ${String(kind)}`);
+    if (!Object.hasOwn(EVIDENCE_SEVERITY, kind)) throw invalidTrustInput(`evidence kind ${String(kind)}`);
     if (!Number.isSafeInteger(count) || count < 1) throw invalidTrustInput('count');
     for (const map of [this.current, this.totals]) {
       let c = map.get(subject);
