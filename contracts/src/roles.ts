@@ -18,3 +18,6 @@ export const ADMIN_ROLE = Roles.ADMIN_ROLE;
 export const REGISTRAR_ROLE = Roles.REGISTRAR_ROLE;
 export const REPORTER_ROLE = Roles.REPORTER_ROLE;
 export const SERVER_ROLE = Roles.SERVER_ROLE;
+
+/** TrustStore writes (evaluations, interface records): `keccak256("EVALUATOR_ROLE")`, defined in TrustStore.sol only. */
+export const EVALUATOR_ROLE = '0x4848aa3d2c0568bab3ca9720f91818ee0957e95426fa0627cc4809e2e5ed8be0';

@@ -2,12 +2,13 @@ import { readFileSync } from 'node:fs';
 import { Interface, id } from 'ethers';
 import { describe, expect, it } from 'vitest';
 import { compileContracts, serializeArtifact } from '../src/compile.js';
-import { CONTRACT_NAMES, ContractsError, Roles, loadArtifact } from '../src/index.js';
+import { CONTRACT_NAMES, ContractsError, EVALUATOR_ROLE, Roles, loadArtifact } from '../src/index.js';
 import type { ContractName } from '../src/index.js';
 
 const CLIENT = '(string,(string,string,bytes),(string,string,bytes,uint16,uint32,string),uint8,address,uint64,uint64)';
 const USER = '(string,uint8,uint8,bytes,string,bool,uint64,uint64)';
 const NEW_ANOMALY = '(string,uint64,uint8,string,string)';
+const NEW_EVALUATION = '(string,string,int32,uint32,uint8,bytes32,uint64)';
 
 /** The agreed interface (CONTRACT_SPEC.md): signatures the chain adapter codes against. */
 const SPEC: Record<ContractName, { functions: string[]; events: string[]; errors: string[] }> = {
@@ -64,6 +65,31 @@ const SPEC: Record<ContractName, { functions: string[]; events: string[]; errors
     events: ['AnomalyAdded(uint256,bytes32,string,uint64,uint8,string,address)'],
     errors: ['AnomalyStore__NotFound(uint256)', 'AnomalyStore__InvalidInput(string)', 'AccessControlUnauthorizedAccount(address,bytes32)'],
   },
+  TrustStore: {
+    functions: [
+      `addEvaluation(${NEW_EVALUATION})`,
+      `addEvaluations(${NEW_EVALUATION}[])`,
+      'recordInterface(string,bytes32,uint64)',
+      'recordInterfaces((string,bytes32,uint64)[])',
+      'evaluationCount()',
+      'evaluationCountOf(string)',
+      'interfaceCount(string)',
+      'getInterface(string,uint256)',
+      'latestInterfaceDigest(string)',
+      'EVALUATOR_ROLE()',
+    ],
+    events: [
+      'EvaluationAdded(uint256,bytes32,bytes32,string,string,int32,uint32,uint8,bytes32,uint64,address)',
+      'InterfaceRecorded(bytes32,uint256,string,bytes32,uint64,address)',
+    ],
+    errors: [
+      'TrustStore__ScoreOutOfRange(int32)',
+      'TrustStore__UnknownKind(uint8)',
+      'TrustStore__InvalidInput(string)',
+      'TrustStore__NotFound(string,uint256)',
+      'AccessControlUnauthorizedAccount(address,bytes32)',
+    ],
+  },
 };
 
 describe('artifacts', () => {
@@ -104,5 +130,6 @@ describe('artifacts', () => {
     for (const [name, value] of Object.entries(Roles)) {
       expect(value).toBe(name === 'DEFAULT_ADMIN_ROLE' ? `0x${'00'.repeat(32)}` : id(name));
     }
+    expect(EVALUATOR_ROLE).toBe(id('EVALUATOR_ROLE'));
   });
 });

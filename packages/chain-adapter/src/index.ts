@@ -67,3 +67,6 @@ export { ChainBootstrapConfigStore } from './stores/ChainBootstrapConfigStore.js
 export { ChainUserDirectory, type ChainUserDirectoryOptions } from './stores/ChainUserDirectory.js';
 export { ChainAnomalyLog, ANOMALY_OUTBOX_FILE, ANOMALY_OUTBOX_LOCK, type ChainAnomalyLogOptions } from './stores/ChainAnomalyLog.js';
 export { validateSecurityInfo, type SealedClientRecord } from './stores/clientCodec.js';
+
+// trust
+export { ChainTrustLedger, type ChainTrustLedgerOptions } from './trust/ChainTrustLedger.js';

@@ -47,3 +47,6 @@ export {
 } from './startLwm2mServer.js';
 export * from './api/index.js';
 export * from './management/index.js';
+export { TrustService, type TrustServiceOptions, type TrustEvent, type TrustView } from './trust/TrustService.js';
+export { collectTrustEvidence, withResponseEvidence, describeInterface, type TrustEvidenceOptions, type DeviceIdentityReader } from './trust/trustEvidence.js';
+export { probeDevice, probeEvaluation, canonicalProbeReport, type ProbeReport, type ProbeCheck, type ProbeOptions } from './trust/TrustProbe.js';

@@ -34,18 +34,14 @@ export interface ParsedLog {
   readonly transactionHash: string;
 }
 
-export const CONTRACT_NAMES: readonly ContractName[] = ['ClientStore', 'UserStore', 'AnomalyStore'];
+export const CONTRACT_NAMES: readonly ContractName[] = ['ClientStore', 'UserStore', 'AnomalyStore', 'TrustStore'];
 
 let interfaceCache: Record<ContractName, Interface> | undefined;
 
-/** ABIs of the three contracts as ethers `Interface`s. */
+/** ABIs of the contracts as ethers `Interface`s. */
 export function contractInterfaces(): Readonly<Record<ContractName, Interface>> {
   if (!interfaceCache) {
-    interfaceCache = {
-      ClientStore: new Interface(loadArtifact('ClientStore').abi as InterfaceAbi),
-      UserStore: new Interface(loadArtifact('UserStore').abi as InterfaceAbi),
-      AnomalyStore: new Interface(loadArtifact('AnomalyStore').abi as InterfaceAbi),
-    };
+    interfaceCache = Object.fromEntries(CONTRACT_NAMES.map((n) => [n, new Interface(loadArtifact(n).abi as InterfaceAbi)])) as Record<ContractName, Interface>;
   }
   return interfaceCache;
 }

@@ -1,6 +1,6 @@
 /**
  * Deployment of the contracts and the deployment file `<dataDir>/deployment.json`:
- * `{ chainId, addresses: { ClientStore, UserStore, AnomalyStore }, block, deployer }`.
+ * `{ chainId, addresses: { ClientStore, UserStore, AnomalyStore, TrustStore }, block, deployer }`.
  * A second `deploy()` reuses the file when the node is the same chain and the code is there;
  * otherwise it deploys again (a file of another chain is kept as `deployment.json.chain-<id>.bak`).
  */
@@ -23,6 +23,13 @@ export interface Deployment {
 
 export const DEPLOYMENT_FILE = 'deployment.json';
 
+/**
+ * Contracts added after the first deployments: a deployment file without them is still valid
+ * (their address reads as the zero address, which has no code), and `deploy()` adds just them.
+ */
+const ADDED_LATER: readonly ContractName[] = ['TrustStore'];
+const NO_ADDRESS = '0x0000000000000000000000000000000000000000';
+
 export function deploymentFilePath(dataDir: string): string {
   return join(dataDir, DEPLOYMENT_FILE);
 }
@@ -41,7 +48,7 @@ export function parseDeployment(text: string): Deployment {
     typeof d['block'] !== 'number' ||
     typeof d['deployer'] !== 'string' ||
     !addresses ||
-    !CONTRACT_NAMES.every((n) => typeof addresses[n] === 'string')
+    !CONTRACT_NAMES.every((n) => typeof addresses[n] === 'string' || (ADDED_LATER.includes(n) && addresses[n] === undefined))
   ) {
     throw new ChainAdapterError('CHAIN_BAD_DEPLOYMENT', 'the deployment file lacks chainId, block, deployer or an address');
   }
@@ -50,7 +57,7 @@ export function parseDeployment(text: string): Deployment {
       chainId: d['chainId'],
       block: d['block'],
       deployer: getAddress(d['deployer']),
-      addresses: Object.fromEntries(CONTRACT_NAMES.map((n) => [n, getAddress(addresses[n] as string)])) as Record<ContractName, string>,
+      addresses: Object.fromEntries(CONTRACT_NAMES.map((n) => [n, getAddress((addresses[n] as string | undefined) ?? NO_ADDRESS)])) as Record<ContractName, string>,
     };
   } catch {
     throw new ChainAdapterError('CHAIN_BAD_DEPLOYMENT', 'the deployment file holds a malformed address');
@@ -107,17 +114,24 @@ async function hasCode(rpc: JsonRpc, address: string): Promise<boolean> {
   return typeof code === 'string' && code !== '0x' && code.length > 2;
 }
 
-/** Deploys ClientStore, UserStore and AnomalyStore once; reuses `<dataDir>/deployment.json` when valid. */
+/**
+ * Deploys the contracts once; reuses `<dataDir>/deployment.json` when valid. When only contracts
+ * added later (TrustStore) are missing, deploys just those and keeps the others.
+ */
 export async function deploy(options: DeployOptions): Promise<DeployResult> {
   const rpc = new JsonRpc(options.rpcUrl, options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs });
   const path = deploymentFilePath(options.dataDir);
   try {
     const chainId = await rpc.chainId();
     const existing = readDeployment(options.dataDir);
+    let keep: Partial<Record<ContractName, string>> = {};
     if (existing && !options.force && existing.chainId === chainId) {
-      let complete = true;
-      for (const n of CONTRACT_NAMES) if (!(await hasCode(rpc, existing.addresses[n]))) complete = false;
-      if (complete) return { deployment: existing, reused: true, path };
+      const missing: ContractName[] = [];
+      for (const n of CONTRACT_NAMES) if (!(await hasCode(rpc, existing.addresses[n]))) missing.push(n);
+      if (missing.length === 0) return { deployment: existing, reused: true, path };
+      if (missing.every((n) => ADDED_LATER.includes(n))) {
+        keep = Object.fromEntries(CONTRACT_NAMES.filter((n) => !missing.includes(n)).map((n) => [n, existing.addresses[n]]));
+      }
     }
     let wallet: Wallet;
     try {
@@ -127,11 +141,11 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
     }
     const ifaces = contractInterfaces();
     const sender = new TxSender(rpc, wallet, chainId, CONTRACT_NAMES.map((n) => ifaces[n]));
-    const addresses: Partial<Record<ContractName, string>> = {};
-    let block = Number.MAX_SAFE_INTEGER;
-    // Broadcast all three (consecutive nonces), then wait for the receipts.
+    const addresses: Partial<Record<ContractName, string>> = { ...keep };
+    let block = existing && Object.keys(keep).length > 0 ? existing.block : Number.MAX_SAFE_INTEGER;
+    // Broadcast all (consecutive nonces), then wait for the receipts.
     const hashes: [ContractName, string][] = [];
-    for (const n of CONTRACT_NAMES) {
+    for (const n of CONTRACT_NAMES.filter((c) => keep[c] === undefined)) {
       hashes.push([n, await sender.broadcast({ data: loadArtifact(n).bytecode, contract: n, method: 'constructor' })]);
     }
     for (const [n, hash] of hashes) {
@@ -144,7 +158,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
       chainId,
       addresses: addresses as Record<ContractName, string>,
       block,
-      deployer: wallet.address,
+      deployer: Object.keys(keep).length > 0 && existing ? existing.deployer : wallet.address,
     };
     if (existing && existing.chainId !== chainId) {
       // Keep the deployment of the other chain instead of silently losing its addresses.

@@ -4,6 +4,7 @@ import { DEFAULT_NOSEC_MAX_REGISTRATIONS } from '@chainm2m/lwm2m-server';
 import { MODEL_OPTIONS, NETWORK_OPTIONS } from '../config.js';
 import { print, printJson } from '../Io.js';
 import { ALL_SERVICES, startStack, type NoSecStackOptions, type ServiceName } from '../stack/startStack.js';
+import { trustWindowSeconds } from '../stack/trust.js';
 import { runSimulationCommand } from './sim.js';
 import { int, str } from '../options.js';
 
@@ -38,6 +39,7 @@ export const up: Command = {
     'nosec-endpoints': { type: 'string', help: 'endpoints (comma-separated, without credentials) allowed to register over plain CoAP' },
     'nosec-open': { type: 'boolean', help: 'let any endpoint without credentials register over plain CoAP (lab only)' },
     'nosec-max': { type: 'string', help: `plain-CoAP registrations held at once (default ${DEFAULT_NOSEC_MAX_REGISTRATIONS})` },
+    'trust-window': { type: 'string', help: 'trust evidence window in seconds: one evaluation per device per window (env CHAINM2M_TRUST_WINDOW, default 600)' },
   },
   async run(ctx, _p, values) {
     const services = (typeof values['services'] === 'string' ? values['services'].split(',') : [...ALL_SERVICES]).map((s) => s.trim());
@@ -53,9 +55,10 @@ export const up: Command = {
     if (nosec && !nosec.open && nosec.endpoints.length === 0) {
       log('warning        --nosec without --nosec-endpoints or --nosec-open: no device may register over plain CoAP');
     }
+    const trustWindow = trustWindowSeconds(values['trust-window'], ctx.io.env);
     // Armed before anything starts: a Ctrl-C during start-up stops what has started once it is up.
     const stopSignal = ctx.io.untilSignal();
-    const stack = await startStack({ config: ctx.config, env: ctx.io.env, services: services as ServiceName[], ...(nosec ? { nosec } : {}), log });
+    const stack = await startStack({ config: ctx.config, env: ctx.io.env, services: services as ServiceName[], ...(nosec ? { nosec } : {}), log, trustWindowSeconds: trustWindow });
     try {
       if (stack.adminCreated) {
         if (stack.generatedAdminPassword !== undefined) {

@@ -27,6 +27,7 @@ import { recordBootstrapFailures } from './bootstrapFailures.js';
 
 /** How long one part of the stack may take to close on stop before the next is stopped anyway. */
 const STOP_PART_MS = 2000;
+import { startStackTrust, trustWindowSeconds, type StackTrust } from './trust.js';
 
 export type ServiceName = 'bootstrap' | 'server' | 'api';
 export const ALL_SERVICES: readonly ServiceName[] = ['bootstrap', 'server', 'api'];
@@ -48,6 +49,8 @@ export interface StackOptions {
   readonly log: (line: string) => void;
   /** Serve the web console at `/` of the API (built on first use). On unless `false`. */
   readonly console?: boolean;
+  /** Trust evidence window (`--trust-window`); default CHAINM2M_TRUST_WINDOW or 600 s. */
+  readonly trustWindowSeconds?: number;
 }
 
 export interface Stack {
@@ -62,6 +65,8 @@ export interface Stack {
   /** Endpoint management on this stack's store (the simulator provisions through it). */
   readonly endpoints: EndpointService;
   readonly lwm2m?: Lwm2mServer;
+  /** The server as trust evaluator (with the LwM2M server). */
+  readonly trust?: StackTrust;
   readonly bootstrap?: BootstrapServer;
   readonly api?: ApiApp;
   stop(): Promise<void>;
@@ -124,10 +129,12 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     // Every appended anomaly (from the API, the CLI in this process, or the refused-attempt
     // reporters) is also announced on the API's event stream once that exists.
     let announce: ((event: ApiEvent) => void) | undefined;
+    let trust: StackTrust | undefined;
     const anomalies: AnomalyLog = {
       append: async (a) => {
         const r = await stores.anomalies.append(a);
         announce?.({ type: 'anomaly', endpoint: a.endpoint, data: { ...a, ...r } });
+        trust?.onAnomaly(a);
         return r;
       },
       appendMany: (a) => stores.anomalies.appendMany(a),
@@ -211,6 +218,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       ports.coaps = lwm2m.addresses.coaps.port;
       log(`LwM2M server   coaps://${config.host}:${lwm2m.addresses.coaps.port}${lwm2m.addresses.coap ? ` and coap://${config.host}:${lwm2m.addresses.coap.port}` : ''}`);
       endpoints = endpointService();
+      const devices = deviceApiFromServer({ registrations: lwm2m.registrations, devices: lwm2m.devices });
+      trust = await startStackTrust({ stores, lwm2m, bootstrap, devices, windowSeconds: opts.trustWindowSeconds ?? trustWindowSeconds(undefined, env), announce: (e) => announce?.(e), log });
+      cleanups.push(() => (trust as StackTrust).close());
       if (services.has('api')) {
         const events = apiEventsFromServer(lwm2m.events);
         announce = (e) => events.emit(e);
@@ -230,8 +240,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         const app = await buildApp({
           users,
           endpoints,
-          devices: deviceApiFromServer({ registrations: lwm2m.registrations, devices: lwm2m.devices }),
+          devices: trust.devices,
           deviceData: deviceDataApiFromServer({ devices: lwm2m.devices, latestValues: lwm2m.latestValues }),
+          trust: trust.service,
           anomalies,
           events,
           jwt: {
@@ -290,6 +301,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       stores,
       endpoints,
       ...(lwm2m ? { lwm2m } : {}),
+      ...(trust ? { trust } : {}),
       ...(bootstrap ? { bootstrap } : {}),
       ...(api ? { api } : {}),
       stop: stopAll,

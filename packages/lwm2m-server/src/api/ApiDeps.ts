@@ -1,6 +1,7 @@
 import type { AnomalyLog, Clock, ObjectRegistry, Registration } from '@chainm2m/lwm2m';
 import type { EndpointService } from '../management/EndpointService.js';
 import type { UserService } from '../management/UserService.js';
+import type { TrustService } from '../trust/TrustService.js';
 import type { JwtConfig } from './jwt.js';
 import type { LoginRateLimits } from './LoginRateLimiter.js';
 import type { DeviceDataApi } from './deviceDataApi.js';
@@ -36,7 +37,7 @@ export interface DeviceApi {
 }
 
 /** Every kind of event `/api/events` carries (its `event:` field). */
-export const API_EVENT_TYPES = ['registration', 'update', 'deregistration', 'notification', 'send', 'anomaly', 'bootstrap-failed'] as const;
+export const API_EVENT_TYPES = ['registration', 'update', 'deregistration', 'notification', 'send', 'anomaly', 'bootstrap-failed', 'trust-drop', 'trust-reevaluate'] as const;
 export type ApiEventType = (typeof API_EVENT_TYPES)[number];
 
 export interface ApiEvent {
@@ -58,6 +59,8 @@ export interface ApiDeps {
   readonly deviceData?: DeviceDataApi;
   readonly anomalies: AnomalyLog;
   readonly events: ApiEventSource;
+  /** Trust scores and evaluations (`/api/trust`); the routes are absent without it. */
+  readonly trust?: TrustService;
   readonly jwt: JwtConfig;
   readonly clock?: Clock;
   /** Wall-clock seconds, for token issue and expiry. */

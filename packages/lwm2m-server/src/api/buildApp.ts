@@ -21,6 +21,7 @@ import { dataRoutes } from './routes/dataRoutes.js';
 import { modelRoutes } from './routes/modelRoutes.js';
 import { endpointBulkRoutes } from './routes/endpointBulkRoutes.js';
 import { consoleStatic } from './consoleStatic.js';
+import { trustRoutes } from './routes/trustRoutes.js';
 
 /**
  * Builds the REST API (fastify) without listening: `app.inject()` in tests, `app.listen()` in
@@ -118,6 +119,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     await eventRoutes(secured, deps.events, clock);
     await modelRoutes(secured, deps.objects ?? new ObjectRegistry());
     await secured.register(async (bulk) => endpointBulkRoutes(bulk, deps.endpoints));
+    if (deps.trust) await trustRoutes(secured, deps.trust, deps.devices);
   });
   if (deps.consoleDir) await consoleStatic(app, deps.consoleDir);
   return app;

@@ -64,6 +64,10 @@ export const HTTP_STATUS: Readonly<Record<string, number>> = {
   COAP_PEER_FORGOTTEN: 502,
   COAP_CLOSED: 503,
   DTLS_HANDSHAKE_FAILED: 502,
+  // @chainm2m/trust
+  TRUST_INVALID_INPUT: 400,
+  TRUST_NOT_FOUND: 404,
+  TRUST_LEDGER_UNAVAILABLE: 503,
   // @chainm2m/chain-adapter
   CHAIN_UNREACHABLE: 503,
   CHAIN_TIMEOUT: 503,
