@@ -139,6 +139,27 @@ export async function openChainStores(
   };
 }
 
+/**
+ * The anomaly log when the chain cannot be reached: records go to this data directory's outbox
+ * (or, while `up` owns the outbox, to its spool) and are sent once the chain is back.
+ */
+export async function openOfflineAnomalyLog(config: CliConfig): Promise<{ log: ChainAnomalyLog; close(): Promise<void> }> {
+  const deployment = readDeployment(config.dataDir);
+  if (!deployment) {
+    throw new CliError('CLI_NOT_DEPLOYED', `no deployment in ${config.dataDir}: run 'chainm2m up' (embedded dev chain) or 'chainm2m deploy' first`);
+  }
+  const { rpcUrl, embedded } = chainRpcUrlFor(config);
+  const connection = await connectChain({ rpcUrl, privateKey: signerKeyFor(config, embedded), deployment, requestTimeoutMs: 2_000, verify: false });
+  const log = await ChainAnomalyLog.open({ connection, dataDir: config.dataDir, commitWaitMs: 2_000 });
+  return {
+    log,
+    async close() {
+      await log.close();
+      connection.close();
+    },
+  };
+}
+
 /** The management services on the chain the CLI finds (used by endpoints/users/anomalies commands). */
 export async function openManagement(config: CliConfig, io: { env: Readonly<Record<string, string | undefined>> }): Promise<Management> {
   const { rpcUrl, embedded } = chainRpcUrlFor(config);

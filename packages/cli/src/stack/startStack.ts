@@ -12,7 +12,6 @@ import {
   EndpointService,
   startLwm2mServer,
   UserService,
-  type ApiEvent,
   type Lwm2mServer,
 } from '@chainm2m/lwm2m-server';
 
@@ -97,19 +96,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const stores = await openChainStores(config, { rpcUrl, privateKey, createSealingKey: true, pollIntervalMs: 200 });
     cleanups.push(() => stores.close());
 
-    // Every appended anomaly (from the API, the CLI in this process, or the refused-attempt
-    // reporters) is also announced on the API's event stream once that exists.
-    let announce: ((event: ApiEvent) => void) | undefined;
-    const anomalies: AnomalyLog = {
-      append: async (a) => {
-        const r = await stores.anomalies.append(a);
-        announce?.({ type: 'anomaly', endpoint: a.endpoint, data: { ...a, ...r } });
-        return r;
-      },
-      appendMany: (a) => stores.anomalies.appendMany(a),
-      count: () => stores.anomalies.count(),
-      query: (q) => stores.anomalies.query(q),
-    };
+    // Anomalies reach the API's event stream from the chain's events (see `follow` below), so those
+    // written by any process (this one, a CLI, another server) are announced, once committed.
+    const anomalies: AnomalyLog = stores.anomalies;
 
     const users = new UserService(stores.users, hasher);
     let generatedAdminPassword: string | undefined;
@@ -168,7 +157,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       endpoints = endpointService();
       if (services.has('api')) {
         const events = apiEventsFromServer(lwm2m.events);
-        announce = (e) => events.emit(e);
+        const stopFollowing = stores.anomalies.follow((rec) => events.emit({ type: 'anomaly', endpoint: rec.endpoint, data: { ...rec, committed: true } }), { pollIntervalMs: 200 });
+        cleanups.push(async () => stopFollowing());
         let registrationCount = 0;
         const refresh = async (): Promise<void> => {
           registrationCount = await lwm2m!.registrations.count();
