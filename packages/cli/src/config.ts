@@ -14,6 +14,8 @@ export interface CliConfig {
   readonly chainRpcUrl: string | undefined;
   /** Hex private key of the signer for an external chain (`CHAINM2M_SIGNER_KEY`). */
   readonly signerKey: string | undefined;
+  /** Blocks deep a write must be before it is acknowledged (`--confirmations`, `CHAINM2M_CONFIRMATIONS`; default 1). */
+  readonly confirmations: number;
 }
 
 export const GLOBAL_OPTIONS = {
@@ -28,6 +30,7 @@ export const NETWORK_OPTIONS = {
   'coap-port': { type: 'string', help: 'LwM2M server CoAPS port (env CHAINM2M_COAP_PORT, default 5684)' },
   'api-port': { type: 'string', help: 'REST API port (env CHAINM2M_API_PORT, default 8080)' },
   'chain-port': { type: 'string', help: 'embedded dev chain RPC port (env CHAINM2M_CHAIN_PORT, default 8545)' },
+  confirmations: { type: 'string', help: 'blocks deep a write must be before it is acknowledged (env CHAINM2M_CONFIRMATIONS, default 1)' },
 } as const;
 
 function port(flag: string | boolean | undefined, env: string | undefined, fallback: number, name: string): number {
@@ -35,6 +38,14 @@ function port(flag: string | boolean | undefined, env: string | undefined, fallb
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw usage(`--${name} must be a port number (0-65535), got '${raw}'`);
+  return n;
+}
+
+function confirmations(flag: string | boolean | undefined, env: string | undefined): number {
+  const raw = typeof flag === 'string' ? flag : env;
+  if (raw === undefined || raw === '') return 1;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 1_000) throw usage(`--confirmations must be a number of blocks (1-1000), got '${raw}'`);
   return n;
 }
 
@@ -49,5 +60,6 @@ export function loadConfig(values: Values, env: Readonly<Record<string, string |
     chainPort: port(values['chain-port'], env['CHAINM2M_CHAIN_PORT'], 8545, 'chain-port'),
     chainRpcUrl: env['CHAIN_RPC_URL'] || undefined,
     signerKey: env['CHAINM2M_SIGNER_KEY'] || undefined,
+    confirmations: confirmations(values['confirmations'], env['CHAINM2M_CONFIRMATIONS']),
   };
 }

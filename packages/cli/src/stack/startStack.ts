@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { deploy, startDevChain, type DevChain } from '@chainm2m/chain-adapter';
+import { deploy } from '@chainm2m/chain-adapter';
 import { reportBootstrapAnomalies, startBootstrapServer, type BootstrapServer } from '@chainm2m/bootstrap-server';
 import { AnomalyReporter, SystemRandom, type AnomalyLog } from '@chainm2m/lwm2m';
 import {
@@ -19,6 +19,8 @@ type ApiApp = Awaited<ReturnType<typeof buildApp>>;
 import { CliError } from '../CliError.js';
 import type { CliConfig } from '../config.js';
 import { endpointDefaults, hasher, openChainStores, removeRuntime, signerKeyFor, writeRuntime, type ChainStores } from './chain.js';
+import { maintainJournal, superviseDevChain, trackHealth, type ChainSupervisor } from './chainSupervisor.js';
+import { acquireStackLock } from './stackLock.js';
 
 export type ServiceName = 'bootstrap' | 'server' | 'api';
 export const ALL_SERVICES: readonly ServiceName[] = ['bootstrap', 'server', 'api'];
@@ -78,23 +80,42 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
   };
   try {
-    let devChain: DevChain | undefined;
+    // One stack per data directory (a second `up` would run a second chain on the same state).
+    const lock = acquireStackLock(config.dataDir);
+    cleanups.push(async () => lock.release());
+    let devChain: ChainSupervisor | undefined;
     let rpcUrl = config.chainRpcUrl;
     if (!rpcUrl) {
       try {
-        devChain = await startDevChain({ dataDir: config.dataDir, host: '127.0.0.1', port: config.chainPort });
+        devChain = await superviseDevChain({ dataDir: config.dataDir, host: '127.0.0.1', port: config.chainPort, log });
       } catch (err) {
-        throw new CliError('CLI_FAILED', `cannot start the embedded dev chain on port ${config.chainPort} (${(err as Error).message}); is another 'chainm2m up' running? Use --chain-port to pick another port`, { cause: err });
+        throw new CliError('CLI_FAILED', `cannot start the embedded dev chain on port ${config.chainPort} (${(err as Error).message}); Use --chain-port to pick another port`, { cause: err });
       }
-      cleanups.push(() => (devChain as DevChain).stop());
+      cleanups.push(() => (devChain as ChainSupervisor).stop());
       rpcUrl = devChain.rpcUrl;
-      log(`dev chain      ${rpcUrl} (state in ${devChain.stateFile})`);
+      log(`dev chain      ${rpcUrl} (state in ${devChain.current().stateFile})`);
     }
     const privateKey = signerKeyFor(config, devChain !== undefined);
     const deployed = await deploy({ rpcUrl, privateKey, dataDir: config.dataDir });
     log(`contracts      ${deployed.reused ? 'reused' : 'deployed'} (${deployed.path})`);
     const stores = await openChainStores(config, { rpcUrl, privateKey, createSealingKey: true, pollIntervalMs: 200 });
     cleanups.push(() => stores.close());
+    const health = trackHealth(stores, devChain);
+    cleanups.push(async () => health.stop());
+    if (devChain) {
+      // After anvil restarted on its last checkpoint: re-send what the journal holds, resync the caches.
+      devChain.onRestarted(async () => {
+        const signer = stores.connection.signer();
+        signer.journal?.forgetMined();
+        signer.resetNonce();
+        const r = await signer.recover();
+        if (r.replayed + r.resent > 0) log(`dev chain      re-sent ${r.replayed + r.resent} journaled transaction(s)`);
+        await stores.security.syncNow();
+        void stores.anomalies.flush().catch(() => undefined);
+      });
+    }
+    const stopJournal = maintainJournal(stores.connection, { ...(devChain ? { supervisor: devChain } : {}) });
+    cleanups.push(async () => stopJournal());
 
     // Anomalies reach the API's event stream from the chain's events (see `follow` below), so those
     // written by any process (this one, a CLI, another server) are announced, once committed.
@@ -176,11 +197,15 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
             audience: 'chainm2m-api',
             expiresInSec: Number(env['CHAINM2M_JWT_TTL'] ?? 3600) || 3600,
           },
-          health: async () => ({
-            ok: !stores.security.isStale(),
-            chain: { rpcUrl: redactUrl(rpcUrl as string), stale: stores.security.isStale(), outbox: stores.anomalies.pending() },
-            registrations: await lwm2m!.registrations.count(),
-          }),
+          health: async () => {
+            const degraded = health.degraded();
+            return {
+              ok: degraded.length === 0,
+              chain: { rpcUrl: redactUrl(rpcUrl as string), stale: stores.security.isStale(), outbox: stores.anomalies.pending(), journal: stores.connection.signer().journal?.size() ?? 0 },
+              registrations: await lwm2m!.registrations.count(),
+              degraded,
+            };
+          },
           gauges: {
             chainm2m_registrations: { help: 'Current registrations', read: () => registrationCount },
             chainm2m_anomaly_outbox: { help: 'Anomaly records waiting for the chain', read: () => stores.anomalies.pending() },
