@@ -66,5 +66,5 @@ export { decodeRevert, type DecodedRevert } from './chain/revert.js';
 export { ChainSecurityStore, type ChainSecurityStoreOptions, type SecurityStoreHealth } from './stores/ChainSecurityStore.js';
 export { ChainBootstrapConfigStore } from './stores/ChainBootstrapConfigStore.js';
 export { ChainUserDirectory, type ChainUserDirectoryOptions } from './stores/ChainUserDirectory.js';
-export { ChainAnomalyLog, ANOMALY_OUTBOX_FILE, ANOMALY_OUTBOX_LOCK, type ChainAnomalyLogOptions } from './stores/ChainAnomalyLog.js';
+export { ChainAnomalyLog, ANOMALY_OUTBOX_FILE, ANOMALY_OUTBOX_LOCK, ANOMALY_SPOOL_DIR, type ChainAnomalyLogOptions } from './stores/ChainAnomalyLog.js';
 export { validateSecurityInfo, type SealedClientRecord } from './stores/clientCodec.js';

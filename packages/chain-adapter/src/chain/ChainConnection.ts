@@ -1,5 +1,5 @@
 /**
- * A connection to the deployed contracts: JSON-RPC (ethers provider, tuned), an optional signer
+ * A connection to the deployed contracts: JSON-RPC (`JsonRpc`), an optional signer
  * with its own nonce management, ABI encoding/decoding and revert decoding.
  */
 import { Interface, Wallet, type InterfaceAbi, type Result } from 'ethers';
@@ -75,10 +75,7 @@ export class ChainConnection {
 
   constructor(options: ConnectChainOptions, journal?: TxJournal) {
     this.deployment = options.deployment;
-    this.rpc = new JsonRpc(options.rpcUrl, {
-      chainId: options.deployment.chainId,
-      ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
-    });
+    this.rpc = new JsonRpc(options.rpcUrl, options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs });
     this.interfaces = contractInterfaces();
     this.allInterfaces = CONTRACT_NAMES.map((n) => this.interfaces[n]);
     this.byAddress = new Map(CONTRACT_NAMES.map((n) => [options.deployment.addresses[n].toLowerCase(), n]));
@@ -100,10 +97,6 @@ export class ChainConnection {
   /** The signer's address; `undefined` for a read-only connection. */
   get address(): string | undefined {
     return this.sender?.address;
-  }
-
-  get provider(): JsonRpc['provider'] {
-    return this.rpc.provider;
   }
 
   contractAddress(name: ContractName): string {

@@ -34,6 +34,8 @@ export interface Runtime {
   readonly pid: number;
   readonly chainRpcUrl: string;
   readonly embeddedChain: boolean;
+  /** The embedded dev chain's pid (changes when the supervisor restarts it). */
+  readonly chainPid?: number;
   readonly host: string;
   readonly ports: { readonly bootstrap?: number; readonly coaps?: number; readonly api?: number; readonly chain?: number };
   readonly startedAt: string;

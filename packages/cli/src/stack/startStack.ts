@@ -220,14 +220,16 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       }
     }
     endpoints ??= endpointService();
-    writeRuntime(config.dataDir, {
+    const runtime = {
       pid: process.pid,
       chainRpcUrl: rpcUrl,
       embeddedChain: devChain !== undefined,
       host: config.host,
       ports,
       startedAt: new Date().toISOString(),
-    });
+    };
+    writeRuntime(config.dataDir, { ...runtime, ...(devChain ? { chainPid: devChain.current().pid } : {}) });
+    devChain?.onRestarted(async () => writeRuntime(config.dataDir, { ...runtime, chainPid: (devChain as ChainSupervisor).current().pid }));
     cleanups.push(async () => removeRuntime(config.dataDir));
     return {
       chainRpcUrl: rpcUrl,
