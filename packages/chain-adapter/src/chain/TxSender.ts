@@ -83,6 +83,9 @@ interface Fees {
   readonly gasPrice: bigint;
 }
 
+/** Codes of a transaction the chain executed and reverted (see `codeForRevert`). */
+const REVERT_CODES: ReadonlySet<string> = new Set(['CHAIN_REVERTED', 'DUPLICATE', 'NOT_FOUND', 'INVALID_INPUT']);
+
 export class TxSender {
   private nonce: number | undefined;
   private queue: Promise<unknown> = Promise.resolve();
@@ -159,7 +162,11 @@ export class TxSender {
           }
           // Refused by the node: it can never be mined. (Unreachable: it may have arrived; keep it.)
           if (e instanceof JsonRpcFailure) await this.journal?.abandon(hash);
-          if (e instanceof JsonRpcFailure && attempt < 2 && /nonce|underpriced|fee|base fee|replacement/i.test(e.rpcMessage)) continue;
+          if (e instanceof JsonRpcFailure && attempt < 8 && /nonce|underpriced|fee|base fee|replacement/i.test(e.rpcMessage)) {
+            // Another process signing with this key took the nonce (a CLI command beside `up`): a short, jittered pause.
+            if (attempt > 0) await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * attempt));
+            continue;
+          }
           throw e instanceof JsonRpcFailure && e.revertData ? this.mapCallError(e, tx) : e;
         }
       }
@@ -345,7 +352,9 @@ export class TxSender {
       this.nonce = undefined;
     });
     const results = await Promise.allSettled(waits);
-    const failed = results.find((r) => r.status === 'rejected' && !(r.reason instanceof ChainAdapterError && r.reason.code === 'CHAIN_REVERTED'));
+    // Mined but reverted (e.g. a record that is there already, by another path): that is the chain's
+    // outcome for it, as it was the first time. Only a chain that cannot be reached fails recovery.
+    const failed = results.find((r) => r.status === 'rejected' && !(r.reason instanceof ChainAdapterError && REVERT_CODES.has(r.reason.code)));
     if (failed && failed.status === 'rejected') throw failed.reason;
     return { replayed, resent };
   }
@@ -404,10 +413,12 @@ export class TxSender {
     return e;
   }
 
+  /**
+   * The node's pending nonce, asked before every transaction: another process may sign with the
+   * same key (a CLI command beside `up`), so a cached nonce would collide. (~0.3 ms on loopback.)
+   */
   private async nextNonce(): Promise<number> {
-    if (this.nonce === undefined) {
-      this.nonce = Number(await this.rpc.request<string>('eth_getTransactionCount', [this.address, 'pending']));
-    }
+    this.nonce = Number(await this.rpc.request<string>('eth_getTransactionCount', [this.address, 'pending']));
     return this.nonce;
   }
 

@@ -40,7 +40,10 @@ async function up(): Promise<CliProcess> {
   const p = startCli(['up', ...portArgs()], env, { detached: true });
   live.add(p);
   void p.exited.then(() => live.delete(p));
-  await waitForOutput(p.output, 'ready', 90_000);
+  let exitedEarly = false;
+  void p.exited.then(() => (exitedEarly = true));
+  await waitForOutput(() => (exitedEarly ? `${p.output()}\nEXITED` : p.output()), /^(ready |.*EXITED$)/m, 90_000);
+  if (exitedEarly) throw new Error(`up exited during start:\n${p.output()}`);
   return p;
 }
 
@@ -121,6 +124,7 @@ function writers(round: number, token: string): { stop(): Promise<void> } {
     writeFileSync(file, `endpoint\n${names.join('\n')}\n`);
     const r = await runCli(['endpoints', 'import', file, '--keys-out', `${file}.keys`], env);
     if (r.code === 0) for (const n of names) acked.endpoints.add(n);
+    else if (!stopped) console.log(`import of round ${round} not acknowledged (exit ${r.code}): ${r.out.slice(-400)}`);
   });
   return {
     async stop() {
