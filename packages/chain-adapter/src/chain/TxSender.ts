@@ -15,7 +15,7 @@ import type { Interface, Wallet } from 'ethers';
 import { ChainAdapterError } from '../ChainAdapterError.js';
 import { JsonRpcFailure, type JsonRpc } from './JsonRpc.js';
 import { revertError } from './revert.js';
-import { signRawTransaction } from './rlpTx.js';
+import { nonceOfRawTransaction, signRawTransaction } from './rlpTx.js';
 import type { JournalEntry, TxJournal } from './TxJournal.js';
 
 export interface TxRequest {
@@ -175,6 +175,9 @@ export class TxSender {
 
   /** Broadcasts a pre-signed transaction again (outbox recovery). */
   async rebroadcast(raw: string, hash: string): Promise<string> {
+    // Waited for like our own: a gap below it (the node lost transactions) is filled.
+    const nonce = nonceOfRawTransaction(raw);
+    if (nonce !== undefined && !this.inflight.has(hash)) this.inflight.set(hash, { nonce, raw });
     return this.serial(async () => {
       try {
         await this.rpc.request('eth_sendRawTransaction', [raw]);

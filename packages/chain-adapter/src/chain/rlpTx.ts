@@ -83,3 +83,31 @@ export function signRawTransaction(key: SigningKey, f: RawTxFields): { raw: stri
   }
   return { raw: `0x${signed.toString('hex')}`, hash: keccak256Bytes(signed) };
 }
+
+/** The nonce of a signed transaction (EIP-1559 or legacy), read from its RLP; `undefined` if malformed. */
+export function nonceOfRawTransaction(raw: string): number | undefined {
+  const b = hexBytes(raw);
+  let at = b[0] === 2 ? 1 : 0;
+  // list header
+  const h = b[at];
+  if (h === undefined || h < 0xc0) return undefined;
+  at += h <= 0xf7 ? 1 : 1 + (h - 0xf7);
+  const item = (): Buffer | undefined => {
+    const p = b[at];
+    if (p === undefined) return undefined;
+    if (p < 0x80) {
+      at += 1;
+      return b.subarray(at - 1, at);
+    }
+    if (p <= 0xb7) {
+      const s = at + 1;
+      at = s + (p - 0x80);
+      return b.subarray(s, at);
+    }
+    return undefined; // long strings never hold a chain id or nonce
+  };
+  if (b[0] === 2 && item() === undefined) return undefined; // chainId
+  const n = item();
+  if (n === undefined || n.length > 6) return undefined;
+  return n.length === 0 ? 0 : n.readUIntBE(0, n.length);
+}

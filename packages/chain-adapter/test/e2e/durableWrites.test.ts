@@ -107,4 +107,26 @@ describe('durable writes (transaction journal)', () => {
     expect(Number((await again.call('AnomalyStore', 'anomalyCount', []))[0])).toBe(before + 2);
     expect(existsSync(file)).toBe(true);
   }, 120_000);
+
+  it('a pre-signed transaction re-broadcast above a rolled-back nonce (the anomaly outbox after a crash) is mined within seconds', async () => {
+    const s = await setup();
+    let chain = s.chain;
+    cleanups.push(() => chain.kill());
+    const conn = await connect(chain.rpcUrl, s.key, s.deployment); // no journal: as an outbox that kept only its own raw
+    const raws: { hash: string; raw: string }[] = [];
+    for (let i = 0; i < 2; i++) {
+      await conn.send('AnomalyStore', 'addAnomalies', anomalyArgs(i), { onSigned: (hash, raw) => void raws.push({ hash, raw }) });
+    }
+    const before = Number((await conn.call('AnomalyStore', 'anomalyCount', []))[0]) - 2;
+    await chain.kill();
+    conn.close();
+    chain = await startDevChain({ dataDir: s.dataDir, port: s.port, stateIntervalSec: 0 });
+    const again = await connect(chain.rpcUrl, s.key, s.deployment);
+    const second = raws[1] as { hash: string; raw: string };
+    await again.signer().rebroadcast(second.raw, second.hash);
+    const r = await again.signer().waitForReceipt(second.hash);
+    expect(r.hash).toBe(second.hash);
+    const list = await again.call('AnomalyStore', 'listAnomalies', [before, 10]);
+    expect((list[0] as unknown[][]).map((a) => a[0])).toEqual(['meter-1']); // the gap was filled with a no-op
+  }, 120_000);
 });
