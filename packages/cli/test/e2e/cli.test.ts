@@ -4,38 +4,17 @@
  * stop, `up` again, and the data is still there.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { freePort } from './cliProcess.js';
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '../../src/main.ts');
 const ADMIN_PASSWORD = 'cli-e2e-admin-pw';
 const dataDir = mkdtempSync(join(tmpdir(), 'chainm2m-cli-e2e-'));
 const running = new Set<ChildProcess>();
-
-/** A port free for both UDP and TCP right now (the server binds it a moment later). */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const s = createServer();
-      s.once('error', reject);
-      s.listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
-    const udpFree = await new Promise<boolean>((resolve) => {
-      const u = createSocket('udp4');
-      u.once('error', () => resolve(false));
-      u.bind(port, '127.0.0.1', () => u.close(() => resolve(true)));
-    });
-    if (udpFree) return port;
-  }
-}
 
 const ports = { bs: 0, coap: 0, api: 0, chain: 0 };
 const env = { ...process.env, CHAINM2M_DATA_DIR: dataDir, CHAINM2M_ADMIN_PASSWORD: ADMIN_PASSWORD };
