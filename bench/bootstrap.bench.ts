@@ -1,7 +1,8 @@
 /**
  * Bootstrap benchmark: 1,000 devices (our DtlsClient + CoapEndpoint + a minimal LwM2M client, all
  * in one child process, one UDP socket each) bootstrap against `startBootstrapServer` (this process)
- * on loopback. Bootstrap time = DTLS handshake + POST /bs + Delete ×2 + Write ×3 (SenML-JSON) +
+ * on loopback. Bootstrap time = DTLS handshake + POST /bs?pct=110 + Discover + Delete ×2 + Write ×2
+ * (SenML-JSON; the device keeps its own bootstrap account) +
  * Finish, measured by the device from before its handshake until it has answered Bootstrap-Finish.
  * Devices and server run in separate processes so that each gets one of the 2 cores, as when
  * devices are remote.
@@ -9,7 +10,8 @@
  * Runs: (1) burst — 1,000 devices started at once (the issue's figure); (2) paced — the same
  * devices with 16 in flight; (3) single — 100 devices one after the other (unloaded latency);
  * (4) burst with the chain-backed store (ChainSecurityStore on an anvil dev chain: sealed records,
- * reads from its event-synced cache) unless BS_BENCH_CHAIN=0. Baseline: raw UDP round trips on
+ * reads from its event-synced cache) unless BS_BENCH_CHAIN=0; (5) single without Bootstrap-Discover
+ * (the bootstrap account written instead: as many exchanges), the cost of asking first. Baseline: raw UDP round trips on
  * loopback, same run.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -63,7 +65,7 @@ async function bootstrapOne(port: number, d: DeviceSpec): Promise<number> {
   const coap = new CoapEndpoint({ transport: client, handler: device.handle });
   try {
     const finished = device.whenFinished();
-    const res = await coap.request(client.peer, { method: 'POST', path: `/bs?ep=${d.endpoint}`, timeoutMs: 30_000 });
+    const res = await coap.request(client.peer, { method: 'POST', path: `/bs?ep=${d.endpoint}&pct=110`, timeoutMs: 30_000 });
     if (res.code !== '2.04') throw new Error(`bootstrap request answered ${res.code}`);
     await finished;
     return performance.now() - t0;
@@ -153,10 +155,11 @@ const view = (r: RunResult) => ({
   serverSessionMs: lat(r.serverSessionMs),
 });
 
-async function startServer(securityStore: SecurityStore, configStore?: ChainBootstrapConfigStore): Promise<BootstrapServer> {
+async function startServer(securityStore: SecurityStore, configStore?: ChainBootstrapConfigStore, discover = true): Promise<BootstrapServer> {
   return startBootstrapServer({
     securityStore,
     ...(configStore ? { configStore } : {}),
+    ...(discover ? {} : { policy: { discover: false } }),
     host: '127.0.0.1',
     port: 0,
     dtls: { maxHandshakes: 4 * DEVICES, maxSessions: 4 * DEVICES },
@@ -203,7 +206,7 @@ async function main(): Promise<void> {
   const child = fork(fileURLToPath(import.meta.url), [DEVICE_MODE], { stdio: 'inherit' });
   try {
     const server = await startServer(new InMemorySecurityStore([...infos, ...warm]));
-    let burst: RunResult, paced: RunResult, single: RunResult, stats: ReturnType<BootstrapServer['stats']>;
+    let burst: RunResult, paced: RunResult, single: RunResult, singleNoDiscover: RunResult, stats: ReturnType<BootstrapServer['stats']>;
     try {
       await run(child, server, warm, 8); // JIT warm-up on both sides
       burst = await run(child, server, infos, DEVICES);
@@ -213,6 +216,15 @@ async function main(): Promise<void> {
     } finally {
       await server.close();
     }
+    // The same, one at a time, with the sequence of before Bootstrap-Discover (the bootstrap account
+    // written instead of discovered: as many exchanges), to see what asking first costs.
+    const legacy = await startServer(new InMemorySecurityStore([...infos, ...warm]), undefined, false);
+    try {
+      await run(child, legacy, warm, 8);
+      singleNoDiscover = await run(child, legacy, infos.slice(0, SINGLE), 1);
+    } finally {
+      await legacy.close();
+    }
     const chained = WITH_CHAIN ? await chainBurst(child, infos, warm) : undefined;
 
     const results = {
@@ -221,6 +233,7 @@ async function main(): Promise<void> {
       burst: view(burst),
       paced: { concurrency: PACED_CONCURRENCY, ...view(paced) },
       single: view(single),
+      singleNoDiscover: view(singleNoDiscover),
       chainBurst: chained === undefined ? 'skipped' : 'error' in chained ? { error: chained.error } : { ...view(chained.result), setupMs: round(chained.setupMs, 0) },
       server: { bootstrap: stats.bootstrap, coapRetransmissions: stats.coap.retransmissions, dtls: stats.dtls },
       baseline: { udpRoundTripsPerSec: round(baseline.perSec, 0), udpP50Us: round(baseline.latencyUs.p50, 0), udpP99Us: round(baseline.latencyUs.p99, 0) },
@@ -231,12 +244,13 @@ async function main(): Promise<void> {
       line(`burst (${DEVICES} at once, in-memory store)`, burst),
       line(`paced (${PACED_CONCURRENCY} in flight)`, paced),
       line('single (one at a time)', single),
+      line('single, no Discover (bootstrap account written instead)', singleNoDiscover),
       chained === undefined
         ? 'chain-backed burst: skipped (BS_BENCH_CHAIN=0)'
         : 'error' in chained
           ? `chain-backed burst: failed: ${chained.error}`
           : line(`burst (${DEVICES} at once, ChainSecurityStore on anvil)`, chained.result),
-      `baseline raw UDP: ${round(baseline.perSec, 0)} round trips/s, p50 ${round(baseline.latencyUs.p50, 0)} µs (a bootstrap = 3 handshake round trips + 7 CoAP exchanges)`,
+      `baseline raw UDP: ${round(baseline.perSec, 0)} round trips/s, p50 ${round(baseline.latencyUs.p50, 0)} µs (a bootstrap = 3 handshake round trips + 7 CoAP exchanges, with or without Discover)`,
       `target p99 < 100 ms: burst ${burst.latencyMs.p99 < 100 ? 'met' : 'NOT met'}, paced ${paced.latencyMs.p99 < 100 ? 'met' : 'NOT met'}, single ${single.latencyMs.p99 < 100 ? 'met' : 'NOT met'}`,
     ]);
   } finally {

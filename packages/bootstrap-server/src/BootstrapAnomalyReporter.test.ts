@@ -64,6 +64,43 @@ describe('reportBootstrapAnomalies', () => {
     expect(reporter.stats()).toMatchObject({ appended: 3, suppressed: 50 });
   });
 
+  it('writes a failed session as a bootstrap-failed anomaly of its endpoint, one per step and code a window', async () => {
+    const { events, reporter, log, clock } = setup();
+    const failed = {
+      sessionId: 'bs-1',
+      endpoint: 'anom-a',
+      peer,
+      identity: 'anom-a-bs',
+      reason: 'Bootstrap-Write /1/0 refused with 4.00 (lifetime below the minimum)',
+      operation: 'bootstrap-write' as const,
+      path: '/1/0',
+      code: '4.00',
+      diagnostic: 'lifetime below the minimum',
+      durationMs: 40,
+      steps: 5,
+      at: 0,
+    };
+    for (let i = 0; i < 10; i++) events.emit('failed', failed);
+    events.emit('failed', { ...failed, operation: 'bootstrap-discover', path: '/0', code: 'timeout', reason: 'no response to Bootstrap-Discover /0 after 2 attempts' });
+    // ended by us or superseded by the device's own new request: not the device's failure
+    events.emit('failed', { sessionId: 'bs-2', endpoint: 'anom-b', peer, reason: 'server closing', durationMs: 1, steps: 0, at: 0 });
+    events.emit('failed', { sessionId: 'bs-3', endpoint: 'anom-b', peer, reason: 'superseded by a new Bootstrap-Request', durationMs: 1, steps: 0, at: 0 });
+    // a device that went away mid-session is
+    events.emit('failed', { sessionId: 'bs-4', endpoint: 'anom-b', peer, reason: 'DTLS session closed (close_notify)', durationMs: 1, steps: 1, at: 0 });
+    await reporter.flush();
+    const { items } = await log.query({});
+    expect(items.map((i) => [i.endpoint, i.kind, i.severity, i.value])).toEqual([
+      ['anom-a', 'bootstrap-failed', 112, 'Bootstrap-Write /1/0 refused with 4.00 (lifetime below the minimum); code=4.00; identity=anom-a-bs; from 127.0.0.1:40000'],
+      ['anom-a', 'bootstrap-failed', 112, 'no response to Bootstrap-Discover /0 after 2 attempts; code=timeout; identity=anom-a-bs; from 127.0.0.1:40000'],
+      ['anom-b', 'bootstrap-failed', 112, 'DTLS session closed (close_notify); from 127.0.0.1:40000'],
+    ]);
+    expect(reporter.stats()).toMatchObject({ appended: 3, suppressed: 9 });
+    clock.advance(60_000);
+    events.emit('failed', failed);
+    await reporter.flush();
+    expect(await log.count()).toBe(4);
+  });
+
   it('a failing log is counted, never thrown; stop() unsubscribes', async () => {
     const broken: AnomalyLog = {
       append: () => Promise.reject(new Error('chain down')),

@@ -1,11 +1,12 @@
 import { AnomalyReporter, type AnomalyLog, type Clock, type NewAnomaly, type SecurityStore } from '@chainm2m/lwm2m';
-import type { BootstrapEventMap, BootstrapHandshakeFailedEvent, BootstrapUnauthorizedEvent, UnauthorizedReason } from './BootstrapEvents.js';
+import type { BootstrapEventMap, BootstrapFailedEvent, BootstrapHandshakeFailedEvent, BootstrapUnauthorizedEvent, UnauthorizedReason } from './BootstrapEvents.js';
 import type { TypedEmitter } from '@chainm2m/lwm2m';
 
 /** Anomaly kinds written by the bootstrap server. */
 export const BootstrapAnomalyKind = {
   Unauthorized: 'unauthorized-bootstrap',
   HandshakeFailed: 'bootstrap-handshake-failed',
+  Failed: 'bootstrap-failed',
 } as const;
 
 /** 0 (info) .. 255 (critical). A device asking for another endpoint's credentials is the worst. */
@@ -17,6 +18,8 @@ const SEVERITY: Record<UnauthorizedReason, number> = {
   'unknown-identity': 96,
 };
 const HANDSHAKE_SEVERITY = 160;
+/** A device that cannot be bootstrapped keeps retrying and never reaches the LwM2M server. */
+const FAILED_SEVERITY = 112;
 
 const peerText = (p: { address: string; port: number }): string => `${p.address}:${p.port}`;
 
@@ -44,6 +47,23 @@ export function handshakeFailedAnomaly(e: BootstrapHandshakeFailedEvent, endpoin
   };
 }
 
+/**
+ * The anomaly for a bootstrap session that failed at a step (refused, unanswered, transport error),
+ * attributed to its endpoint: step, code and the client's diagnostic, never a payload.
+ */
+export function failedAnomaly(e: BootstrapFailedEvent, collectedAt: number): NewAnomaly {
+  const parts = [e.reason];
+  if (e.code !== undefined) parts.push(`code=${e.code}`);
+  if (e.identity !== undefined) parts.push(`identity=${e.identity}`);
+  parts.push(`from ${peerText(e.peer)}`);
+  return { endpoint: e.endpoint, collectedAt, severity: FAILED_SEVERITY, kind: BootstrapAnomalyKind.Failed, value: parts.join('; ').slice(0, 400) };
+}
+
+/** Sessions ended by the server or by the device's own new request are not the device's failure. */
+function isAbortedByUs(e: BootstrapFailedEvent): boolean {
+  return e.operation === undefined && (e.reason === 'server closing' || e.reason.startsWith('superseded'));
+}
+
 export interface BootstrapAnomalyReporterOptions {
   readonly events: TypedEmitter<BootstrapEventMap>;
   readonly log: AnomalyLog;
@@ -68,7 +88,8 @@ export interface BootstrapAnomalyReporterStats {
 }
 
 /**
- * Turns refused bootstrap attempts (the `unauthorized` and `handshakeFailed` events) into records of
+ * Turns refused bootstrap attempts (the `unauthorized` and `handshakeFailed` events) and failed
+ * sessions (`failed`, except those the server ended itself or a newer request superseded) into records of
  * an `AnomalyLog` (the AnomalyStore contract in production), rate-limited per source. Values never
  * carry key material. Returns `stop()` and counters.
  */
@@ -87,6 +108,11 @@ export function reportBootstrapAnomalies(options: BootstrapAnomalyReporterOption
     options.events.on('unauthorized', (e) => {
       const a = unauthorizedAnomaly(e, unixNow());
       reporter.report(`${a.endpoint}|${a.kind}|${e.reason}|${e.peer.address}`, a);
+    }),
+    options.events.on('failed', (e) => {
+      if (isAbortedByUs(e)) return;
+      const a = failedAnomaly(e, unixNow());
+      reporter.report(`${a.endpoint}|${a.kind}|${e.operation ?? ''}|${e.code ?? ''}`, a);
     }),
     options.events.on('handshakeFailed', (e) => {
       const store = options.securityStore;

@@ -70,10 +70,31 @@ export interface BootstrapFinishedEvent extends SessionRef {
   readonly steps: number;
 }
 
+/**
+ * A session that ended without an accepted Bootstrap-Finish. `operation`/`path` name the step that
+ * failed, `code` the client's CoAP code (or `timeout`/`error`), `diagnostic` the client's
+ * diagnostic text; all absent when the session ended for another reason (superseded, DTLS session
+ * closed, server closing).
+ */
 export interface BootstrapFailedEvent extends SessionRef {
   readonly reason: string;
+  readonly operation?: BootstrapOperation;
+  readonly path?: string;
+  readonly code?: string;
+  readonly diagnostic?: string;
   readonly durationMs: number;
   readonly steps: number;
+  readonly at: number;
+}
+
+/** One log line for a failed bootstrap: endpoint, step, code, diagnostic text (never a key or payload). */
+export function formatBootstrapFailure(e: BootstrapFailedEvent): string {
+  const parts = [`bootstrap failed: ep=${e.endpoint}`];
+  if (e.operation !== undefined) parts.push(`step=${e.operation}${e.path !== undefined && e.operation !== 'bootstrap-finish' ? ` ${e.path}` : ''}`);
+  if (e.code !== undefined) parts.push(`code=${e.code}`);
+  if (e.diagnostic !== undefined) parts.push(`diagnostic=${JSON.stringify(e.diagnostic)}`);
+  parts.push(`peer=${e.peer.address}:${e.peer.port}`, `reason=${JSON.stringify(e.reason)}`);
+  return parts.join(' ');
 }
 
 /** A DTLS handshake that failed (wrong key, unknown identity, ...), reported by `startBootstrapServer`. */

@@ -1,26 +1,37 @@
-import type { BootstrapConfig } from '@chainm2m/lwm2m';
-import { securityResources, serverResources, type WritableResource } from './payload/BootstrapResources.js';
-import { InstanceFormats, PreferableFormats, WriteFormat } from './payload/BootstrapFormat.js';
-import { encodeInstanceCore } from './payload/encodeInstanceCore.js';
+import {
+  objectInstance,
+  parsePath,
+  singleResource,
+  toCoapRequest,
+  type BootstrapConfig,
+  type BootstrapDownlinkRequest,
+  type Lwm2mCoapRequest,
+} from '@chainm2m/lwm2m';
+import { WriteFormat } from './payload/BootstrapFormat.js';
+import type { WritableResource } from './payload/BootstrapResources.js';
 import { encodeResourcePlain } from './payload/encodeResourceText.js';
+import { parseBootstrapDiscover, type ClientLayout } from './plan/clientLayout.js';
+import { planBootstrap, type PlanStep } from './plan/planBootstrap.js';
+import { diagnosticText, isFormatRefusal, writeModes, type WriteMode } from './plan/writeFormats.js';
 
 /**
  * The bootstrap sequence as a pure policy (the idea of Leshan's `BootstrapPolicy`): given the
  * configuration, the client's preferred content format(s) and the result of the last request, it
- * says what to send next, or that the session finished or failed. No socket, clock or randomness:
- * the session manager performs the requests and feeds the results back.
+ * says what to send next (`continueWith`), or that the session `finished` or `failed`. No socket,
+ * clock or randomness: the session manager performs the requests and feeds the results back.
  *
- * Sequence: Bootstrap-Delete of each `config.toDelete` path (`/0`, `/1`; the client keeps its
- * bootstrap account as the LwM2M TS requires), Bootstrap-Write of every Security instance, then of
- * every Server instance, then Bootstrap-Finish.
+ * Sequence: Bootstrap-Discover (`/` for a client that sent `pct`, i.e. LwM2M 1.1, else `/0`), the
+ * Bootstrap-Deletes of `config.toDelete` (never naming the client's bootstrap account), a
+ * Bootstrap-Write of each LwM2M server account into a free Security instance and a Server instance
+ * (see `planBootstrap`), then Bootstrap-Finish. A client that refuses Discover gets the
+ * configuration's instance ids.
  *
- * Writes use the client's `pct` when we support it (SenML-JSON, TLV, SenML-CBOR, LwM2M JSON), else
- * SenML-JSON, else TLV; a 4.00 or 4.15 answer
- * moves to the next format (and later writes start from there), and after the last instance format
- * every resource is written on its own as text/plain or application/octet-stream.
+ * Writes are tried in the order of `writeModes`; a refusal about the format (`isFormatRefusal`)
+ * moves to the next mode (later writes keep it); any other refusal, or one in the last mode, ends
+ * the session with the client's code and diagnostic text.
  */
 
-export type BootstrapOperation = 'bootstrap-delete' | 'bootstrap-write' | 'bootstrap-finish';
+export type BootstrapOperation = 'bootstrap-discover' | 'bootstrap-delete' | 'bootstrap-write' | 'bootstrap-finish';
 
 /** One request to send to the client. Payloads may carry PSKs: never log them. */
 export interface BootstrapRequest {
@@ -29,6 +40,8 @@ export interface BootstrapRequest {
   readonly path: string;
   readonly contentFormat?: number;
   readonly payload?: Uint8Array;
+  /** The CoAP request (lwm2m's `toCoapRequest` of the operation). */
+  readonly coap: Lwm2mCoapRequest;
   /** Deadline for the whole exchange of this attempt. */
   readonly timeoutMs: number;
   /** 1-based attempt number of this very request. */
@@ -41,29 +54,41 @@ export type StepResult =
   | { readonly kind: 'timeout' }
   | { readonly kind: 'error'; readonly reason: string };
 
+/** Why a session failed: a sentence, and where (operation, path, the client's code and words) when a request was refused. */
+export interface BootstrapFailure {
+  readonly reason: string;
+  readonly operation?: BootstrapOperation;
+  readonly path?: string;
+  /** The client's CoAP code, `timeout`, or `error`. */
+  readonly code?: string;
+  /** The client's diagnostic payload, printable and bounded. */
+  readonly diagnostic?: string;
+}
+
 export type PolicyDecision =
-  | { readonly kind: 'continue'; readonly request: BootstrapRequest }
-  | { readonly kind: 'finished' }
-  | { readonly kind: 'failed'; readonly reason: string };
+  | { readonly kind: 'continueWith'; readonly request: BootstrapRequest }
+  | { readonly kind: 'finished'; readonly writeMode?: WriteMode }
+  | ({ readonly kind: 'failed' } & BootstrapFailure);
 
-/** A write mode: an instance-level content format, or one plain write per resource. */
-export type WriteMode = number | 'per-resource';
-
-type PlanStep =
-  | { readonly kind: 'delete'; readonly path: string }
-  | { readonly kind: 'write'; readonly objectId: 0 | 1; readonly instanceId: number; readonly resources: readonly WritableResource[] }
-  | { readonly kind: 'finish' };
+export type { WriteMode } from './plan/writeFormats.js';
 
 /** Immutable progress of one session. */
 export interface PolicyState {
+  readonly config: BootstrapConfig;
+  readonly pct: readonly number[];
+  readonly remembered: WriteMode | undefined;
   readonly steps: readonly PlanStep[];
   readonly index: number;
+  /** What Bootstrap-Discover told (undefined before it, or when the client refused it). */
+  readonly layout: ClientLayout | undefined;
   readonly modes: readonly WriteMode[];
   /** Current write mode (index into `modes`); sticky for later writes once a format was refused. */
   readonly modeIndex: number;
   /** Resource being written in per-resource mode. */
   readonly resourceIndex: number;
   readonly attempt: number;
+  /** Codes of the refusals that moved writes to the next mode (for the final reason). */
+  readonly refused: readonly string[];
   /** The request whose result is awaited; `undefined` once the session ended. */
   readonly pending: BootstrapRequest | undefined;
 }
@@ -78,35 +103,26 @@ export interface BootstrapPolicyOptions {
   readonly maxAttempts?: number;
   /** Exchange deadline per attempt, ms (default 20,000). */
   readonly stepTimeoutMs?: number;
-  /** Instance-level formats tried when the client states no (usable) preference, in order (default SenML-JSON, TLV). */
+  /** Formats tried after `pct` for LwM2M 1.1 clients (default SenML-CBOR, SenML-JSON, TLV). */
   readonly formats?: readonly number[];
+  /** Formats tried for LwM2M 1.0 clients (default TLV). */
+  readonly formats10?: readonly number[];
   /** Fall back to per-resource text/opaque writes after the last instance format (default true). */
   readonly perResourceFallback?: boolean;
+  /** Ask the client's layout with Bootstrap-Discover before writing (default true). */
+  readonly discover?: boolean;
 }
-
-const SUPPORTED_INSTANCE_FORMATS: ReadonlySet<number> = new Set(PreferableFormats);
 
 function isSuccess(code: string): boolean {
   return code.startsWith('2.');
 }
 
-function isFormatRefusal(code: string): boolean {
-  return code === '4.00' || code === '4.15';
-}
-
 const OP_NAME: Record<BootstrapOperation, string> = {
+  'bootstrap-discover': 'Bootstrap-Discover',
   'bootstrap-delete': 'Bootstrap-Delete',
   'bootstrap-write': 'Bootstrap-Write',
   'bootstrap-finish': 'Bootstrap-Finish',
 };
-
-/** Printable, bounded text of a client's diagnostic payload (never our own payloads). */
-function diagnostic(payload: Uint8Array | undefined): string {
-  if (!payload || payload.length === 0) return '';
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(payload.subarray(0, 120));
-  const clean = text.replace(/[^\x20-\x7e]/g, '?');
-  return ` (${clean}${payload.length > 120 ? '…' : ''})`;
-}
 
 function describe(r: BootstrapRequest): string {
   return `${OP_NAME[r.kind]} ${r.kind === 'bootstrap-finish' ? '' : r.path}`.trimEnd();
@@ -116,47 +132,64 @@ function checkId(n: number): boolean {
   return Number.isInteger(n) && n >= 0 && n <= 0xfffe;
 }
 
+function node(r: WritableResource): ReturnType<typeof singleResource> {
+  return singleResource(r.id, r.value.type, r.value.value);
+}
+
 export class BootstrapPolicy {
   readonly maxAttempts: number;
   readonly stepTimeoutMs: number;
-  private readonly formats: readonly number[];
+  private readonly formats: readonly number[] | undefined;
+  private readonly formats10: readonly number[] | undefined;
   private readonly perResourceFallback: boolean;
+  private readonly discover: boolean;
 
   constructor(options: BootstrapPolicyOptions = {}) {
     this.maxAttempts = Math.max(1, Math.floor(options.maxAttempts ?? 2));
     this.stepTimeoutMs = options.stepTimeoutMs ?? 20_000;
-    this.formats = (options.formats ?? InstanceFormats).filter((f) => SUPPORTED_INSTANCE_FORMATS.has(f));
+    this.formats = options.formats;
+    this.formats10 = options.formats10;
     this.perResourceFallback = options.perResourceFallback ?? true;
+    this.discover = options.discover ?? true;
   }
 
-  /** Write modes in the order they are tried for a client preferring `pct`. */
-  writeModes(pct: readonly number[] = []): WriteMode[] {
-    const modes: WriteMode[] = [];
-    for (const f of [...pct.filter((p) => SUPPORTED_INSTANCE_FORMATS.has(p)), ...this.formats]) {
-      if (!modes.includes(f)) modes.push(f);
-    }
-    if (this.perResourceFallback) modes.push('per-resource');
-    return modes;
+  /** Write modes in the order they are tried (see `writeModes`). */
+  writeModes(pct: readonly number[] = [], version?: string, remembered?: WriteMode): WriteMode[] {
+    return writeModes({
+      pct,
+      ...(version === undefined ? {} : { version }),
+      ...(remembered === undefined ? {} : { remembered }),
+      ...(this.formats ? { formats11: this.formats } : {}),
+      ...(this.formats10 ? { formats10: this.formats10 } : {}),
+      perResourceFallback: this.perResourceFallback,
+    });
   }
 
-  /** First decision of a session. */
-  start(config: BootstrapConfig, pct: readonly number[] = []): PolicyOutcome {
-    const steps: PlanStep[] = config.toDelete.map((path) => ({ kind: 'delete' as const, path }));
-    for (const s of config.security) {
-      steps.push({ kind: 'write', objectId: 0, instanceId: s.instanceId, resources: securityResources(s) });
-    }
-    for (const s of config.servers) {
-      steps.push({ kind: 'write', objectId: 1, instanceId: s.instanceId, resources: serverResources(s) });
-    }
-    steps.push({ kind: 'finish' });
-    const state: PolicyState = { steps, index: 0, modes: this.writeModes(pct), modeIndex: 0, resourceIndex: 0, attempt: 1, pending: undefined };
+  /** First decision of a session; `remembered` is the write mode that worked for this endpoint before. */
+  start(config: BootstrapConfig, pct: readonly number[] = [], remembered?: WriteMode): PolicyOutcome {
+    const discoverPath = pct.length > 0 ? '/' : '/0';
+    const steps: PlanStep[] = this.discover ? [{ kind: 'discover', path: discoverPath }] : planBootstrap(config, undefined);
+    const state: PolicyState = {
+      config,
+      pct,
+      remembered,
+      steps,
+      index: 0,
+      layout: undefined,
+      modes: this.writeModes(pct, undefined, remembered),
+      modeIndex: 0,
+      resourceIndex: 0,
+      attempt: 1,
+      refused: [],
+      pending: undefined,
+    };
     const bad = [...config.security.map((s) => s.instanceId), ...config.servers.map((s) => s.instanceId)].find((id) => !checkId(id));
-    if (bad !== undefined) return this.fail(state, `invalid configuration: instance id ${bad}`);
+    if (bad !== undefined) return this.fail(state, { reason: `invalid configuration: instance id ${bad}` });
     if (config.servers.some((s) => !checkId(s.shortServerId)) || config.security.some((s) => s.shortServerId !== undefined && !checkId(s.shortServerId))) {
-      return this.fail(state, 'invalid configuration: short server id out of range');
+      return this.fail(state, { reason: 'invalid configuration: short server id out of range' });
     }
-    if (state.modes.length === 0 && steps.some((s) => s.kind === 'write')) {
-      return this.fail(state, 'invalid configuration: no write format enabled');
+    if (state.modes.length === 0 && (config.security.length > 0 || config.servers.length > 0)) {
+      return this.fail(state, { reason: 'invalid configuration: no write format enabled' });
     }
     return this.emit(state);
   }
@@ -165,23 +198,44 @@ export class BootstrapPolicy {
   next(state: PolicyState, result: StepResult): PolicyOutcome {
     const req = state.pending;
     if (req === undefined) return { state, decision: { kind: 'failed', reason: 'session already ended' } };
+    const where = { operation: req.kind, path: req.path };
     if (result.kind === 'timeout') {
       if (state.attempt < this.maxAttempts) return this.emit({ ...state, attempt: state.attempt + 1 });
-      return this.fail(state, `no response to ${describe(req)} after ${state.attempt} attempt${state.attempt > 1 ? 's' : ''}`);
+      return this.fail(state, { ...where, code: 'timeout', reason: `no response to ${describe(req)} after ${state.attempt} attempt${state.attempt > 1 ? 's' : ''}` });
     }
-    if (result.kind === 'error') return this.fail(state, `${describe(req)} failed: ${result.reason}`);
+    if (result.kind === 'error') return this.fail(state, { ...where, code: 'error', reason: `${describe(req)} failed: ${result.reason}` });
 
     const { code } = result;
+    const diagnostic = diagnosticText(result.payload);
+    const refusedWith = (extra = ''): PolicyOutcome =>
+      this.fail(state, { ...where, code, ...(diagnostic ? { diagnostic } : {}), reason: `${describe(req)} refused with ${code}${extra}${diagnostic ? ` (${diagnostic})` : ''}` });
     const step = state.steps[state.index];
-    if (step === undefined) return this.fail(state, 'internal: no current step');
+    if (step === undefined) return this.fail(state, { reason: 'internal: no current step' });
     switch (step.kind) {
+      case 'discover': {
+        let layout: ClientLayout | undefined;
+        if (isSuccess(code) && result.payload) {
+          try {
+            layout = parseBootstrapDiscover(result.payload);
+          } catch {
+            layout = undefined; // unreadable answer: write as if the client had not answered
+          }
+        }
+        const modes = this.writeModes(state.pct, layout?.version, state.remembered);
+        const steps = [step, ...planBootstrap(state.config, layout)];
+        return this.emit({ ...state, steps, layout, modes, index: 1, resourceIndex: 0, attempt: 1 });
+      }
       case 'delete':
         // 4.04: nothing there to delete; the state we want is reached either way.
         if (isSuccess(code) || code === '4.04') return this.advance(state);
-        return this.fail(state, `${describe(req)} refused with ${code}${diagnostic(result.payload)}`);
+        return refusedWith();
       case 'finish':
-        if (isSuccess(code)) return { state: { ...state, pending: undefined }, decision: { kind: 'finished' } };
-        return this.fail(state, `${describe(req)} refused with ${code}${diagnostic(result.payload)}`);
+        if (isSuccess(code)) {
+          const wrote = state.steps.some((s) => s.kind === 'write');
+          const writeMode = wrote ? state.modes[state.modeIndex] : undefined;
+          return { state: { ...state, pending: undefined }, decision: { kind: 'finished', ...(writeMode === undefined ? {} : { writeMode }) } };
+        }
+        return refusedWith();
       case 'write': {
         const mode = state.modes[state.modeIndex];
         if (isSuccess(code)) {
@@ -190,11 +244,12 @@ export class BootstrapPolicy {
           }
           return this.advance(state);
         }
-        if (isFormatRefusal(code) && mode !== 'per-resource' && state.modeIndex + 1 < state.modes.length) {
-          return this.emit({ ...state, modeIndex: state.modeIndex + 1, resourceIndex: 0, attempt: 1 });
+        if (!isFormatRefusal(code, diagnostic)) return refusedWith();
+        if (mode !== 'per-resource' && state.modeIndex + 1 < state.modes.length) {
+          return this.emit({ ...state, modeIndex: state.modeIndex + 1, resourceIndex: 0, attempt: 1, refused: [...state.refused, code] });
         }
-        const tried = mode === 'per-resource' || state.modeIndex + 1 >= state.modes.length ? ' (no other format left)' : '';
-        return this.fail(state, `${describe(req)} refused with ${code}${tried}${diagnostic(result.payload)}`);
+        const history = state.refused.length > 0 ? `, earlier formats refused with ${state.refused.join(', ')}` : '';
+        return refusedWith(` in every format${history}`);
       }
     }
   }
@@ -203,22 +258,29 @@ export class BootstrapPolicy {
     return this.emit({ ...state, index: state.index + 1, resourceIndex: 0, attempt: 1 });
   }
 
-  private fail(state: PolicyState, reason: string): PolicyOutcome {
-    return { state: { ...state, pending: undefined }, decision: { kind: 'failed', reason } };
+  private fail(state: PolicyState, failure: BootstrapFailure): PolicyOutcome {
+    return { state: { ...state, pending: undefined }, decision: { kind: 'failed', ...failure } };
   }
 
   private emit(state: PolicyState): PolicyOutcome {
     const step = state.steps[state.index];
-    if (step === undefined) return this.fail(state, 'internal: plan exhausted');
+    if (step === undefined) return this.fail(state, { reason: 'internal: plan exhausted' });
     const base = { timeoutMs: this.stepTimeoutMs, attempt: state.attempt };
-    let request: BootstrapRequest;
+    let op: BootstrapDownlinkRequest;
+    let path: string;
     try {
       switch (step.kind) {
+        case 'discover':
+          path = step.path;
+          op = { kind: 'bootstrap-discover', path: parsePath(path) };
+          break;
         case 'delete':
-          request = { kind: 'bootstrap-delete', path: step.path, ...base };
+          path = step.path;
+          op = { kind: 'bootstrap-delete', path: parsePath(path) };
           break;
         case 'finish':
-          request = { kind: 'bootstrap-finish', path: '/bs', ...base };
+          path = '/bs';
+          op = { kind: 'bootstrap-finish' };
           break;
         case 'write': {
           const instancePath = `/${step.objectId}/${step.instanceId}`;
@@ -226,20 +288,31 @@ export class BootstrapPolicy {
           if (mode === 'per-resource') {
             const r = step.resources[state.resourceIndex];
             if (r === undefined) return this.advance(state);
-            const { contentFormat, payload } = encodeResourcePlain(r);
-            request = { kind: 'bootstrap-write', path: `${instancePath}/${r.id}`, contentFormat, payload, ...base };
+            path = `${instancePath}/${r.id}`;
+            op = { kind: 'bootstrap-write', path: parsePath(path), node: node(r), format: encodeResourcePlain(r).contentFormat };
           } else if (mode === WriteFormat.SenmlJson || mode === WriteFormat.Tlv || mode === WriteFormat.SenmlCbor || mode === WriteFormat.Json) {
-            request = { kind: 'bootstrap-write', path: instancePath, contentFormat: mode, payload: encodeInstanceCore(mode, instancePath, step.instanceId, step.resources), ...base };
+            path = instancePath;
+            op = { kind: 'bootstrap-write', path: parsePath(path), node: objectInstance(step.instanceId, step.resources.map(node)), format: mode };
           } else {
-            return this.fail(state, `internal: unsupported write format ${String(mode)}`);
+            return this.fail(state, { reason: `internal: unsupported write format ${String(mode)}` });
           }
           break;
         }
       }
+      const coap = toCoapRequest(op);
+      const request: BootstrapRequest = {
+        kind: op.kind,
+        path,
+        ...(coap.contentFormat === undefined ? {} : { contentFormat: coap.contentFormat }),
+        ...(coap.payload === undefined ? {} : { payload: coap.payload }),
+        coap,
+        ...base,
+      };
+      return { state: { ...state, pending: request }, decision: { kind: 'continueWith', request } };
     } catch (err) {
+      // Never pass the cause's message on: it could quote a value (a key).
       const code = err instanceof Error && 'code' in err ? String((err as { code: unknown }).code) : 'error';
-      return this.fail(state, `cannot encode the configuration: ${code}`);
+      return this.fail(state, { reason: `cannot encode the configuration: ${code}` });
     }
-    return { state: { ...state, pending: request }, decision: { kind: 'continue', request } };
   }
 }

@@ -9,7 +9,7 @@ import {
 } from '@chainm2m/lwm2m';
 import { makeSecurityInfo } from '@chainm2m/lwm2m/testing';
 import { BootstrapSessionManager } from './BootstrapSessionManager.js';
-import type { BootstrapEventMap } from './BootstrapEvents.js';
+import { formatBootstrapFailure, type BootstrapEventMap } from './BootstrapEvents.js';
 import type { BootstrapRequester, InboundRequest, InboundResponse, OutboundRequest } from './coapShapes.js';
 
 const devA = makeSecurityInfo('dev-a');
@@ -21,15 +21,21 @@ function bsRequest(query: string[], identity: string | undefined, peer = peerA, 
   return { method: 'POST', path: ['bs'], query, peer, security: identity === undefined ? {} : { pskIdentity: identity }, ...overrides };
 }
 
-type Responder = (peer: PeerAddress, req: OutboundRequest) => Promise<InboundResponse> | InboundResponse;
-const okResponder: Responder = (_p, r) => ({ code: r.method === 'DELETE' ? '2.02' : '2.04', payload: new Uint8Array(0) });
+/** A request as the device sees it, with its path as text (`/0/1`; `/` for the root). */
+type SentRequest = OutboundRequest & { readonly text: string };
+type Responder = (peer: PeerAddress, req: SentRequest) => Promise<InboundResponse> | InboundResponse;
+/** An LwM2M 1.1 device with its bootstrap account at /0/0 that accepts everything. */
+const DISCOVER = new TextEncoder().encode('</>;lwm2m=1.1,</0/0>;uri="coaps://127.0.0.1:5784",</1>,</3/0>');
+const okResponder: Responder = (_p, r) =>
+  r.method === 'GET' ? { code: '2.05', payload: DISCOVER } : { code: r.method === 'DELETE' ? '2.02' : '2.04', payload: new Uint8Array(0) };
 
 class ScriptedDevices implements BootstrapRequester {
-  readonly sent: { peer: PeerAddress; req: OutboundRequest }[] = [];
+  readonly sent: { peer: PeerAddress; req: SentRequest }[] = [];
   constructor(public respond: Responder = okResponder) {}
   async request(peer: PeerAddress, req: OutboundRequest): Promise<InboundResponse> {
-    this.sent.push({ peer, req });
-    return this.respond(peer, req);
+    const sent = { ...req, text: `/${req.path.join('/')}` };
+    this.sent.push({ peer, req: sent });
+    return this.respond(peer, sent);
   }
 }
 
@@ -64,18 +70,19 @@ describe('BootstrapSessionManager: authorization', () => {
   it('accepts the bootstrap identity of the endpoint with 2.04 and runs the whole sequence', async () => {
     const { clock, manager, events } = setup();
     const devices = new ScriptedDevices();
-    const res = await manager.handle(bsRequest(['ep=dev-a'], 'dev-a-bs'), devices);
+    const res = await manager.handle(bsRequest(['ep=dev-a', 'pct=110'], 'dev-a-bs'), devices);
     expect(res).toEqual({ code: '2.04' });
     expect(devices.sent).toHaveLength(0); // nothing before the 2.04 is out
     await pump(clock);
-    expect(devices.sent.map((s) => `${s.req.method} ${s.req.path} ${s.req.contentFormat ?? ''}`.trim())).toEqual([
+    expect(devices.sent.map((s) => `${s.req.method} ${s.req.text} ${s.req.contentFormat ?? ''}`.trim())).toEqual([
+      'GET /',
       'DELETE /0',
       'DELETE /1',
-      'PUT /0/0 110',
       'PUT /0/1 110',
       'PUT /1/0 110',
       'POST /bs',
     ]);
+    expect(devices.sent[0]?.req.accept).toBe(40);
     expect(devices.sent.every((s) => s.peer === peerA && s.req.confirmable === true && s.req.timeoutMs === 5000)).toBe(true);
     expect(events.map((e) => e.event)).toEqual(['started', 'step', 'step', 'step', 'step', 'step', 'step', 'finished']);
     const finished = events.at(-1);
@@ -134,7 +141,7 @@ describe('BootstrapSessionManager: authorization', () => {
     const finished = manager.events.once('finished');
     await pump(clock);
     expect((await finished).endpoint).toBe('nosec-1');
-    expect(devices.sent.map((s) => s.req.path)).toEqual(['/0', '/1', '/0/1', '/1/0', '/bs']);
+    expect(devices.sent.map((s) => s.req.text)).toEqual(['/0', '/0', '/1', '/0/1', '/1/0', '/bs']);
   });
 
   it.each([
@@ -143,6 +150,8 @@ describe('BootstrapSessionManager: authorization', () => {
     ['no ep', bsRequest(['pct=110'], 'dev-a-bs'), '4.00', 'missing-endpoint'],
     ['empty ep', bsRequest(['ep='], 'dev-a-bs'), '4.00', 'missing-endpoint'],
     ['bad pct', bsRequest(['ep=dev-a', 'pct=tlv'], 'dev-a-bs'), '4.00', 'bad-pct'],
+    ['pct twice', bsRequest(['ep=dev-a', 'pct=110', 'pct=11542'], 'dev-a-bs'), '4.00', 'bad-pct'],
+    ['ep twice', bsRequest(['ep=dev-a', 'ep=dev-b'], 'dev-a-bs'), '4.00', 'missing-endpoint'],
   ])('rejects %s', async (_n, req, code, reason) => {
     const { manager, events } = setup();
     expect(await manager.handle(req, new ScriptedDevices())).toEqual({ code });
@@ -165,7 +174,7 @@ describe('BootstrapSessionManager: authorization', () => {
     const devices = new ScriptedDevices();
     await manager.handle(bsRequest(['ep=dev-a', 'pct=11542'], 'dev-a-bs'), devices);
     await pump(clock);
-    expect(devices.sent.filter((s) => s.req.method === 'PUT').map((s) => s.req.contentFormat)).toEqual([11542, 11542, 11542]);
+    expect(devices.sent.filter((s) => s.req.method === 'PUT').map((s) => s.req.contentFormat)).toEqual([11542, 11542]);
   });
 });
 
@@ -181,12 +190,12 @@ describe('BootstrapSessionManager: sessions', () => {
     expect(devices.sent).toHaveLength(1);
     clock.advance(1);
     await pump(clock);
-    expect(devices.sent.map((s) => s.req.path)).toEqual(['/0', '/0']);
+    expect(devices.sent.map((s) => s.req.text)).toEqual(['/0', '/0']);
     clock.advance(5000);
     await pump(clock);
     expect(events.map((e) => e.event)).toEqual(['started', 'step', 'step', 'failed']);
     expect(events[1]).toMatchObject({ event: 'step', payload: { result: 'timeout', attempt: 1, durationMs: 5000 } });
-    expect(events[3]).toMatchObject({ event: 'failed', payload: { reason: 'no response to Bootstrap-Delete /0 after 2 attempts', durationMs: 10000 } });
+    expect(events[3]).toMatchObject({ event: 'failed', payload: { reason: 'no response to Bootstrap-Discover /0 after 2 attempts', operation: 'bootstrap-discover', path: '/0', code: 'timeout', durationMs: 10000, at: 11000 } });
     expect(manager.active).toBe(0);
     expect(clock.pending).toBe(0);
   });
@@ -199,28 +208,42 @@ describe('BootstrapSessionManager: sessions', () => {
     const devices = new ScriptedDevices((_p, r) => {
       n += 1;
       if (n === 1) throw timeoutErr;
-      if (r.path === '/1') throw resetErr;
+      if (r.text === '/1') throw resetErr;
       return okResponder(_p, r);
     });
     await manager.handle(bsRequest(['ep=dev-a'], 'dev-a-bs'), devices);
     await pump(clock);
-    expect(devices.sent.map((s) => s.req.path)).toEqual(['/0', '/0', '/1']);
+    expect(devices.sent.map((s) => s.req.text)).toEqual(['/0', '/0', '/0', '/1']);
     expect(events.at(-1)).toMatchObject({ event: 'failed', payload: { reason: 'Bootstrap-Delete /1 failed: COAP_RESET' } });
-    expect(events.filter((e) => e.event === 'step').map((e) => (e.event === 'step' ? e.payload.result : ''))).toEqual(['timeout', '2.02', 'error']);
+    expect(events.filter((e) => e.event === 'step').map((e) => (e.event === 'step' ? e.payload.result : ''))).toEqual(['timeout', '2.05', '2.02', 'error']);
   });
 
-  it('falls back from SenML-JSON to TLV when the device answers 4.15', async () => {
+  it('falls back from SenML-JSON when the device answers 4.06, and starts with what worked at the next bootstrap', async () => {
     const { clock, manager, events } = setup();
-    const devices = new ScriptedDevices((p, r) => (r.contentFormat === 110 ? { code: '4.15', payload: new Uint8Array(0) } : okResponder(p, r)));
-    await manager.handle(bsRequest(['ep=dev-a'], 'dev-a-bs'), devices);
+    const devices = new ScriptedDevices((p, r) => (r.contentFormat === 110 ? { code: '4.06', payload: new Uint8Array(0) } : okResponder(p, r)));
+    await manager.handle(bsRequest(['ep=dev-a', 'pct=110'], 'dev-a-bs'), devices);
     await pump(clock);
     expect(events.at(-1)?.event).toBe('finished');
-    expect(devices.sent.filter((s) => s.req.method === 'PUT').map((s) => `${s.req.path} ${s.req.contentFormat}`)).toEqual([
-      '/0/0 110',
-      '/0/0 11542',
-      '/0/1 11542',
-      '/1/0 11542',
-    ]);
+    const puts = (): string[] => devices.sent.filter((s) => s.req.method === 'PUT').map((s) => `${s.req.text} ${s.req.contentFormat}`);
+    expect(puts()).toEqual(['/0/1 110', '/0/1 112', '/1/0 112']);
+    devices.sent.length = 0;
+    await manager.handle(bsRequest(['ep=dev-a', 'pct=110'], 'dev-a-bs'), devices);
+    await pump(clock);
+    expect(puts()).toEqual(['/0/1 112', '/1/0 112']);
+  });
+
+  it('a refusal that is not about the format fails the session with the step, the code and the client words', async () => {
+    const { clock, manager, events } = setup();
+    const why = new TextEncoder().encode('short server id 101 already used');
+    const devices = new ScriptedDevices((p, r) => (r.text === '/1/0' ? { code: '4.00', payload: why } : okResponder(p, r)));
+    await manager.handle(bsRequest(['ep=dev-a', 'pct=110'], 'dev-a-bs'), devices);
+    await pump(clock);
+    expect(events.at(-1)).toMatchObject({
+      event: 'failed',
+      payload: { endpoint: 'dev-a', operation: 'bootstrap-write', path: '/1/0', code: '4.00', diagnostic: 'short server id 101 already used' },
+    });
+    expect(devices.sent.filter((s) => s.req.text === '/1/0')).toHaveLength(1);
+    expect(manager.stats()).toMatchObject({ failed: 1, finished: 0 });
   });
 
   it('runs many sessions concurrently: every device gets its first request before any answers', async () => {
@@ -363,6 +386,29 @@ describe('BootstrapSessionManager: sessions', () => {
     await manager.handle(bsRequest(['ep=dev-a'], 'dev-a-bs'), new ScriptedDevices());
     await pump(clock);
     expect(events.at(-1)?.event).toBe('finished');
-    expect(manager.events.listenerErrors).toBe(6);
+    expect(manager.events.listenerErrors).toBe(6); // discover, 2 deletes, 2 writes, finish
+  });
+});
+
+describe('formatBootstrapFailure', () => {
+  it('one line: endpoint, step, code, diagnostic, peer, reason', () => {
+    expect(
+      formatBootstrapFailure({
+        sessionId: 'bs-7',
+        endpoint: 'dev-a',
+        peer: peerA,
+        reason: 'Bootstrap-Write /1/0 refused with 4.00 (bad "lifetime")',
+        operation: 'bootstrap-write',
+        path: '/1/0',
+        code: '4.00',
+        diagnostic: 'bad "lifetime"',
+        durationMs: 12,
+        steps: 4,
+        at: 0,
+      }),
+    ).toBe('bootstrap failed: ep=dev-a step=bootstrap-write /1/0 code=4.00 diagnostic="bad \\"lifetime\\"" peer=127.0.0.1:40001 reason="Bootstrap-Write /1/0 refused with 4.00 (bad \\"lifetime\\")"');
+    expect(formatBootstrapFailure({ sessionId: 'bs-8', endpoint: 'dev-b', peer: peerB, reason: 'server closing', durationMs: 1, steps: 0, at: 0 })).toBe(
+      'bootstrap failed: ep=dev-b peer=127.0.0.1:40002 reason="server closing"',
+    );
   });
 });

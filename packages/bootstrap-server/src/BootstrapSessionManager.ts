@@ -1,12 +1,16 @@
 import {
+  InvalidRequestError,
   SystemClock,
+  errorResponseCode,
+  parseUplinkRequest,
   type BootstrapConfig,
   type BootstrapConfigStore,
   type Clock,
   type PeerAddress,
   type SecurityStore,
 } from '@chainm2m/lwm2m';
-import { BootstrapPolicy, type BootstrapPolicyOptions, type BootstrapRequest, type PolicyOutcome, type StepResult } from './BootstrapPolicy.js';
+import { BootstrapPolicy, type BootstrapFailure, type BootstrapPolicyOptions, type BootstrapRequest, type PolicyOutcome, type StepResult } from './BootstrapPolicy.js';
+import { FormatMemory } from './plan/FormatMemory.js';
 import type { BootstrapEventMap, RejectedReason, SessionRef, UnauthorizedReason } from './BootstrapEvents.js';
 import type { BootstrapRequester, InboundRequest, OutboundRequest, OutboundResponse } from './coapShapes.js';
 import { TypedEmitter } from '@chainm2m/lwm2m';
@@ -21,6 +25,8 @@ export interface BootstrapSessionManagerOptions {
   readonly startDelayMs?: number;
   /** Concurrent sessions beyond which a Bootstrap-Request gets 5.03 (default 10,000). */
   readonly maxSessions?: number;
+  /** Which write format worked per endpoint (default: in memory, 100,000 endpoints). */
+  readonly formatMemory?: FormatMemory;
 }
 
 export interface BootstrapStats {
@@ -47,11 +53,7 @@ interface Session extends SessionRef {
 }
 
 
-const METHOD: Record<BootstrapRequest['kind'], OutboundRequest['method']> = {
-  'bootstrap-delete': 'DELETE',
-  'bootstrap-write': 'PUT',
-  'bootstrap-finish': 'POST',
-};
+const METHODS: ReadonlySet<string> = new Set(['GET', 'DELETE', 'PUT', 'POST']);
 
 function errorCode(err: unknown): string {
   if (err !== null && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'string') {
@@ -74,6 +76,7 @@ export class BootstrapSessionManager {
   private readonly policy: BootstrapPolicy;
   private readonly startDelayMs: number;
   private readonly maxSessions: number;
+  private readonly formatMemory: FormatMemory;
   /** By transport + peer (`<requester id>|<address>|<port>`). */
   private readonly sessions = new Map<string, Session>();
   /** The session of each endpoint: one bootstrap per endpoint at a time. */
@@ -91,6 +94,7 @@ export class BootstrapSessionManager {
     this.policy = options.policy instanceof BootstrapPolicy ? options.policy : new BootstrapPolicy(options.policy);
     this.startDelayMs = options.startDelayMs ?? 0;
     this.maxSessions = options.maxSessions ?? 10_000;
+    this.formatMemory = options.formatMemory ?? new FormatMemory();
   }
 
   /** A CoAP request handler for one endpoint; sessions it starts send their requests through `requester`. */
@@ -115,19 +119,18 @@ export class BootstrapSessionManager {
     if (req.method !== 'POST') return this.reject(req, undefined, 'method-not-allowed', '4.05');
     if (this.closed) return this.reject(req, undefined, 'closed', '5.03');
 
-    let endpoint: string | undefined;
-    const pct: number[] = [];
-    for (const q of req.query) {
-      const eq = q.indexOf('=');
-      const name = eq < 0 ? q : q.slice(0, eq);
-      const value = eq < 0 ? '' : q.slice(eq + 1);
-      if (name === 'ep') endpoint = value;
-      else if (name === 'pct') {
-        if (!/^\d{1,5}$/.test(value)) return this.reject(req, endpoint, 'bad-pct', '4.00');
-        pct.push(Number(value));
-      }
+    let endpoint: string;
+    let pct: number[];
+    try {
+      // The one parser of uplink requests (rules: the lwm2m package README); path and method checked above.
+      const op = parseUplinkRequest({ method: 'POST', path: ['bs'], query: req.query, payload: new Uint8Array(0) }, { accept: ['bootstrap-request'] });
+      if (op.kind !== 'bootstrap-request') return this.reject(req, undefined, 'not-found', '4.04');
+      endpoint = op.endpoint;
+      pct = op.preferredContentFormat === undefined ? [] : [op.preferredContentFormat];
+    } catch (err) {
+      const param = err instanceof InvalidRequestError ? err.details?.['param'] : undefined;
+      return this.reject(req, undefined, param === 'pct' ? 'bad-pct' : 'missing-endpoint', errorResponseCode(err));
     }
-    if (endpoint === undefined || endpoint.length === 0) return this.reject(req, undefined, 'missing-endpoint', '4.00');
 
     let config: BootstrapConfig | undefined;
     try {
@@ -264,8 +267,8 @@ export class BootstrapSessionManager {
   }
 
   private async run(s: Session): Promise<void> {
-    let out: PolicyOutcome = this.policy.start(s.config, s.pct);
-    while (out.decision.kind === 'continue') {
+    let out: PolicyOutcome = this.policy.start(s.config, s.pct, this.formatMemory.get(s.endpoint));
+    while (out.decision.kind === 'continueWith') {
       if (s.abortReason !== undefined) break;
       const req = out.decision.request;
       const t0 = this.clock.now();
@@ -284,9 +287,15 @@ export class BootstrapSessionManager {
       });
       out = this.policy.next(out.state, result);
     }
+    const d = out.decision;
     if (s.abortReason !== undefined) this.end(s, { kind: 'failed', reason: s.abortReason });
-    else if (out.decision.kind === 'finished') this.end(s, { kind: 'finished' });
-    else if (out.decision.kind === 'failed') this.end(s, { kind: 'failed', reason: out.decision.reason });
+    else if (d.kind === 'finished') {
+      if (d.writeMode !== undefined) this.formatMemory.set(s.endpoint, d.writeMode);
+      this.end(s, { kind: 'finished' });
+    } else if (d.kind === 'failed') {
+      const { kind: _kind, ...failure } = d;
+      this.end(s, { kind: 'failed', ...failure });
+    }
   }
 
   private forget(s: Session): void {
@@ -294,7 +303,7 @@ export class BootstrapSessionManager {
     if (this.byEndpoint.get(s.endpoint) === s) this.byEndpoint.delete(s.endpoint);
   }
 
-  private end(s: Session, how: { kind: 'finished' } | { kind: 'failed'; reason: string }): void {
+  private end(s: Session, how: { kind: 'finished' } | ({ kind: 'failed' } & BootstrapFailure)): void {
     this.forget(s);
     const durationMs = this.clock.now() - s.startedAt;
     if (how.kind === 'finished') {
@@ -302,7 +311,8 @@ export class BootstrapSessionManager {
       this.events.emit('finished', { ...this.ref(s), durationMs, steps: s.steps });
     } else {
       this.counters.failed += 1;
-      this.events.emit('failed', { ...this.ref(s), reason: how.reason, durationMs, steps: s.steps });
+      const { kind: _kind, ...failure } = how;
+      this.events.emit('failed', { ...this.ref(s), ...failure, durationMs, steps: s.steps, at: this.clock.now() });
     }
   }
 
@@ -320,11 +330,17 @@ export class BootstrapSessionManager {
       };
       const timer = this.clock.setTimer(req.timeoutMs, () => settle({ kind: 'timeout' }));
       s.interrupt = (reason) => settle({ kind: 'error', reason });
+      const { coap } = req;
+      if (!METHODS.has(coap.method)) {
+        settle({ kind: 'error', reason: `internal: method ${coap.method}` });
+        return;
+      }
       const out: OutboundRequest = {
-        method: METHOD[req.kind],
-        path: req.path,
-        ...(req.contentFormat === undefined ? {} : { contentFormat: req.contentFormat }),
-        ...(req.payload === undefined ? {} : { payload: req.payload }),
+        method: coap.method as OutboundRequest['method'],
+        path: coap.path,
+        ...(coap.contentFormat === undefined ? {} : { contentFormat: coap.contentFormat }),
+        ...(coap.accept === undefined ? {} : { accept: coap.accept }),
+        ...(coap.payload === undefined ? {} : { payload: coap.payload }),
         confirmable: true,
         timeoutMs: req.timeoutMs,
       };

@@ -7,7 +7,7 @@ import type { PeerAddress, PeerSecurity } from '@chainm2m/lwm2m';
  */
 export interface InboundRequest {
   readonly method: string;
-  readonly path: readonly string[];
+  readonly path: string[];
   readonly query: readonly string[];
   readonly peer: PeerAddress;
   readonly security: PeerSecurity;
@@ -20,9 +20,11 @@ export interface OutboundResponse {
 }
 
 export interface OutboundRequest {
-  readonly method: 'DELETE' | 'PUT' | 'POST';
-  readonly path: string;
+  readonly method: 'GET' | 'DELETE' | 'PUT' | 'POST';
+  /** Uri-Path segments (`[]` for the root). */
+  readonly path: string[];
   readonly contentFormat?: number;
+  readonly accept?: number;
   readonly payload?: Uint8Array;
   readonly confirmable?: boolean;
   readonly timeoutMs?: number;

@@ -8,3 +8,7 @@ export { securityResources, serverResources, SecurityResource, ServerResource } 
 export type { ResourceValue, WritableResource } from './payload/BootstrapResources.js';
 export { WriteFormat, InstanceFormats, PreferableFormats } from './payload/BootstrapFormat.js';
 export * from './BootstrapAnomalyReporter.js';
+export { FormatMemory } from './plan/FormatMemory.js';
+export { writeModes, isFormatRefusal, diagnosticText, type WriteModeInput } from './plan/writeFormats.js';
+export { parseBootstrapDiscover, bootstrapAccountIds, type ClientLayout, type DiscoveredInstance } from './plan/clientLayout.js';
+export { planBootstrap, type PlanStep } from './plan/planBootstrap.js';

@@ -42,11 +42,13 @@ describe('bootstrap over a CoAP endpoint (in-memory link)', () => {
     const { device, post, manager } = rig(devA.bootstrap.identity);
     const finished = manager.events.once('finished');
     const done = device.whenFinished();
-    expect((await post('ep=mem-a')).code).toBe('2.04');
+    expect((await post('ep=mem-a&pct=110')).code).toBe('2.04');
     await done;
     await finished;
     expect(device.snapshot()).toEqual(expectedObjects(devA));
-    expect(device.received.filter((r) => r.method === 'PUT').map((r) => r.contentFormat)).toEqual([110, 110, 110]);
+    // asked first (Discover /), kept the device's own bootstrap account at /0/0
+    expect(device.received.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /', 'DELETE /0', 'DELETE /1', 'PUT /0/1', 'PUT /1/0', 'POST /bs']);
+    expect(device.received.filter((r) => r.method === 'PUT').map((r) => r.contentFormat)).toEqual([110, 110]);
   });
 
   it('uses TLV when the client asks for it with pct', async () => {
@@ -55,16 +57,17 @@ describe('bootstrap over a CoAP endpoint (in-memory link)', () => {
     expect((await post('ep=mem-a&pct=11542')).code).toBe('2.04');
     await done;
     expect(device.snapshot()).toEqual(expectedObjects(devA));
-    expect(device.received.filter((r) => r.method === 'PUT').map((r) => r.contentFormat)).toEqual([11542, 11542, 11542]);
+    expect(device.received.filter((r) => r.method === 'PUT').map((r) => r.contentFormat)).toEqual([11542, 11542]);
   });
 
   it('falls back to TLV for a client that answers SenML-JSON with 4.00', async () => {
     const { device, post } = rig(devA.bootstrap.identity, { rejectFormats: [110], rejectCode: '4.00' });
     const done = device.whenFinished();
-    await post('ep=mem-a');
+    await post('ep=mem-a&pct=110');
     await done;
     expect(device.snapshot()).toEqual(expectedObjects(devA));
-    expect(device.received.filter((r) => r.method === 'PUT').map((r) => `${r.path} ${r.contentFormat}`)).toEqual(['/0/0 110', '/0/0 11542', '/0/1 11542', '/1/0 11542']);
+    // 110 refused with 4.00, SenML-CBOR unknown to this device (4.15), then TLV
+    expect(device.received.filter((r) => r.method === 'PUT').map((r) => `${r.path} ${r.contentFormat}`)).toEqual(['/0/1 110', '/0/1 112', '/0/1 11542', '/1/0 11542']);
   });
 
   it('falls back to per-resource text/opaque writes for a client that rejects SenML-JSON and TLV', async () => {
@@ -73,7 +76,7 @@ describe('bootstrap over a CoAP endpoint (in-memory link)', () => {
     await post('ep=mem-a&pct=11542');
     await done;
     expect(device.snapshot()).toEqual(expectedObjects(devA));
-    expect(device.received.filter((r) => r.method === 'PUT' && r.path.split('/').length === 4)).toHaveLength(15);
+    expect(device.received.filter((r) => r.method === 'PUT' && r.path.split('/').length === 4)).toHaveLength(10);
   });
 
   it('refuses the bootstrap identity of another endpoint with 4.03 and sends the device nothing', async () => {
@@ -105,7 +108,7 @@ describe('bootstrap over a CoAP endpoint (in-memory link)', () => {
     expect((await res).code).toBe('2.04');
     await pump(45_000);
     const f = await failed;
-    expect(f.reason).toBe('no response to Bootstrap-Delete /0 after 2 attempts');
+    expect(f.reason).toBe('no response to Bootstrap-Discover /0 after 2 attempts');
     expect(f.durationMs).toBeGreaterThanOrEqual(40_000);
     // the device got the Delete (attempt 1 and 2; CoAP dedups the retransmissions of each)
     expect(device.received.map((r) => r.path)).toEqual(['/0', '/0']);

@@ -16,6 +16,8 @@ export interface CliConfig {
   readonly signerKey: string | undefined;
   /** Blocks deep a write must be before it is acknowledged (`--confirmations`, `CHAINM2M_CONFIRMATIONS`; default 1). */
   readonly confirmations: number;
+  /** Directory of OMA DDF XML object definitions (`--models`, `CHAINM2M_MODELS`). */
+  readonly modelsDir?: string | undefined;
 }
 
 export const GLOBAL_OPTIONS = {
@@ -31,6 +33,10 @@ export const NETWORK_OPTIONS = {
   'api-port': { type: 'string', help: 'REST API port (env CHAINM2M_API_PORT, default 8080)' },
   'chain-port': { type: 'string', help: 'embedded dev chain RPC port (env CHAINM2M_CHAIN_PORT, default 8545)' },
   confirmations: { type: 'string', help: 'blocks deep a write must be before it is acknowledged (env CHAINM2M_CONFIRMATIONS, default 1)' },
+} as const;
+
+export const MODEL_OPTIONS = {
+  models: { type: 'string', help: 'directory of OMA DDF XML object definitions to load (env CHAINM2M_MODELS)' },
 } as const;
 
 function port(flag: string | boolean | undefined, env: string | undefined, fallback: number, name: string): number {
@@ -61,5 +67,6 @@ export function loadConfig(values: Values, env: Readonly<Record<string, string |
     chainRpcUrl: env['CHAIN_RPC_URL'] || undefined,
     signerKey: env['CHAINM2M_SIGNER_KEY'] || undefined,
     confirmations: confirmations(values['confirmations'], env['CHAINM2M_CONFIRMATIONS']),
+    modelsDir: typeof values['models'] === 'string' ? resolve(values['models']) : env['CHAINM2M_MODELS'] ? resolve(env['CHAINM2M_MODELS']) : undefined,
   };
 }

@@ -7,6 +7,7 @@ export {
   type SimDeviceState,
 } from './device/SimDevice.js';
 export type { ServerAccountConfig } from './device/bootstrapHandler.js';
+export { RealClientProfiles, type BootstrapQuirks, type RealClientProfileName, type SimClientProfile } from './device/bootstrapQuirks.js';
 export type { ConnectTarget, Connector, SimCoapEndpoint, SimConnection } from './device/coapShapes.js';
 export { defaultConnector, defaultEndpointFactory } from './device/defaults.js';
 export { FormatPolicy, type FormatPolicyOptions, type RejectCode } from './device/FormatPolicy.js';

@@ -11,6 +11,8 @@ export {
   type NotificationEvent,
   type AwakeEvent,
   type HandshakeFailedEvent,
+  type SendEvent,
+  type SendRefusedEvent,
 } from './events/ServerEvents.js';
 export { RegistrationService, MAX_PAGE_SIZE, type RegistrationListOptions, type RegistrationPage } from './registration/RegistrationService.js';
 export { RegistrationHandler, type RegistrationHandlerOptions, type RegistrationHandlerStats } from './registration/RegistrationHandler.js';
@@ -19,15 +21,17 @@ export { FileRegistrationStore, type FileRegistrationStoreOptions } from './stor
 export {
   DeviceManagementService,
   type DeviceManagementOptions,
-  type DeviceRequest,
-  type DeviceResult,
   type WriteContent,
+  type CreateContent,
+  type WriteOptions,
   type OperationOptions,
   type ReadOptions,
   type ObservationInfo,
   type ObserveResult,
 } from './dm/DeviceManagementService.js';
 export type { DeviceContent } from './dm/DeviceContent.js';
+export { LatestValues, type LatestValue, type LatestValuesOptions } from './dm/LatestValues.js';
+export { SendHandler, type SendHandlerOptions, type SendStats } from './dm/SendHandler.js';
 export { valueNode, inferResourceType } from './dm/valueNode.js';
 export { multiNodeFormats, readFormats, isSingleValue } from './dm/contentFormats.js';
 export type { QueueModeOptions } from './dm/QueueModeGate.js';

@@ -24,6 +24,8 @@ import {
 import type { CoapClientPort } from './coap/CoapPorts.js';
 import { DeviceManagementService } from './dm/DeviceManagementService.js';
 import type { QueueModeOptions } from './dm/QueueModeGate.js';
+import { LatestValues } from './dm/LatestValues.js';
+import { SendHandler, type SendStats } from './dm/SendHandler.js';
 import { Lwm2mServerEvents } from './events/ServerEvents.js';
 import { Interner } from './registration/Interner.js';
 import { RegistrationHandler, type RegistrationHandlerStats } from './registration/RegistrationHandler.js';
@@ -71,6 +73,7 @@ export interface Lwm2mServerStats {
   readonly coap?: CoapStats;
   readonly dtls?: ReturnType<DtlsServer['stats']>;
   readonly observations: number;
+  readonly send: SendStats;
   /** Present for the default FileRegistrationStore. */
   readonly store?: ReturnType<FileRegistrationStore['stats']>;
 }
@@ -79,6 +82,8 @@ export interface Lwm2mServer {
   readonly registrations: RegistrationService;
   readonly devices: DeviceManagementService;
   readonly events: Lwm2mServerEvents;
+  /** Latest values per endpoint and path, from Send. */
+  readonly latestValues: LatestValues;
   /** Bound addresses (`coap` only with NoSec). */
   readonly addresses: { readonly coaps: PeerAddress; readonly coap?: PeerAddress };
   stats(): Promise<Lwm2mServerStats>;
@@ -150,7 +155,12 @@ export async function startLwm2mServer(opts: StartLwm2mServerOptions): Promise<L
       interner,
       ...(opts.expiryGraceMs !== undefined ? { expiryGraceMs: opts.expiryGraceMs } : {}),
     });
-    const route = async (req: CoapRequest): Promise<CoapResponse> => (RegistrationHandler.matches(req) ? handler.handle(req) : { code: '4.04' });
+    const objects = opts.objects ?? new ObjectRegistry();
+    const latestValues = new LatestValues();
+    const sends = new SendHandler({ registrations: store, securityStore: opts.securityStore, events, latest: latestValues, objects, wallTime });
+    cleanups.push(() => sends.close());
+    const route = async (req: CoapRequest): Promise<CoapResponse> =>
+      RegistrationHandler.matches(req) ? handler.handle(req) : SendHandler.matches(req) ? sends.handle(req) : { code: '4.04' };
     const coaps = new CoapEndpoint({ ...opts.coap, transport: secureTransport, clock, random, handler: route });
     cleanups.push(() => coaps.close());
     let coap: CoapEndpoint | undefined;
@@ -170,7 +180,7 @@ export async function startLwm2mServer(opts: StartLwm2mServerOptions): Promise<L
       clock,
       random,
       wallTime,
-      objects: opts.objects ?? new ObjectRegistry(),
+      objects,
       ...(opts.requestTimeoutMs !== undefined ? { requestTimeoutMs: opts.requestTimeoutMs } : {}),
       ...(opts.queueMode !== undefined ? { queueMode: opts.queueMode } : {}),
     });
@@ -190,6 +200,7 @@ export async function startLwm2mServer(opts: StartLwm2mServerOptions): Promise<L
       registrations,
       devices,
       events,
+      latestValues,
       addresses: { coaps: coaps.address(), ...(coap ? { coap: coap.address() } : {}) },
       async stats() {
         return {
@@ -199,6 +210,7 @@ export async function startLwm2mServer(opts: StartLwm2mServerOptions): Promise<L
           ...(coap ? { coap: coap.stats() } : {}),
           ...(dtls ? { dtls: dtls.stats() } : {}),
           observations: devices.observations().length,
+          send: sends.stats(),
           ...(store instanceof FileRegistrationStore ? { store: store.stats() } : {}),
         };
       },

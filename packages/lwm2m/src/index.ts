@@ -32,6 +32,8 @@ export * from './operation/ResponseCode.js';
 export * from './operation/Lwm2mRequest.js';
 export * from './operation/InvalidRequestError.js';
 export * from './operation/coapMapping.js';
+export * from './operation/parseUplinkRequest.js';
+export * from './operation/parseDownlinkRequest.js';
 export * from './codec/wire/cborValue.js';
 export * from './events/TypedEmitter.js';
 export * from './store/AnomalyReporter.js';

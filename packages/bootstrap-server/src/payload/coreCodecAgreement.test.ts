@@ -15,7 +15,7 @@ function requests(pct: number[], refuse: number[] = []): BootstrapRequest[] {
   const p = new BootstrapPolicy();
   let { state, decision } = p.start(config, pct);
   const out: BootstrapRequest[] = [];
-  for (let i = 0; i < 100 && decision.kind === 'continue'; i++) {
+  for (let i = 0; i < 100 && decision.kind === 'continueWith'; i++) {
     out.push(decision.request);
     const r = decision.request;
     const code = r.contentFormat !== undefined && refuse.includes(r.contentFormat) ? '4.15' : r.kind === 'bootstrap-delete' ? '2.02' : '2.04';

@@ -1,43 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ContentFormat } from '@chainm2m/lwm2m';
-import { encodeInstanceCore } from './encodeInstanceCore.js';
 import { encodeResourcePlain } from './encodeResourceText.js';
 import { securityResources, serverResources, type WritableResource } from './BootstrapResources.js';
-import { BootstrapServerError } from '../BootstrapServerError.js';
-
-describe('instance writes through the lwm2m core codecs', () => {
-  it('SenML-JSON: a base name and typed values, opaque as base64url', () => {
-    const json = new TextDecoder().decode(
-      encodeInstanceCore(ContentFormat.SenmlJson, '/0/1', 1, [
-        { id: 0, value: { type: 'string', value: 'coaps://dm:5684' } },
-        { id: 1, value: { type: 'boolean', value: false } },
-        { id: 2, value: { type: 'integer', value: 0 } },
-        { id: 5, value: { type: 'opaque', value: Uint8Array.of(0xfb, 0xff, 0x01) } },
-      ]),
-    );
-    const records = JSON.parse(json) as { bn?: string; n?: string; vs?: string; vb?: boolean; v?: number; vd?: string }[];
-    expect(records.map((r) => r.vs ?? r.vb ?? r.v ?? r.vd)).toEqual(['coaps://dm:5684', false, 0, expect.stringMatching(/^-_8B=?$/)]);
-  });
-
-  it('TLV: the resources of the instance, typed', () => {
-    const bytes = encodeInstanceCore(ContentFormat.Tlv, '/1/0', 0, [
-      { id: 0, value: { type: 'integer', value: 101 } },
-      { id: 7, value: { type: 'string', value: 'U' } },
-    ]);
-    expect(Buffer.from(bytes).toString('hex')).toContain('c10065');
-    expect(Buffer.from(bytes).toString('hex')).toContain('c10755');
-  });
-
-  it('refuses what a format cannot carry with a typed error that quotes no value', () => {
-    try {
-      encodeInstanceCore(ContentFormat.Tlv, '/0/1', 1, [{ id: 70000, value: { type: 'string', value: 'secret-value' } }]);
-      expect.unreachable();
-    } catch (err) {
-      expect(err).toBeInstanceOf(BootstrapServerError);
-      expect((err as Error).message).not.toContain('secret-value');
-    }
-  });
-});
 
 describe('plain per-resource encoding', () => {
   it('text for strings, integers and booleans; opaque for bytes', () => {

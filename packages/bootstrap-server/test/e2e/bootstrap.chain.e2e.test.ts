@@ -164,7 +164,7 @@ describe('bootstrap server backed by the chain (anvil)', () => {
     try {
       const failed = quick.events.once('failed');
       expect((await d.requestBootstrap(`ep=${devG.endpoint}`)).code).toBe('2.04');
-      expect(await failed).toMatchObject({ endpoint: devG.endpoint, reason: 'no response to Bootstrap-Delete /0 after 2 attempts' });
+      expect(await failed).toMatchObject({ endpoint: devG.endpoint, reason: 'no response to Bootstrap-Discover /0 after 2 attempts' });
     } finally {
       await d.close();
       await quick.close();

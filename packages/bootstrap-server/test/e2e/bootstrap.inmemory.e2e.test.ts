@@ -105,7 +105,7 @@ describe('bootstrap server end to end (in-memory stores)', () => {
       const failed = quick.events.once('failed');
       expect((await d.requestBootstrap(`ep=${info.endpoint}`)).code).toBe('2.04');
       const f = await failed;
-      expect(f).toMatchObject({ endpoint: info.endpoint, reason: 'no response to Bootstrap-Delete /0 after 2 attempts' });
+      expect(f).toMatchObject({ endpoint: info.endpoint, reason: 'no response to Bootstrap-Discover /0 after 2 attempts' });
       expect(d.device.received.map((r) => r.path)).toEqual(['/0', '/0']);
     } finally {
       await d.close();
@@ -120,7 +120,7 @@ describe('bootstrap server end to end (in-memory stores)', () => {
     expect((await d.requestBootstrap(`ep=${info.endpoint}&pct=11542`)).code).toBe('2.04');
     expect(await end).toEqual({ event: 'finished' });
     expect(d.device.snapshot()).toEqual(expectedObjects(info));
-    expect(d.device.received.filter((r) => r.contentFormat === 0 || r.contentFormat === 42).length).toBe(15);
+    expect(d.device.received.filter((r) => r.contentFormat === 0 || r.contentFormat === 42).length).toBe(10);
   });
 
   it('a device that rejects TLV (4.00) gets SenML-JSON despite asking for TLV', async () => {
@@ -130,7 +130,7 @@ describe('bootstrap server end to end (in-memory stores)', () => {
     expect((await d.requestBootstrap(`ep=${info.endpoint}&pct=11542`)).code).toBe('2.04');
     expect(await end).toEqual({ event: 'finished' });
     expect(d.device.snapshot()).toEqual(expectedObjects(info));
-    expect(d.device.received.filter((r) => r.method === 'PUT').map((r) => r.contentFormat)).toEqual([11542, 110, 110, 110]);
+    expect(d.device.received.filter((r) => r.method === 'PUT').map((r) => r.contentFormat)).toEqual([11542, 112, 110, 110]);
   });
 
   it('several devices bootstrap at the same time', async () => {

@@ -99,6 +99,7 @@ export interface MiniDeviceRequest {
   readonly method: string;
   readonly path: readonly string[];
   readonly contentFormat?: number;
+  readonly accept?: number;
   readonly payload: Uint8Array;
 }
 
@@ -108,6 +109,10 @@ export interface MiniDeviceOptions {
   readonly rejectCode?: string;
   /** Never answer (the handler never resolves). */
   readonly silent?: boolean;
+  /** Security instance id of the factory bootstrap account (default 0). */
+  readonly bootstrapInstanceId?: number;
+  /** `lwm2m` attribute of the Bootstrap-Discover answer (default 1.1); `null`: Discover answered 4.05 (not implemented). */
+  readonly version?: string | null;
 }
 
 /** The device's LwM2M side; plug `handle` into a CoapEndpoint as its request handler. */
@@ -125,7 +130,7 @@ export class MiniDevice {
     private readonly opts: MiniDeviceOptions = {},
   ) {
     this.objects.get(0)?.set(
-      0,
+      opts.bootstrapInstanceId ?? 0,
       new Map<number, Value>([
         [0, bootstrapAccount.serverUri],
         [1, true],
@@ -152,6 +157,7 @@ export class MiniDevice {
       for (const w of this.finishWaiters.splice(0)) w();
       return { code: '2.04' };
     }
+    if (req.method === 'GET' && req.accept === 40) return this.discover(ids);
     const [objectId, instanceId, resourceId] = ids;
     const obj = objectId === undefined ? undefined : this.objects.get(objectId);
     if (!obj || objectId === undefined) return { code: '4.04' };
@@ -179,6 +185,23 @@ export class MiniDevice {
       return { code: '4.00' };
     }
   };
+
+  /** Bootstrap-Discover (LwM2M 1.1 §5.2.7.1): `ssid` on server accounts, `uri` on Security instances. */
+  private discover(ids: number[]): { code: string; payload?: Uint8Array; contentFormat?: number } {
+    if (this.opts.version === null) return { code: '4.05' };
+    if (ids.length > 1) return { code: '4.00' };
+    const links = [`</>;lwm2m=${this.opts.version ?? '1.1'}`];
+    for (const [oid, insts] of this.objects) {
+      if (ids[0] !== undefined && ids[0] !== oid) continue;
+      if (insts.size === 0) links.push(`</${oid}>`);
+      for (const [iid, res] of [...insts].sort((a, b) => a[0] - b[0])) {
+        const ssid = oid === 0 ? (res.get(1) === true ? undefined : res.get(10)) : res.get(0);
+        const uri = oid === 0 ? res.get(0) : undefined;
+        links.push(`</${oid}/${iid}>${ssid === undefined ? '' : `;ssid=${String(ssid)}`}${uri === undefined ? '' : `;uri="${String(uri)}"`}`);
+      }
+    }
+    return { code: '2.05', contentFormat: 40, payload: new TextEncoder().encode(links.join(',')) };
+  }
 
   /** The objects as plain data, for `toEqual`. */
   snapshot(): Record<string, Record<string, Value>> {

@@ -5,6 +5,7 @@ import { ExitCode } from '../CliError.js';
 import type { Command } from '../Command.js';
 import { print, printJson, table } from '../Io.js';
 import { chainRpcUrlFor, readRuntime, signerKeyFor } from '../stack/chain.js';
+import { readBootstrapFailures } from '../stack/bootstrapFailures.js';
 import { redactUrl } from '../stack/startStack.js';
 
 function tcpOpen(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
@@ -74,6 +75,10 @@ export const status: Command = {
       coaps: ports.coaps !== undefined ? await udpBound(probeHost, ports.coaps) : false,
       api: ports.api !== undefined ? await tcpOpen(probeHost, ports.api) : false,
     };
+    // Failed bootstraps of the running `up` (or, marked, of the last one).
+    const failures = readBootstrapFailures(config.dataDir);
+    const failuresOfRun = failures ? { total: failures.total, last: failures.last.slice(-5), current: runtime?.pid === failures.pid } : undefined;
+    if (failuresOfRun) report['bootstrapFailures'] = failuresOfRun;
     if (ctx.json) printJson(ctx.io, report);
     else {
       const chain = report['chain'] as { reachable: boolean; block?: number; error?: string };
@@ -88,6 +93,12 @@ export const status: Command = {
         ['bootstrap', `udp ${ports.bootstrap ?? '-'} ${listening['bootstrap'] ? 'listening' : 'not listening'}`],
         ['LwM2M server', `udp ${ports.coaps ?? '-'} ${listening['coaps'] ? 'listening' : 'not listening'}`],
         ['REST API', `tcp ${ports.api ?? '-'} ${listening['api'] ? 'listening' : 'not listening'}`],
+        ...(failuresOfRun
+          ? [
+              ['bootstrap failures', `${failuresOfRun.total} since ${failuresOfRun.current ? 'start' : 'the start of the last run (not running now)'}`] as [string, string],
+              ...failuresOfRun.last.map((f): [string, string] => ['', `${f.at} ${f.endpoint} ${f.step ?? '-'} ${f.code ?? ''} ${f.reason}`.replace(/\s+/g, ' ')]),
+            ]
+          : []),
       ]));
     }
     return healthy ? ExitCode.Ok : ExitCode.Failure;

@@ -1,6 +1,6 @@
 import { ExitCode, usage } from '../CliError.js';
 import type { Command } from '../Command.js';
-import { NETWORK_OPTIONS } from '../config.js';
+import { MODEL_OPTIONS, NETWORK_OPTIONS } from '../config.js';
 import { print, printJson } from '../Io.js';
 import { ALL_SERVICES, startStack, type ServiceName } from '../stack/startStack.js';
 import { runSimulationCommand } from './sim.js';
@@ -16,6 +16,7 @@ export const up: Command = {
   ].join('\n'),
   options: {
     ...NETWORK_OPTIONS,
+    ...MODEL_OPTIONS,
     sim: { type: 'string', help: 'also run N simulated devices (provisioned as sim-1..sim-N)' },
     services: { type: 'string', help: `which servers to run (default ${ALL_SERVICES.join(',')})` },
     nosec: { type: 'boolean', help: 'also listen on plain CoAP (5783/5683): for lab use only' },

@@ -9,6 +9,7 @@ import {
   apiEventsFromServer,
   buildApp,
   deviceApiFromServer,
+  deviceDataApiFromServer,
   EndpointService,
   startLwm2mServer,
   UserService,
@@ -18,9 +19,11 @@ import {
 type ApiApp = Awaited<ReturnType<typeof buildApp>>;
 import { CliError } from '../CliError.js';
 import type { CliConfig } from '../config.js';
+import { loadModels } from './models.js';
 import { endpointDefaults, hasher, openChainStores, removeRuntime, signerKeyFor, writeRuntime, type ChainStores } from './chain.js';
 import { maintainJournal, superviseDevChain, trackHealth, type ChainSupervisor } from './chainSupervisor.js';
 import { acquireStackLock } from './stackLock.js';
+import { recordBootstrapFailures } from './bootstrapFailures.js';
 
 export type ServiceName = 'bootstrap' | 'server' | 'api';
 export const ALL_SERVICES: readonly ServiceName[] = ['bootstrap', 'server', 'api'];
@@ -146,6 +149,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       cleanups.push(() => (bootstrap as BootstrapServer).close());
       const reporting = reportBootstrapAnomalies({ events: bootstrap.events, log: anomalies, securityStore: stores.security });
       cleanups.push(async () => reporting.stop());
+      // Every failed bootstrap: a log line, and the latest in the data dir for `chainm2m status`.
+      const failures = recordBootstrapFailures(bootstrap.events, { dataDir: config.dataDir, log });
+      cleanups.push(async () => failures.stop());
       ports.bootstrap = bootstrap.address.port;
       log(`bootstrap      coaps://${config.host}:${bootstrap.address.port}${bootstrap.nosecAddress ? ` and coap://${config.host}:${bootstrap.nosecAddress.port}` : ''}`);
     }
@@ -153,7 +159,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     let api: ApiApp | undefined;
     let endpoints: EndpointService | undefined;
     if (services.has('server')) {
+      const models = loadModels(config.modelsDir);
+      if (models.loaded.length > 0) log(`object models  ${models.loaded.length} from ${config.modelsDir}`);
       lwm2m = await startLwm2mServer({
+        objects: models.registry,
         securityStore: stores.security,
         dataDir: join(config.dataDir, 'registrations'),
         host: config.host,
@@ -173,6 +182,17 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           value: `${e.operation}: ${e.reason}${e.identity ? `; identity=${e.identity}` : ''}; from ${e.peer.address}:${e.peer.port}`,
         });
       });
+      // Refused Sends (not from a registered client, or undecodable) are anomalies too, rate-limited alike.
+      lwm2m.events.on('sendRefused', (e) => {
+        const endpoint = e.endpoint ?? '(unknown)';
+        reporter.report(`${endpoint}|send-${e.reason}|${e.peer.address}`, {
+          endpoint,
+          collectedAt: Math.floor(e.at / 1000),
+          severity: e.reason === 'not-registered' ? 128 : 64,
+          kind: 'send-refused',
+          value: `send ${e.coapCode}: ${e.message}${e.identity ? `; identity=${e.identity}` : ''}; from ${e.peer.address}:${e.peer.port}`,
+        });
+      });
       ports.coaps = lwm2m.addresses.coaps.port;
       log(`LwM2M server   coaps://${config.host}:${lwm2m.addresses.coaps.port}${lwm2m.addresses.coap ? ` and coap://${config.host}:${lwm2m.addresses.coap.port}` : ''}`);
       endpoints = endpointService();
@@ -180,15 +200,24 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         const events = apiEventsFromServer(lwm2m.events);
         const stopFollowing = stores.anomalies.follow((rec) => events.emit({ type: 'anomaly', endpoint: rec.endpoint, data: { ...rec, committed: true } }), { pollIntervalMs: 200 });
         cleanups.push(async () => stopFollowing());
+        bootstrap?.events.on('failed', (e) => {
+          const { peer, ...rest } = e;
+          events.emit({ type: 'bootstrap-failed', endpoint: e.endpoint, data: { ...rest, peer: `${peer.address}:${peer.port}` } });
+        });
+        const bs = bootstrap;
         let registrationCount = 0;
         const refresh = async (): Promise<void> => {
           registrationCount = await lwm2m!.registrations.count();
         };
         for (const ev of ['registered', 'deregistered', 'expired'] as const) lwm2m.events.on(ev, () => void refresh());
+        const sends = { accepted: 0, refused: 0 };
+        lwm2m.events.on('send', () => void sends.accepted++);
+        lwm2m.events.on('sendRefused', () => void sends.refused++);
         const app = await buildApp({
           users,
           endpoints,
           devices: deviceApiFromServer({ registrations: lwm2m.registrations, devices: lwm2m.devices, security: stores.security }),
+          deviceData: deviceDataApiFromServer({ devices: lwm2m.devices, latestValues: lwm2m.latestValues, security: stores.security }),
           anomalies,
           events,
           jwt: {
@@ -206,10 +235,20 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
               degraded,
             };
           },
+          ...(bs
+            ? {
+                counters: {
+                  chainm2m_bootstrap_failures_total: { help: 'Bootstrap sessions that ended without an accepted Bootstrap-Finish', read: () => bs.stats().bootstrap.failed },
+                  chainm2m_bootstrap_finished_total: { help: 'Bootstrap sessions finished', read: () => bs.stats().bootstrap.finished },
+                },
+              }
+            : {}),
           gauges: {
             chainm2m_registrations: { help: 'Current registrations', read: () => registrationCount },
             chainm2m_anomaly_outbox: { help: 'Anomaly records waiting for the chain', read: () => stores.anomalies.pending() },
             chainm2m_chain_stale: { help: '1 when the credential cache could not sync recently', read: () => (stores.security.isStale() ? 1 : 0) },
+            chainm2m_sends_total: { help: 'LwM2M Send requests accepted since start', read: () => sends.accepted },
+            chainm2m_sends_refused_total: { help: 'LwM2M Send requests refused since start (not registered, undecodable)', read: () => sends.refused },
           },
         });
         await app.listen({ host: config.host, port: config.apiPort });

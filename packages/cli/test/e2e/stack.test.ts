@@ -9,7 +9,8 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimDevice } from '@chainm2m/client-sim';
+import { RealClientProfiles, SimDevice } from '@chainm2m/client-sim';
+import { readBootstrapFailures } from '../../src/stack/bootstrapFailures.js';
 import { loadConfig } from '../../src/config.js';
 import { startStack, type Stack } from '../../src/stack/startStack.js';
 
@@ -51,7 +52,7 @@ function nextEvent(token: string, type: string, trigger: () => Promise<void>): P
           triggered = true;
           trigger().catch(reject);
         }
-        const m = /event: (\w+)\ndata: (.*)\n\n/.exec(buf);
+        const m = /event: ([\w-]+)\ndata: (.*)\n\n/.exec(buf);
         if (m) {
           req.destroy();
           resolve({ event: m[1] as string, data: JSON.parse(m[2] as string) });
@@ -145,5 +146,59 @@ describe('the whole stack on a dev chain', () => {
     for (let i = 0; i < 50 && (await stack.stores.anomalies.query({ endpoint: 'e2e-a' })).items.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
     const { items } = await stack.stores.anomalies.query({ endpoint: 'e2e-a' });
     expect(items).toEqual([expect.objectContaining({ kind: 'unauthorized-bootstrap', value: expect.stringContaining('requested ep=e2e-b') })]);
+  }, 60_000);
+
+  it('a bootstrap the device refuses is visible: event on /api/events, anomaly, /metrics counter, status file', async () => {
+    const admin = await login('admin', ADMIN_PASSWORD);
+    const keys = (await api('POST', '/api/endpoints', admin, { endpoint: 'e2e-refuser' })).json();
+    const { description: _d, ...profile } = RealClientProfiles.refusesServerWrite;
+    const refuser = new SimDevice({
+      endpoint: 'e2e-refuser',
+      bootstrap: { uri: `coaps://127.0.0.1:${stack.ports.bootstrap}`, identity: keys.bsIdentity, key: new Uint8Array(Buffer.from(keys.bsPskHex, 'hex')) },
+      bootstrapTimeoutMs: 5_000,
+      ...profile,
+    });
+    const before = Number(/chainm2m_bootstrap_failures_total (\d+)/.exec(await (await fetch(`${base}/metrics`)).text())?.[1] ?? 'NaN');
+    const ev = await nextEvent(admin, 'bootstrap-failed', async () => {
+      void refuser.bootstrap().catch(() => undefined);
+    });
+    await refuser.stop();
+    expect(ev.data).toMatchObject({
+      endpoint: 'e2e-refuser',
+      operation: 'bootstrap-write',
+      path: '/1/0',
+      code: '4.00',
+      diagnostic: 'lifetime below the minimum of 3600 s',
+      peer: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+    });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(Number(/chainm2m_bootstrap_failures_total (\d+)/.exec(metrics)?.[1])).toBe(before + 1);
+    expect(metrics).toContain('# TYPE chainm2m_bootstrap_failures_total counter');
+    for (let i = 0; i < 50 && (await stack.stores.anomalies.query({ endpoint: 'e2e-refuser' })).items.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect((await stack.stores.anomalies.query({ endpoint: 'e2e-refuser' })).items).toEqual([
+      expect.objectContaining({ kind: 'bootstrap-failed', value: expect.stringContaining('refused with 4.00 (lifetime below the minimum of 3600 s)') }),
+    ]);
+    for (let i = 0; i < 50 && !readBootstrapFailures(dataDir)?.last.some((f) => f.endpoint === 'e2e-refuser'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(readBootstrapFailures(dataDir)?.last.at(-1)).toMatchObject({ endpoint: 'e2e-refuser', step: 'bootstrap-write /1/0', code: '4.00' });
+  }, 60_000);
+
+  it('a device keeping its bootstrap account at /0/1 (as Anjay does) bootstraps and registers with the server account written at /0/0', async () => {
+    const admin = await login('admin', ADMIN_PASSWORD);
+    const keys = (await api('POST', '/api/endpoints', admin, { endpoint: 'e2e-bs-at-1' })).json();
+    const { description: _d, ...profile } = RealClientProfiles.bootstrapAccountAt1;
+    const d = new SimDevice({
+      endpoint: 'e2e-bs-at-1',
+      bootstrap: { uri: `coaps://127.0.0.1:${stack.ports.bootstrap}`, identity: keys.bsIdentity, key: new Uint8Array(Buffer.from(keys.bsPskHex, 'hex')) },
+      ...profile,
+    });
+    try {
+      await d.bootstrap();
+      expect(d.serverAccount).toMatchObject({ securityInstanceId: 0, serverInstanceId: 0 });
+      expect(d.objects.get(0, 1, 1)).toBe(true);
+      await d.register();
+      expect((await api('GET', '/api/clients/e2e-bs-at-1', admin)).json()).toMatchObject({ endpoint: 'e2e-bs-at-1', secure: true });
+    } finally {
+      await d.stop();
+    }
   }, 60_000);
 });

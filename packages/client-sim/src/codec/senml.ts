@@ -9,6 +9,8 @@ import type { TypeOf } from './tlv.js';
 
 interface SenmlRecord {
   bn?: string;
+  /** Base time, Unix seconds (RFC 8428 §4.5.3). */
+  bt?: number;
   n?: string;
   v?: number;
   vs?: string;
@@ -20,12 +22,13 @@ interface SenmlRecord {
 const entryPath = (e: SimEntry): string =>
   `/${e.objectId}/${e.instanceId}/${e.resourceId}` + (e.resourceInstanceId === undefined ? '' : `/${e.resourceInstanceId}`);
 
-function toRecords(entries: readonly SimEntry[], base: readonly number[]): SenmlRecord[] {
+function toRecords(entries: readonly SimEntry[], base: readonly number[], time?: number): SenmlRecord[] {
   const basePath = '/' + base.join('/');
   const records: SenmlRecord[] = [];
   entries.forEach((e, i) => {
     const full = entryPath(e);
     const rec: SenmlRecord = {};
+    if (i === 0 && time !== undefined) rec.bt = time;
     if (full === basePath) {
       if (i === 0) rec.bn = full;
     } else {
@@ -174,8 +177,9 @@ function parseCborRecords(bytes: Uint8Array): SenmlRecord[] {
   });
 }
 
-export function encodeSenmlJson(entries: readonly SimEntry[], base: readonly number[]): Uint8Array {
-  const json = toRecords(entries, base).map((r) => {
+/** `time`: the values' base time (Unix seconds), e.g. for a Send. */
+export function encodeSenmlJson(entries: readonly SimEntry[], base: readonly number[], time?: number): Uint8Array {
+  const json = toRecords(entries, base, time).map((r) => {
     const o: Record<string, unknown> = { ...r };
     if (r.vd) o.vd = Buffer.from(r.vd).toString('base64url');
     return o;
@@ -187,13 +191,13 @@ export function decodeSenmlJson(bytes: Uint8Array, base: readonly number[], type
   return fromRecords(parseJsonRecords(bytes), base, typeOf);
 }
 
-const LABEL_TO_KEY: Record<string, number | string> = { bn: -2, n: 0, v: 2, vs: 3, vb: 4, vd: 8, vlo: 'vlo' };
+const LABEL_TO_KEY: Record<string, number | string> = { bn: -2, bt: -3, n: 0, v: 2, vs: 3, vb: 4, vd: 8, vlo: 'vlo' };
 const KEY_TO_LABEL = new Map<number | string, string>(Object.entries(LABEL_TO_KEY).map(([k, v]) => [v, k]));
 const cborEncoder = new Encoder({ useRecords: false, mapsAsObjects: false, tagUint8Array: false });
 const cborDecoder = new Decoder({ useRecords: false, mapsAsObjects: false });
 
-export function encodeSenmlCbor(entries: readonly SimEntry[], base: readonly number[]): Uint8Array {
-  const arr = toRecords(entries, base).map((r) => {
+export function encodeSenmlCbor(entries: readonly SimEntry[], base: readonly number[], time?: number): Uint8Array {
+  const arr = toRecords(entries, base, time).map((r) => {
     const m = new Map<number | string, unknown>();
     for (const [label, value] of Object.entries(r)) {
       const k = LABEL_TO_KEY[label];

@@ -29,7 +29,8 @@ export function unsupportedFormat(format: number): ClientSimError {
 }
 
 /** Encodes entries read at `base` (ids shallowest first). Text and opaque need one leaf. */
-export function encodeEntries(entries: readonly SimEntry[], format: number, base: readonly number[], typeOf: TypeOf): Uint8Array {
+/** `time` (Unix seconds) is the SenML base time of the values; other formats carry none. */
+export function encodeEntries(entries: readonly SimEntry[], format: number, base: readonly number[], typeOf: TypeOf, time?: number): Uint8Array {
   switch (format) {
     case ContentFormat.Text:
     case ContentFormat.Opaque: {
@@ -47,9 +48,9 @@ export function encodeEntries(entries: readonly SimEntry[], format: number, base
       if (base.length === 0) throw unsupportedFormat(format);
       return encodeTlv(entries, base, typeOf);
     case ContentFormat.SenmlJson:
-      return encodeSenmlJson(entries, base);
+      return encodeSenmlJson(entries, base, time);
     case ContentFormat.SenmlCbor:
-      return encodeSenmlCbor(entries, base);
+      return encodeSenmlCbor(entries, base, time);
     case ContentFormat.Json:
       return encodeLwm2mJson(entries, base);
     default:

@@ -1,14 +1,22 @@
-import { ContentFormat, type Clock } from '@chainm2m/lwm2m';
+import {
+  ContentFormat,
+  Lwm2mError,
+  classifyDownlinkRequest,
+  errorResponseCode,
+  type Clock,
+  type DownlinkOperation,
+  type NotificationAttributes as WrittenAttributes,
+} from '@chainm2m/lwm2m';
 import { ClientSimError } from '../ClientSimError.js';
 import { decodeEntries, encodeEntries } from '../codec/simCodec.js';
 import { decodeSenmlNames } from '../codec/senml.js';
 import { isReadableDef, isWritableDef } from '../model/simObjects.js';
 import type { SimEntry, SimObjectTree } from '../model/SimObjectTree.js';
-import { applyAttributeChanges, parseAttributeQuery, type NotificationAttributes } from './attributes.js';
+import { applyAttributeChanges, type NotificationAttributes } from './attributes.js';
 import type { CoapHandlerContext, CoapRequest, CoapResponse, ObserveRegistration } from './coapShapes.js';
 import type { FormatPolicy } from './FormatPolicy.js';
 import { discoverLinks } from './linkFormat.js';
-import { fail, pathIds, respond } from './responses.js';
+import { fail, respond } from './responses.js';
 import type { Scheduler } from './Scheduler.js';
 import { applyWrites } from './writes.js';
 import type { TimerHandle } from '@chainm2m/lwm2m';
@@ -76,32 +84,40 @@ export class ManagementHandler {
     this.observations = undefined;
   }
 
+  /**
+   * Dispatches on the operation `classifyDownlinkRequest` (the one set of rules of `@chainm2m/lwm2m`)
+   * names; payloads are decoded with the simulator's own codec, independent of the servers'.
+   */
   async handle(req: CoapRequest, hctx: CoapHandlerContext): Promise<CoapResponse> {
-    const ids = pathIds(req.path);
-    if (!ids) return fail('4.04');
-    const query = req.query.filter((q) => q !== '');
-    switch (req.method) {
-      case 'GET':
-        if (req.accept === ContentFormat.Link) return this.discover(ids);
-        return this.read(ids, req, hctx.observe);
-      case 'PUT':
-        if (query.length > 0 && req.payload.length === 0 && req.contentFormat === undefined) return this.writeAttributes(ids, query);
-        return this.write(ids, req, true);
-      case 'POST':
-        if (ids.length === 1) return this.create(ids, req);
-        if (ids.length === 2) return this.write(ids, req, false);
-        if (ids.length === 3) return this.execute(ids, req.payload);
-        return fail('4.05');
-      case 'DELETE':
-        return this.delete(ids);
-      case 'FETCH':
-        if (ids.length === 0) return this.readComposite(req, hctx.observe);
-        return fail('4.05');
-      case 'IPATCH':
-        if (ids.length === 0) return this.writeComposite(req);
-        return fail('4.05');
-      default:
-        return fail('4.05');
+    let op: DownlinkOperation;
+    try {
+      op = classifyDownlinkRequest(req);
+    } catch (e) {
+      if (e instanceof Lwm2mError) return fail(errorResponseCode(e), e.message);
+      throw e;
+    }
+    switch (op.kind) {
+      case 'discover':
+        return this.discover(op.path.ids());
+      case 'read':
+      case 'observe':
+      case 'cancel-observe':
+        return this.read(op.path.ids(), req, hctx.observe);
+      case 'write-attributes':
+        return this.writeAttributes(op.path.ids(), op.attributes);
+      case 'write':
+        return this.write(op.path.ids(), req, op.mode === 'replace');
+      case 'create':
+        return this.create(op.path.ids(), req);
+      case 'execute':
+        return this.execute(op.path.ids(), op.arguments ?? '');
+      case 'delete':
+        return this.delete(op.path.ids());
+      case 'read-composite':
+      case 'observe-composite':
+        return this.readComposite(req, hctx.observe);
+      case 'write-composite':
+        return this.writeComposite(req);
     }
   }
 
@@ -307,21 +323,21 @@ export class ManagementHandler {
     }
   }
 
-  /** The payload of a Send (`POST /dp`): the readable values under `targets`, in SenML. */
-  sendPayload(targets: readonly (readonly number[])[], format: number): CoapResponse {
+  /** The payload of a Send (`POST /dp`): the readable values under `targets`, in SenML, at `time` (Unix s) when given. */
+  sendPayload(targets: readonly (readonly number[])[], format: number, time?: number): CoapResponse {
     for (const t of targets) {
       const bad = this.checkTarget(t);
       if (bad) return bad;
     }
-    const { entries: _entries, ...res } = this.encodeComposite(targets, format);
+    const { entries: _entries, ...res } = this.encodeComposite(targets, format, time);
     return res;
   }
 
-  private encodeComposite(targets: readonly (readonly number[])[], format: number): CoapResponse & { entries?: SimEntry[] } {
+  private encodeComposite(targets: readonly (readonly number[])[], format: number, time?: number): CoapResponse & { entries?: SimEntry[] } {
     if (format !== ContentFormat.SenmlJson && format !== ContentFormat.SenmlCbor) return fail('4.06');
     if (!this.ctx.formats.accepts(format)) return fail('4.06');
     const entries = targets.flatMap((t) => (this.checkTarget(t) ? [] : this.readEntries(t)));
-    return { ...respond('2.05', encodeEntries(entries, format, [], this.ctx.tree.typeOf), format), entries };
+    return { ...respond('2.05', encodeEntries(entries, format, [], this.ctx.tree.typeOf, time), format), entries };
   }
 
   /** Read-Composite / Observe-Composite (FETCH / with a SenML list of paths). */
@@ -395,12 +411,12 @@ export class ManagementHandler {
     return respond('2.05', new TextEncoder().encode(text), ContentFormat.Link);
   }
 
-  private writeAttributes(ids: number[], query: string[]): CoapResponse {
+  private writeAttributes(ids: number[], attributes: WrittenAttributes): CoapResponse {
     if (ids.length === 0 || ids.length > 3) return fail('4.05');
     const bad = this.checkTarget(ids);
     if (bad) return bad;
-    const changes = parseAttributeQuery(query);
-    if (!changes) return fail('4.00', 'invalid attribute');
+    // `null` removes an attribute.
+    const changes = new Map(Object.entries(attributes).map(([k, v]) => [k as keyof NotificationAttributes, v ?? undefined] as const));
     const numeric = ids.length === 3 && ['integer', 'unsignedInteger', 'float'].includes(this.ctx.tree.typeOf(ids[0] as number, ids[2] as number) ?? '');
     for (const k of ['gt', 'lt', 'st'] as const) {
       if (changes.get(k) !== undefined && !numeric) return fail('4.00', `${k} needs a numeric resource`);
@@ -458,13 +474,12 @@ export class ManagementHandler {
     return respond('2.04');
   }
 
-  private execute(ids: number[], args: Uint8Array): CoapResponse {
+  private execute(ids: number[], text: string): CoapResponse {
     const [o, i, r] = ids as [number, number, number];
     const t = this.ctx.tree;
     if (!t.hasObject(o) || !t.hasInstance(o, i)) return fail('4.04');
     if (o === 0) return fail('4.01');
     if (!t.isExecutable(o, i, r)) return fail(t.hasResource(o, i, r) ? '4.05' : '4.04');
-    const text = new TextDecoder().decode(args);
     // LwM2M 1.1 §5.4.5 argument list: 0='abc',1 (digits 0-9, optional quoted value)
     if (text !== '' && !EXECUTE_ARGS.test(text)) return fail('4.00', 'invalid execute arguments');
     t.execute(o, i, r, text);

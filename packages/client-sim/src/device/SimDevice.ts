@@ -1,14 +1,27 @@
-import { ContentFormat, SystemClock, SystemRandom, type Clock, type ObjectRegistry, type PeerAddress, type Random, type TimerHandle } from '@chainm2m/lwm2m';
+import {
+  ContentFormat,
+  SystemClock,
+  SystemRandom,
+  toCoapRequest,
+  type Clock,
+  type Lwm2mCoapRequest,
+  type ObjectRegistry,
+  type PeerAddress,
+  type Random,
+  type RegisterRequest,
+  type TimerHandle,
+} from '@chainm2m/lwm2m';
 import { ClientSimError } from '../ClientSimError.js';
 import { populateDevice, populateSensors, type SimProfile } from '../model/deviceProfile.js';
 import { SIM_OBJECT_IDS } from '../model/simObjects.js';
 import { SimObjectTree } from '../model/SimObjectTree.js';
 import { findServerAccount, handleBootstrapRequest, type ServerAccountConfig } from './bootstrapHandler.js';
+import type { BootstrapQuirks } from './bootstrapQuirks.js';
 import type { Connector, CoapRequestHandler, SimCoapEndpoint, SimCoapEndpointOptions, SimConnection } from './coapShapes.js';
 import { parseCoapUri } from './coapUri.js';
 import { defaultConnector, defaultEndpointFactory } from './defaults.js';
 import { FormatPolicy, type FormatPolicyOptions } from './FormatPolicy.js';
-import { registrationLinks } from './linkFormat.js';
+import { registrationObjectLinks } from './linkFormat.js';
 import { ManagementHandler } from './ManagementHandler.js';
 import { fail, pathIds } from './responses.js';
 import { Scheduler } from './Scheduler.js';
@@ -24,8 +37,10 @@ export interface BootstrapAccount {
 
 export interface SimDeviceOptions extends FormatPolicyOptions {
   readonly endpoint: string;
-  /** Required for `bootstrap()`; installed as /0/0 (Bootstrap-Server = true). */
+  /** Required for `bootstrap()`; installed as /0/0 (Bootstrap-Server = true), or where `bootstrapQuirks` says. */
   readonly bootstrap?: BootstrapAccount;
+  /** Bootstrap-interface behaviours of real clients (see `RealClientProfiles`). */
+  readonly bootstrapQuirks?: BootstrapQuirks;
   readonly clock?: Clock;
   readonly random?: Random;
   /** Shared timer heap (one per process for thousands of devices); default: one per device. */
@@ -72,6 +87,14 @@ interface Session {
 const immediate = (): Promise<void> => new Promise((r) => setImmediate(r));
 const enc = new TextEncoder();
 
+/**
+ * An Update or De-register goes to the Location the Register got, as given: `/rd/<id>` from an
+ * LwM2M server, but a generic CoAP server (libcoap's) answers `/rd`, and clients use it as is.
+ */
+function atLocation(req: Lwm2mCoapRequest, locationPath: readonly string[]): Lwm2mCoapRequest {
+  return { ...req, path: [...locationPath] };
+}
+
 let defaultPolicy: FormatPolicy | undefined;
 
 /**
@@ -93,6 +116,8 @@ export class SimDevice {
   private serverSession: Session | undefined;
   private account: ServerAccountConfig | undefined;
   private locationValue: string | undefined;
+  /** The Location-Path of the registration while registered (`['rd', '<id>']` from an LwM2M server). */
+  private locationPath: readonly string[] | undefined;
   private updateTimer: TimerHandle | undefined;
   private listeners: Array<(e: SimDeviceEvent) => void> | undefined;
   private updating: Promise<void> | undefined;
@@ -116,13 +141,14 @@ export class SimDevice {
     this.tree = new SimObjectTree(SIM_OBJECT_IDS, opts.registry);
     if (opts.bootstrap) {
       const { scheme } = parseCoapUri(opts.bootstrap.uri);
-      this.tree.createInstance(0, 0);
-      this.tree.set(0, 0, 0, opts.bootstrap.uri);
-      this.tree.set(0, 0, 1, true);
-      this.tree.set(0, 0, 2, scheme === 'coaps' ? 0 : 3);
-      this.tree.set(0, 0, 3, enc.encode(opts.bootstrap.identity ?? ''));
-      this.tree.set(0, 0, 4, new Uint8Array());
-      this.tree.set(0, 0, 5, opts.bootstrap.key ?? new Uint8Array());
+      const bs = opts.bootstrapQuirks?.bootstrapInstanceId ?? 0;
+      this.tree.createInstance(0, bs);
+      this.tree.set(0, bs, 0, opts.bootstrap.uri);
+      this.tree.set(0, bs, 1, true);
+      this.tree.set(0, bs, 2, scheme === 'coaps' ? 0 : 3);
+      this.tree.set(0, bs, 3, enc.encode(opts.bootstrap.identity ?? ''));
+      this.tree.set(0, bs, 4, new Uint8Array());
+      this.tree.set(0, bs, 5, opts.bootstrap.key ?? new Uint8Array());
     }
     populateDevice(this.tree, this.endpoint, this.clock, this.random, opts.profile ?? {}, {
       onReboot: () => {
@@ -292,7 +318,7 @@ export class SimDevice {
     );
     const handler: CoapRequestHandler = async (req) => {
       if (this.stateValue !== 'bootstrapping') return fail('4.05');
-      const { response, finished: done } = handleBootstrapRequest(this.tree, this.formats, req);
+      const { response, finished: done } = handleBootstrapRequest(this.tree, this.formats, req, this.opts.bootstrapQuirks);
       if (done) queueMicrotask(resolveFinish);
       return response;
     };
@@ -301,10 +327,10 @@ export class SimDevice {
       const session = await Promise.race([opening, finished.then(() => undefined)]);
       if (!session) throw new ClientSimError('SIM_BOOTSTRAP_TIMEOUT', 'bootstrap not finished in time');
       this.bsSession = session;
-      const query = [`ep=${this.endpoint}`];
-      if (this.formats.preferred !== undefined) query.push(`pct=${this.formats.preferred}`);
+      const pct = this.formats.preferred;
+      const request = toCoapRequest({ kind: 'bootstrap-request', endpoint: this.endpoint, ...(pct !== undefined ? { preferredContentFormat: pct } : {}) });
       const res = await Promise.race([
-        session.coap.request(session.conn.peer, { method: 'POST', path: ['bs'], query }),
+        session.coap.request(session.conn.peer, request),
         finished.then(() => undefined),
       ]);
       if (res && res.code !== '2.04') {
@@ -368,18 +394,23 @@ export class SimDevice {
           this.stateValue === 'registered' || this.stateValue === 'registering' ? this.management.handle(req, ctx) : Promise.resolve(fail('4.04')),
         true,
       );
-      const res = await session.coap.request(session.conn.peer, {
-        method: 'POST',
-        path: ['rd'],
-        query: [`ep=${this.endpoint}`, `lt=${account.lifetime}`, 'lwm2m=1.1', `b=${account.binding}`, ...(this.opts.queueMode ? ['Q'] : [])],
-        contentFormat: ContentFormat.Link,
-        payload: enc.encode(registrationLinks(this.tree, this.formats.announced())),
-      });
+      const req: RegisterRequest = {
+        kind: 'register',
+        endpoint: this.endpoint,
+        lifetime: account.lifetime,
+        lwm2mVersion: '1.1',
+        binding: account.binding,
+        queueMode: this.opts.queueMode !== undefined,
+        rootPath: '/',
+        ...this.objectLinks(),
+      };
+      const res = await session.coap.request(session.conn.peer, toCoapRequest(req));
       if (res.code !== '2.01' || res.locationPath.length === 0) {
         throw new ClientSimError('SIM_REGISTER_FAILED', `registration answered ${res.code}`, { details: { code: res.code, endpoint: this.endpoint } });
       }
       this.serverSession = session;
       this.account = account;
+      this.locationPath = [...res.locationPath];
       this.locationValue = '/' + res.locationPath.join('/');
       this.stateValue = 'registered';
       this.scheduleUpdate();
@@ -392,6 +423,12 @@ export class SimDevice {
       if (e instanceof ClientSimError) throw e;
       throw new ClientSimError('SIM_REGISTER_FAILED', `registration failed: ${(e as Error).message}`, { cause: e, details: { endpoint: this.endpoint } });
     }
+  }
+
+  /** The objects the Register (and an Update with objects) names, with the content formats announced. */
+  private objectLinks(): Pick<RegisterRequest, 'objectLinks' | 'supportedContentFormats'> {
+    const formats = this.formats.announced();
+    return { objectLinks: registrationObjectLinks(this.tree), ...(formats.length > 0 ? { supportedContentFormats: formats } : {}) };
   }
 
   private scheduleUpdate(delayMs?: number): void {
@@ -418,6 +455,7 @@ export class SimDevice {
     const old = this.serverSession;
     this.serverSession = undefined;
     this.locationValue = undefined;
+    this.locationPath = undefined;
     this.management.cancelAll();
     this.stateValue = 'bootstrapped';
     await SimDevice.closeSession(old);
@@ -452,23 +490,21 @@ export class SimDevice {
     this.assertNotStopped();
     const session = this.serverSession;
     const location = this.locationValue;
-    if (this.stateValue !== 'registered' || !session || !location) {
+    const locationPath = this.locationPath;
+    if (this.stateValue !== 'registered' || !session || !location || !locationPath) {
       throw new ClientSimError('SIM_NOT_REGISTERED', 'not registered', { details: { endpoint: this.endpoint } });
     }
     if (this.updating) return this.updating;
     const run = async (): Promise<void> => {
       const account = findServerAccount(this.tree) ?? this.account;
-      const query: string[] = [];
-      if (opts.lifetime && account) query.push(`lt=${account.lifetime}`);
       if (account) this.account = account;
-      const res = await session.coap.request(session.conn.peer, {
-        method: 'POST',
-        path: location.split('/').filter((s) => s !== ''),
-        query,
-        ...(opts.objects
-          ? { contentFormat: ContentFormat.Link, payload: enc.encode(registrationLinks(this.tree, this.formats.announced())) }
-          : {}),
+      const request = toCoapRequest({
+        kind: 'update',
+        registrationId: locationPath[locationPath.length - 1] as string,
+        ...(opts.lifetime && account ? { lifetime: account.lifetime } : {}),
+        ...(opts.objects ? this.objectLinks() : {}),
       });
+      const res = await session.coap.request(session.conn.peer, atLocation(request, locationPath));
       if (res.code !== '2.04') {
         throw new ClientSimError('SIM_UPDATE_FAILED', `update answered ${res.code}`, { details: { code: res.code, endpoint: this.endpoint } });
       }
@@ -483,9 +519,10 @@ export class SimDevice {
 
   /**
    * Send (LwM2M 1.1 §6.4.1, `POST /dp`): pushes the current values of `paths` (e.g. `/3303/0/5700`)
-   * to the server in SenML (CBOR unless refused, else JSON).
+   * to the server in SenML (CBOR unless refused, else JSON); `opts.time` (Unix seconds) is sent
+   * as the values' base time.
    */
-  async send(paths: readonly string[], format?: number): Promise<void> {
+  async send(paths: readonly string[], format?: number, opts: { readonly time?: number } = {}): Promise<void> {
     this.assertNotStopped();
     const session = this.serverSession;
     if (this.stateValue !== 'registered' || !session) {
@@ -497,7 +534,7 @@ export class SimDevice {
       return ids;
     });
     const cf = format ?? (this.formats.accepts(ContentFormat.SenmlCbor) ? ContentFormat.SenmlCbor : ContentFormat.SenmlJson);
-    const body = this.management.sendPayload(targets, cf);
+    const body = this.management.sendPayload(targets, cf, opts.time);
     if (body.code !== '2.05' || !body.payload) {
       throw new ClientSimError('SIM_BAD_OPTIONS', `cannot send ${paths.join(', ')}: ${body.code}`, { details: { code: body.code } });
     }
@@ -511,20 +548,21 @@ export class SimDevice {
   async deregister(): Promise<void> {
     this.assertNotStopped();
     const session = this.serverSession;
-    const location = this.locationValue;
-    if (this.stateValue !== 'registered' || !session || !location) {
+    const locationPath = this.locationPath;
+    if (this.stateValue !== 'registered' || !session || !locationPath) {
       throw new ClientSimError('SIM_NOT_REGISTERED', 'not registered', { details: { endpoint: this.endpoint } });
     }
     this.updateTimer?.cancel();
     this.updateTimer = undefined;
     this.management.cancelAll();
     try {
-      const res = await session.coap.request(session.conn.peer, { method: 'DELETE', path: location.split('/').filter((s) => s !== '') });
+      const res = await session.coap.request(session.conn.peer, atLocation(toCoapRequest({ kind: 'deregister', registrationId: locationPath[locationPath.length - 1] as string }), locationPath));
       if (res.code !== '2.02') {
         throw new ClientSimError('SIM_UPDATE_FAILED', `de-register answered ${res.code}`, { details: { code: res.code, endpoint: this.endpoint } });
       }
     } finally {
       this.locationValue = undefined;
+      this.locationPath = undefined;
       this.stateValue = 'bootstrapped';
       this.serverSession = undefined;
       await SimDevice.closeSession(session);
@@ -544,6 +582,7 @@ export class SimDevice {
     this.bsSession = undefined;
     this.serverSession = undefined;
     this.locationValue = undefined;
+    this.locationPath = undefined;
     await Promise.all(sessions.map((s) => SimDevice.closeSession(s)));
   }
 }

@@ -11,31 +11,6 @@ export interface NotificationAttributes {
 
 const NAMES = ['pmin', 'pmax', 'gt', 'lt', 'st', 'epmin', 'epmax'] as const;
 type AttrName = (typeof NAMES)[number];
-const INTEGER: ReadonlySet<AttrName> = new Set(['pmin', 'pmax', 'epmin', 'epmax']);
-
-/**
- * Parses Uri-Query values into changes: a number sets, a bare name (`pmin`) removes. Returns
- * `undefined` when a query is not a valid attribute.
- */
-export function parseAttributeQuery(query: readonly string[]): Map<AttrName, number | undefined> | undefined {
-  const out = new Map<AttrName, number | undefined>();
-  for (const q of query) {
-    const eq = q.indexOf('=');
-    const name = (eq < 0 ? q : q.slice(0, eq)) as AttrName;
-    if (!NAMES.includes(name)) return undefined;
-    if (eq < 0) {
-      out.set(name, undefined);
-      continue;
-    }
-    const text = q.slice(eq + 1);
-    const n = Number(text);
-    if (text === '' || !Number.isFinite(n)) return undefined;
-    if (INTEGER.has(name) && (!Number.isInteger(n) || n < 0)) return undefined;
-    if (name === 'st' && n < 0) return undefined;
-    out.set(name, n);
-  }
-  return out;
-}
 
 export function applyAttributeChanges(
   current: NotificationAttributes | undefined,

@@ -147,3 +147,48 @@ describe('bootstrap request handling', () => {
     ]);
   });
 });
+
+describe('bootstrap quirks of real clients', () => {
+  const senml = (records: object[]): Uint8Array => enc(JSON.stringify(records));
+  const serverAccount = (iid: number, bootstrap: boolean) =>
+    senml([{ bn: `/0/${iid}/`, n: '0', vs: 'coaps://dm:5684' }, { n: '1', vb: bootstrap }, { n: '2', v: 0 }, { n: '10', v: 101 }]);
+
+  it('refuses a second Security instance for the bootstrap account with 4.00 and says why', () => {
+    const t = freshTree(); // bootstrap account at /0/0
+    const r = handleBootstrapRequest(t, new FormatPolicy(), req('PUT', '/0/1', { contentFormat: ContentFormat.SenmlJson, payload: serverAccount(1, true) })).response;
+    expect(r.code).toBe('4.00');
+    expect(new TextDecoder().decode(r.payload)).toBe('multiple Security instances for the bootstrap account');
+    expect(t.hasInstance(0, 1)).toBe(false);
+    expect(handleBootstrapRequest(t, new FormatPolicy(), req('PUT', '/0/1', { contentFormat: ContentFormat.SenmlJson, payload: serverAccount(1, false) })).response.code).toBe('2.04');
+  });
+
+  it('strictBase64: a base64url vd gets 4.06, the standard alphabet is taken', () => {
+    const quirks = { strictBase64: true };
+    const key = (vd: string) => senml([{ bn: '/0/1/', n: '5', vd }]);
+    expect(handleBootstrapRequest(freshTree(), new FormatPolicy(), req('PUT', '/0/1', { contentFormat: ContentFormat.SenmlJson, payload: key('-_8B') }), quirks).response.code).toBe('4.06');
+    expect(handleBootstrapRequest(freshTree(), new FormatPolicy(), req('PUT', '/0/1', { contentFormat: ContentFormat.SenmlJson, payload: key('+/8B') }), quirks).response.code).toBe('2.04');
+    // without the quirk the device takes base64url (RFC 8428)
+    expect(handleBootstrapRequest(freshTree(), new FormatPolicy(), req('PUT', '/0/1', { contentFormat: ContentFormat.SenmlJson, payload: key('-_8B') })).response.code).toBe('2.04');
+  });
+
+  it('refuseWrites: every write under the path is refused with the code and words, whatever the format', () => {
+    const quirks = { refuseWrites: { path: '/1', code: '4.00', diagnostic: 'lifetime below the minimum of 3600 s' } };
+    const t = freshTree();
+    for (const [path, cf, payload] of [
+      ['/1/0', ContentFormat.SenmlJson, senml([{ bn: '/1/0/', n: '1', v: 60 }])],
+      ['/1/0/1', ContentFormat.Text, enc('60')],
+    ] as const) {
+      const r = handleBootstrapRequest(t, new FormatPolicy(), req('PUT', path, { contentFormat: cf, payload }), quirks).response;
+      expect([r.code, new TextDecoder().decode(r.payload)]).toEqual(['4.00', 'lifetime below the minimum of 3600 s']);
+    }
+    expect(handleBootstrapRequest(t, new FormatPolicy(), req('PUT', '/0/1', { contentFormat: ContentFormat.SenmlJson, payload: serverAccount(1, false) }), quirks).response.code).toBe('2.04');
+    expect(handleBootstrapRequest(t, new FormatPolicy(), req('PUT', '/10/0', { contentFormat: ContentFormat.SenmlJson, payload: senml([]) }), quirks).response.code).not.toBe('4.00');
+  });
+
+  it('a 1.0 device starts its Discover answer with a bare lwm2m="1.0" and lists no uri', () => {
+    const r = handleBootstrapRequest(freshTree(), new FormatPolicy(), req('GET', '/0', { accept: ContentFormat.Link }), { lwm2mVersion: '1.0' }).response;
+    expect(new TextDecoder().decode(r.payload)).toBe('lwm2m="1.0",</0>;ver=1.1,</0/0>,</0/5>');
+    const r11 = handleBootstrapRequest(freshTree(), new FormatPolicy(), req('GET', '/0', { accept: ContentFormat.Link })).response;
+    expect(new TextDecoder().decode(r11.payload)).toBe('</>;lwm2m=1.1,</0>;ver=1.1,</0/0>;uri="coaps://bs:5784",</0/5>;uri="coaps://old:5684"');
+  });
+});

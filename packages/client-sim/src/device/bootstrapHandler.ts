@@ -3,6 +3,7 @@ import { ClientSimError } from '../ClientSimError.js';
 import { decodeEntries, encodeEntries } from '../codec/simCodec.js';
 import type { SimObjectTree } from '../model/SimObjectTree.js';
 import type { CoapRequest, CoapResponse } from './coapShapes.js';
+import { hasBase64urlValue, type BootstrapQuirks } from './bootstrapQuirks.js';
 import type { FormatPolicy } from './FormatPolicy.js';
 import { bootstrapDiscoverLinks } from './linkFormat.js';
 import { fail, pathIds, respond } from './responses.js';
@@ -81,15 +82,22 @@ function bootstrapDelete(tree: SimObjectTree, ids: readonly number[]): CoapRespo
   return respond('2.02');
 }
 
-function bootstrapWrite(tree: SimObjectTree, formats: FormatPolicy, req: CoapRequest, ids: readonly number[]): CoapResponse {
+function bootstrapWrite(tree: SimObjectTree, formats: FormatPolicy, req: CoapRequest, ids: readonly number[], quirks: BootstrapQuirks): CoapResponse {
   if (ids.length === 0 || ids.length > 3) return fail('4.00');
+  const refuse = quirks.refuseWrites;
+  if (refuse && `/${ids.join('/')}/`.startsWith(`${refuse.path.replace(/\/$/, '')}/`)) return fail(refuse.code, refuse.diagnostic);
   const format = req.contentFormat ?? (ids.length === 3 ? ContentFormat.Text : undefined);
   if (format === undefined) return fail('4.00', 'missing Content-Format');
   if (!formats.accepts(format)) return fail(formats.rejectCode);
+  if (quirks.strictBase64 && format === ContentFormat.SenmlJson && hasBase64urlValue(req.payload)) return fail('4.06');
   try {
     const decoded = decodeEntries(req.payload, format, ids, tree.typeOf);
     for (const e of decoded.entries) {
       if (!tree.resourceDef(e.objectId, e.resourceId) && tree.def(e.objectId)) return fail('4.04');
+      // A second Security instance for the bootstrap account is refused, as real clients do.
+      if (e.objectId === 0 && e.resourceId === 1 && e.value === true && !isBootstrapAccount(tree, e.instanceId)) {
+        if (tree.instanceIds(0).some((i) => i !== e.instanceId && isBootstrapAccount(tree, i))) return fail('4.00', 'multiple Security instances for the bootstrap account');
+      }
     }
     applyWrites(tree, decoded, true);
     return respond('2.04');
@@ -123,6 +131,7 @@ export function handleBootstrapRequest(
   tree: SimObjectTree,
   formats: FormatPolicy,
   req: CoapRequest,
+  quirks: BootstrapQuirks = {},
 ): { response: CoapResponse; finished: boolean } {
   if (req.method === 'POST' && req.path.length === 1 && req.path[0] === 'bs') {
     if (!findServerAccount(tree)) return { response: fail('4.06', 'no usable LwM2M server account'), finished: false };
@@ -134,13 +143,14 @@ export function handleBootstrapRequest(
     case 'DELETE':
       return { response: bootstrapDelete(tree, ids), finished: false };
     case 'PUT':
-      return { response: bootstrapWrite(tree, formats, req, ids), finished: false };
+      return { response: bootstrapWrite(tree, formats, req, ids, quirks), finished: false };
     case 'GET':
       if (req.accept === ContentFormat.Link) {
         if (ids.length > 1) return { response: fail('4.00'), finished: false };
         const [o] = ids;
         if (o !== undefined && !tree.hasObject(o)) return { response: fail('4.04'), finished: false };
-        return { response: respond('2.05', new TextEncoder().encode(bootstrapDiscoverLinks(tree, o)), ContentFormat.Link), finished: false };
+        const links = bootstrapDiscoverLinks(tree, o, quirks.lwm2mVersion);
+        return { response: respond('2.05', new TextEncoder().encode(links), ContentFormat.Link), finished: false };
       }
       return { response: bootstrapRead(tree, formats, ids, req.accept), finished: false };
     default:

@@ -1,19 +1,22 @@
+import type { RegisteredObjectLink } from '@chainm2m/lwm2m';
 import type { SimObjectTree } from '../model/SimObjectTree.js';
 import { formatAttributes, type NotificationAttributes } from './attributes.js';
 
-/** The registration payload: `</>;rt="oma.lwm2m";ct=110,</1>;ver=1.1,</1/0>,</3/0>,...` (object 0 left out). */
-export function registrationLinks(tree: SimObjectTree, contentFormats: readonly number[]): string {
-  const ct = contentFormats.length === 1 ? `;ct=${contentFormats[0]}` : contentFormats.length > 1 ? `;ct="${contentFormats.join(' ')}"` : '';
-  const links = [`</>;rt="oma.lwm2m"${ct}`];
+/**
+ * The object links of the registration payload (object 0 left out): `</1>;ver=1.1` for an object
+ * of another version than 1.0, `</3303>` for one without instances, then `</1/0>`, `</3/0>`, ...
+ */
+export function registrationObjectLinks(tree: SimObjectTree): RegisteredObjectLink[] {
+  const links: RegisteredObjectLink[] = [];
   for (const oid of tree.objectIds()) {
     if (oid === 0) continue;
     const ver = tree.def(oid)?.version;
     const ids = tree.instanceIds(oid);
-    if (ver && ver !== '1.0') links.push(`</${oid}>;ver=${ver}`);
-    else if (ids.length === 0) links.push(`</${oid}>`);
-    for (const iid of ids) links.push(`</${oid}/${iid}>`);
+    if (ver && ver !== '1.0') links.push({ path: `/${oid}`, objectId: oid, version: ver });
+    else if (ids.length === 0) links.push({ path: `/${oid}`, objectId: oid });
+    for (const iid of ids) links.push({ path: `/${oid}/${iid}`, objectId: oid, instanceId: iid });
   }
-  return links.join(',');
+  return links;
 }
 
 export type AttributeLookup = (path: string) => NotificationAttributes | undefined;
@@ -48,9 +51,12 @@ export function discoverLinks(tree: SimObjectTree, ids: readonly number[], attrs
   return out.join(',');
 }
 
-/** Bootstrap-Discover (LwM2M 1.1 §5.2.7.1): `</>;lwm2m=1.1,</0/0>;uri="..",</0/1>;ssid=101;uri="..",</1/0>;ssid=101,...`. */
-export function bootstrapDiscoverLinks(tree: SimObjectTree, objectId?: number): string {
-  const out = ['</>;lwm2m=1.1'];
+/**
+ * Bootstrap-Discover (LwM2M 1.1 §5.2.7.1): `</>;lwm2m=1.1,</0/0>;uri="..",</0/1>;ssid=101;uri="..",</1/0>;ssid=101,...`;
+ * a 1.0 device starts with a bare `lwm2m="1.0"` (LwM2M 1.0's form, as Anjay sends it) and lists no `uri`.
+ */
+export function bootstrapDiscoverLinks(tree: SimObjectTree, objectId?: number, version: '1.0' | '1.1' = '1.1'): string {
+  const out = [version === '1.0' ? 'lwm2m="1.0"' : '</>;lwm2m=1.1'];
   for (const oid of objectId === undefined ? tree.objectIds() : [objectId]) {
     const ids = tree.instanceIds(oid);
     const ver = tree.def(oid)?.version;
@@ -61,7 +67,7 @@ export function bootstrapDiscoverLinks(tree: SimObjectTree, objectId?: number): 
         const ssid = tree.get(0, iid, 10);
         const uri = tree.get(0, iid, 0);
         if (typeof ssid === 'number' && tree.get(0, iid, 1) !== true) attrs += `;ssid=${ssid}`;
-        if (typeof uri === 'string') attrs += `;uri="${uri}"`;
+        if (typeof uri === 'string' && version !== '1.0') attrs += `;uri="${uri}"`;
       } else if (oid === 1) {
         const ssid = tree.get(1, iid, 0);
         if (typeof ssid === 'number') attrs += `;ssid=${ssid}`;

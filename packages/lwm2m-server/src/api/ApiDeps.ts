@@ -3,6 +3,7 @@ import type { EndpointService } from '../management/EndpointService.js';
 import type { UserService } from '../management/UserService.js';
 import type { JwtConfig } from './jwt.js';
 import type { LoginRateLimits } from './LoginRateLimiter.js';
+import type { DeviceDataApi } from './deviceDataApi.js';
 
 /** Options of a device operation, from the query string. */
 export interface DeviceCallOptions {
@@ -36,7 +37,9 @@ export interface DeviceApi {
   clearanceOf(endpoint: string): Promise<number>;
 }
 
-export type ApiEventType = 'registration' | 'update' | 'deregistration' | 'notification' | 'anomaly';
+/** Every kind of event `/api/events` carries (its `event:` field). */
+export const API_EVENT_TYPES = ['registration', 'update', 'deregistration', 'notification', 'send', 'anomaly', 'bootstrap-failed'] as const;
+export type ApiEventType = (typeof API_EVENT_TYPES)[number];
 
 export interface ApiEvent {
   readonly type: ApiEventType;
@@ -53,6 +56,8 @@ export interface ApiDeps {
   readonly users: UserService;
   readonly endpoints: EndpointService;
   readonly devices: DeviceApi;
+  /** Composite operations and Send values (routes `…/composite`, `…/data`); absent: not served. */
+  readonly deviceData?: DeviceDataApi;
   readonly anomalies: AnomalyLog;
   readonly events: ApiEventSource;
   readonly jwt: JwtConfig;
@@ -64,6 +69,8 @@ export interface ApiDeps {
   readonly health?: () => Promise<{ readonly ok: boolean } & Readonly<Record<string, unknown>>>;
   /** Extra gauges for `/metrics`, read at scrape time. */
   readonly gauges?: Readonly<Record<string, { readonly help: string; readonly read: () => number }>>;
+  /** Extra counters for `/metrics` kept by other components (e.g. the bootstrap server's), read at scrape time. */
+  readonly counters?: Readonly<Record<string, { readonly help: string; readonly read: () => number }>>;
   /** fastify's logger option; off by default. Never logs bodies (they may carry keys or passwords). */
   readonly logger?: boolean;
 }

@@ -13,6 +13,8 @@ import { authRoutes } from './routes/authRoutes.js';
 import { clientRoutes } from './routes/clientRoutes.js';
 import { managementRoutes } from './routes/managementRoutes.js';
 import { eventRoutes } from './routes/eventRoutes.js';
+import { compositeRoutes } from './routes/compositeRoutes.js';
+import { dataRoutes } from './routes/dataRoutes.js';
 
 /**
  * Builds the REST API (fastify) without listening: `app.inject()` in tests, `app.listen()` in
@@ -29,6 +31,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   metrics.counter('chainm2m_http_requests_total', 'HTTP requests by route, method and status');
   metrics.counter('chainm2m_login_failures_total', 'Failed logins');
   for (const [name, g] of Object.entries(deps.gauges ?? {})) metrics.gauge(name, g.help, g.read);
+  for (const [name, c] of Object.entries(deps.counters ?? {})) metrics.counterProbe(name, c.help, c.read);
 
   const app = Fastify({
     logger: deps.logger ?? false,
@@ -77,6 +80,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(async (secured) => {
     secured.addHook('onRequest', verifyBearer(issuer, accounts, nowSec));
     await clientRoutes(secured, deps.devices);
+    if (deps.deviceData) await compositeRoutes(secured, deps.deviceData);
+    if (deps.deviceData) await dataRoutes(secured, deps.deviceData);
     await managementRoutes(secured, deps, accounts);
     await eventRoutes(secured, deps.events, clock);
   });

@@ -1,11 +1,12 @@
-import { parsePath, ObjectRegistry, type Lwm2mPath, type SecurityStore } from '@chainm2m/lwm2m';
-import type { DeviceManagementService, WriteContent } from '../dm/DeviceManagementService.js';
+import { parsePath, resourceInstance, singleResource, type Lwm2mPath, type ObjectRegistry, type SecurityStore } from '@chainm2m/lwm2m';
+import type { CreateContent, DeviceManagementService, WriteContent } from '../dm/DeviceManagementService.js';
 import type { DeviceContent } from '../dm/DeviceContent.js';
 import type { Lwm2mServerEvents } from '../events/ServerEvents.js';
 import type { RegistrationService } from '../registration/RegistrationService.js';
 import { ApiError, ApiErrorCode } from './ApiError.js';
+import { latestToJson } from './deviceDataApi.js';
 import type { ApiEvent, ApiEventSource, DeviceApi, JsonContent } from './ApiDeps.js';
-import { jsonToInstance, jsonToValue, nodeToJson } from './nodeJson.js';
+import { jsonToInstance, jsonToResource, jsonToResourceValue, jsonToResources, nodeToJson } from './nodeJson.js';
 
 export interface DeviceApiDeps {
   readonly registrations: RegistrationService;
@@ -32,21 +33,35 @@ function parse(path: string): Lwm2mPath {
 
 /** The REST API's view of the LwM2M server: JSON in and out, typed by the object model. */
 export function deviceApiFromServer(deps: DeviceApiDeps): DeviceApi {
-  const objects = deps.objects ?? new ObjectRegistry();
+  const objects = deps.objects ?? deps.devices.objectRegistry;
 
   const writeContent = (path: string, json: unknown): WriteContent => {
     const p = parse(path);
     if (p.objectId === undefined) throw new ApiError(ApiErrorCode.BadRequest, `path: write an instance or a resource, not ${path}`, { details: { field: 'path' } });
     if (p.resourceId !== undefined) {
       const model = objects.resource(p.objectId, p.resourceId);
-      if (!model) {
-        if (typeof json === 'string' || typeof json === 'number' || typeof json === 'boolean') return { kind: 'value', value: json };
-        throw new ApiError(ApiErrorCode.BadRequest, `body/content: resource ${path} is not in the object model; give a string, number or boolean`, { details: { field: 'body/content' } });
+      if (p.resourceInstanceId === undefined && (model ? model.multiple : typeof json === 'object' && json !== null)) {
+        return { kind: 'node', node: jsonToResource(objects, p.objectId, p.resourceId, json, 'body/content') };
       }
-      return { kind: 'value', value: jsonToValue(model.type, json, 'body/content') };
+      const { type, value } = jsonToResourceValue(objects, p.objectId, p.resourceId, json, 'body/content');
+      if (p.resourceInstanceId !== undefined) return { kind: 'node', node: resourceInstance(p.resourceInstanceId, type, value) };
+      return { kind: 'node', node: singleResource(p.resourceId, type, value) };
     }
     if (p.instanceId !== undefined) return { kind: 'node', node: jsonToInstance(objects, p.objectId, p.instanceId, json) };
     throw new ApiError(ApiErrorCode.BadRequest, `path: write an instance or a resource, not ${path}`, { details: { field: 'path' } });
+  };
+
+  /** `{"id": N, "resources": {...}}` asks for instance N; a bare resource map lets the device choose. */
+  const createContent = (objectId: number, json: unknown): CreateContent => {
+    const body = json as { id?: unknown; resources?: unknown } | undefined;
+    if (typeof body === 'object' && body !== null && 'resources' in body) {
+      if (body.id === undefined) return { resources: jsonToResources(objects, objectId, body.resources, 'body/content/resources') };
+      if (typeof body.id !== 'number' || !Number.isInteger(body.id) || body.id < 0 || body.id > 65534) {
+        throw new ApiError(ApiErrorCode.BadRequest, 'body/content/id: must be an instance id 0..65534', { details: { field: 'body/content/id' } });
+      }
+      return { instanceId: body.id, resources: jsonToResources(objects, objectId, body.resources, 'body/content/resources') };
+    }
+    return { resources: jsonToResources(objects, objectId, json) };
   };
 
   const observationId = (endpoint: string, path: string): string => {
@@ -62,10 +77,10 @@ export function deviceApiFromServer(deps: DeviceApiDeps): DeviceApi {
     },
     getClient: (endpoint) => deps.registrations.get(endpoint),
     async read(endpoint, path, opts) {
-      return contentJson(await deps.devices.read(endpoint, parse(path).toString(), { ...opts.format !== undefined ? { format: opts.format } : {}, ...timeout(opts.timeoutMs) }));
+      return contentJson(await deps.devices.read(endpoint, parse(path).toString(), { ...format(opts.format), ...timeout(opts.timeoutMs) }));
     },
     async write(endpoint, path, content, opts) {
-      await deps.devices.write(endpoint, parse(path).toString(), writeContent(path, content), { mode: opts.replace ? 'replace' : 'update', ...timeout(opts.timeoutMs) });
+      await deps.devices.write(endpoint, parse(path).toString(), writeContent(path, content), { mode: opts.replace ? 'replace' : 'update', ...format(opts.format), ...timeout(opts.timeoutMs) });
     },
     async execute(endpoint, path, args, opts) {
       await deps.devices.execute(endpoint, parse(path).toString(), { ...(args !== undefined ? { arguments: args } : {}), ...timeout(opts.timeoutMs) });
@@ -73,10 +88,7 @@ export function deviceApiFromServer(deps: DeviceApiDeps): DeviceApi {
     async create(endpoint, path, content, opts) {
       const p = parse(path);
       if (p.objectId === undefined || p.instanceId !== undefined) throw new ApiError(ApiErrorCode.BadRequest, `path: create takes an object path, not ${path}`, { details: { field: 'path' } });
-      const body = content as { id?: unknown; resources?: unknown } | undefined;
-      const hasId = typeof body === 'object' && body !== null && typeof body.id === 'number' && body.resources !== undefined;
-      const node = jsonToInstance(objects, p.objectId, hasId ? (body.id as number) : 0, hasId ? body.resources : content);
-      return deps.devices.create(endpoint, p.toString(), { kind: 'node', node }, timeout(opts.timeoutMs));
+      return deps.devices.create(endpoint, p.toString(), createContent(p.objectId, content), { ...format(opts.format), ...timeout(opts.timeoutMs) });
     },
     async delete(endpoint, path, opts) {
       await deps.devices.delete(endpoint, parse(path).toString(), timeout(opts.timeoutMs));
@@ -90,7 +102,7 @@ export function deviceApiFromServer(deps: DeviceApiDeps): DeviceApi {
       await deps.devices.writeAttributes(endpoint, parse(path).toString(), numeric, timeout(opts.timeoutMs));
     },
     async observe(endpoint, path, opts) {
-      const r = await deps.devices.observe(endpoint, parse(path).toString(), { ...opts.format !== undefined ? { format: opts.format } : {}, ...timeout(opts.timeoutMs) });
+      const r = await deps.devices.observe(endpoint, parse(path).toString(), { ...format(opts.format), ...timeout(opts.timeoutMs) });
       return contentJson(r.content);
     },
     async cancelObserve(endpoint, path, opts) {
@@ -100,6 +112,10 @@ export function deviceApiFromServer(deps: DeviceApiDeps): DeviceApi {
       return (await deps.security.getByEndpoint(endpoint))?.clearance ?? 0;
     },
   };
+}
+
+function format(f: number | undefined): { format?: number } {
+  return f !== undefined ? { format: f } : {};
 }
 
 function timeout(ms: number | undefined): { timeoutMs?: number } {
@@ -125,6 +141,7 @@ export function apiEventsFromServer(events: Lwm2mServerEvents): ApiEventSource &
   events.on('notification', (e) =>
     emit({ type: 'notification', endpoint: e.endpoint, data: { observationId: e.observationId, paths: e.paths, content: contentJson(e.content), at: new Date(e.at).toISOString() } }),
   );
+  events.on('send', (e) => emit({ type: 'send', endpoint: e.endpoint, data: { values: e.values.map(latestToJson), at: new Date(e.at).toISOString() } }));
   return {
     subscribe(listener) {
       listeners.add(listener);

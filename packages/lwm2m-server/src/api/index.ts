@@ -5,4 +5,5 @@ export { TokenIssuer, es256KeysFromFiles, type JwtConfig, type JwtKeys, type Tok
 export { DefaultLoginRateLimits, type LoginRateLimits } from './LoginRateLimiter.js';
 export { errorToHttp, type HttpError } from './errorToHttp.js';
 export { deviceApiFromServer, apiEventsFromServer, type DeviceApiDeps } from './deviceApi.js';
+export { deviceDataApiFromServer, type DeviceDataApi, type DeviceDataApiDeps, type JsonLatestValue } from './deviceDataApi.js';
 export { nodeToJson, contentToJson, jsonToInstance, jsonToValue, valueToJson } from './nodeJson.js';

@@ -8,6 +8,12 @@ export class Metrics {
     this.help.set(name, { type: 'counter', text });
   }
 
+  /** A counter kept elsewhere (e.g. a server's stats), read from `read` at each scrape. */
+  counterProbe(name: string, text: string, read: () => number): void {
+    this.help.set(name, { type: 'counter', text });
+    this.probes.set(name, read);
+  }
+
   /** A gauge whose value is read from `read` at each scrape. */
   gauge(name: string, text: string, read: () => number): void {
     this.help.set(name, { type: 'gauge', text });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ObjectRegistry, objectInstance, singleResource, multipleResource } from '@chainm2m/lwm2m';
-import { contentToJson, jsonToInstance, jsonToValue, nodeToJson } from './nodeJson.js';
+import { contentToJson, jsonToInstance, jsonToResource, jsonToResources, jsonToResourceValue, jsonToValue, nodeToJson } from './nodeJson.js';
 
 const objects = new ObjectRegistry();
 
@@ -46,5 +46,31 @@ describe('node JSON', () => {
     expect(jsonToValue('opaque', 'cafe', 'f')).toEqual(new Uint8Array([0xca, 0xfe]));
     expect(jsonToValue('time', 60, 'f')).toEqual(new Date(60_000));
     expect(() => jsonToValue('opaque', 'xyz', 'f')).toThrow(/valid opaque/);
+  });
+});
+
+describe('resources no model describes', () => {
+  it('are typed from the JSON value, or by an explicit type', () => {
+    expect(jsonToResources(objects, 32769, { 0: 12, 1: 1.5, 2: 'on', 3: true, 4: [1, 2], 5: { type: 'objlnk', value: '3303:0' }, 6: { type: 'opaque', value: 'cafe' } })).toEqual([
+      singleResource(0, 'integer', 12),
+      singleResource(1, 'float', 1.5),
+      singleResource(2, 'string', 'on'),
+      singleResource(3, 'boolean', true),
+      multipleResource(4, 'integer', { 0: 1, 1: 2 }),
+      singleResource(5, 'objlnk', { objectId: 3303, instanceId: 0 }),
+      singleResource(6, 'opaque', new Uint8Array([0xca, 0xfe])),
+    ]);
+    expect(jsonToResource(objects, 32769, 7, { type: 'unsignedInteger', values: { 3: 9 } }, 'f')).toEqual(multipleResource(7, 'unsignedInteger', { 3: 9 }));
+    expect(jsonToResourceValue(objects, 32769, 0, { type: 'float', value: 3 }, 'f')).toEqual({ type: 'float', value: 3 });
+  });
+
+  it('refuse what cannot be typed, naming the field', () => {
+    expect(() => jsonToResources(objects, 32769, { 0: null })).toThrow(/body\/content\/0: is not in the object model/);
+    expect(() => jsonToResources(objects, 32769, { 0: { type: 'decimal', value: 1 } })).toThrow(/body\/content\/0\/type: must be one of/);
+    expect(() => jsonToResources(objects, 32769, { 0: { type: 'integer' } })).toThrow(/give "value" or "values"/);
+    expect(() => jsonToResources(objects, 32769, { 0: { type: 'integer', value: 'x' } })).toThrow(/not a valid integer/);
+    expect(() => jsonToResources(objects, 32769, { '007': 1 })).toThrow(/not a resource id/);
+    // A modelled resource keeps its model's type.
+    expect(() => jsonToResources(objects, 3311, { 5850: { type: 'string', value: 'x' } })).toThrow(/not a valid boolean/);
   });
 });

@@ -98,26 +98,80 @@ export function jsonToValue(type: ResourceType, json: unknown, field: string): L
   throw bad(field, `is not a valid ${type} value`);
 }
 
+const RESOURCE_TYPES: readonly ResourceType[] = ['string', 'integer', 'unsignedInteger', 'float', 'boolean', 'opaque', 'time', 'objlnk', 'corelnk'];
+
+/** The type of a JSON value of a resource no model describes. */
+function inferJsonType(json: unknown, field: string): ResourceType {
+  if (typeof json === 'string') return 'string';
+  if (typeof json === 'boolean') return 'boolean';
+  if (typeof json === 'number') return Number.isInteger(json) ? 'integer' : 'float';
+  throw bad(field, 'is not in the object model; give a string, number or boolean, or {"type": ..., "value": ...}');
+}
+
+/** `{"type": "integer", "value": 5}` (or `"values"` for a multiple resource): a value with an explicit type. */
+function explicitTyped(json: unknown, field: string): { type: ResourceType; value?: unknown; values?: unknown } | undefined {
+  if (typeof json !== 'object' || json === null || Array.isArray(json) || !('type' in json)) return undefined;
+  const t = (json as { type: unknown }).type;
+  if (typeof t !== 'string' || !(RESOURCE_TYPES as readonly string[]).includes(t)) throw bad(`${field}/type`, `must be one of ${RESOURCE_TYPES.join(', ')}`);
+  const o = json as { value?: unknown; values?: unknown };
+  if ((o.value === undefined) === (o.values === undefined)) throw bad(field, 'give "value" or "values" with "type"');
+  return { type: t as ResourceType, ...(o.value !== undefined ? { value: o.value } : {}), ...(o.values !== undefined ? { values: o.values } : {}) };
+}
+
+function instanceEntries(value: unknown, field: string): (readonly [number, unknown])[] {
+  const entries = Array.isArray(value) ? value.map((v, i) => [i, v] as const) : typeof value === 'object' && value !== null ? Object.entries(value).map(([k, v]) => [Number(k), v] as const) : undefined;
+  if (!entries) throw bad(field, 'is a multiple resource: give an array or an object of instance id to value');
+  for (const [i] of entries) if (!Number.isInteger(i) || i < 0 || i > 65534) throw bad(field, 'has an invalid resource instance id');
+  return entries;
+}
+
 /**
- * The JSON body of a write or create for an object instance: `{ "5850": true, "5851": 40 }` (resource
- * id to value; arrays or `{ "0": v }` objects for multiple resources), typed by the object model.
+ * One resource from its JSON value: typed by the object model; for resources no model describes,
+ * by an explicit `{"type", "value" | "values"}` or inferred from the JSON value (arrays and objects
+ * of instance id to value are multiple resources).
  */
-export function jsonToInstance(objects: ObjectRegistry, objectId: number, instanceId: number, json: unknown): Lwm2mNode {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw bad('body/content', 'must be an object of resource id to value');
+export function jsonToResource(objects: ObjectRegistry, objectId: number, id: number, value: unknown, field: string): Lwm2mResource {
+  const model = objects.resource(objectId, id);
+  const typed = model ? undefined : explicitTyped(value, field);
+  const multiple = model ? model.multiple : typed ? typed.values !== undefined : typeof value === 'object' && value !== null;
+  const raw = typed ? (typed.values ?? typed.value) : value;
+  if (multiple) {
+    const entries = instanceEntries(raw, field);
+    const type = model?.type ?? typed?.type ?? (entries[0] ? inferJsonType(entries[0][1], `${field}/${entries[0][0]}`) : 'string');
+    return multipleResource(id, type, new Map(entries.map(([i, v]) => [i, jsonToValue(type, v, `${field}/${i}`)])));
+  }
+  const type = model?.type ?? typed?.type ?? inferJsonType(raw, field);
+  return singleResource(id, type, jsonToValue(type, raw, field));
+}
+
+/** A single value for a resource path, typed like `jsonToResource`. */
+export function jsonToResourceValue(objects: ObjectRegistry, objectId: number, resourceId: number, json: unknown, field: string): { type: ResourceType; value: Lwm2mValue } {
+  const model = objects.resource(objectId, resourceId);
+  if (model) return { type: model.type, value: jsonToValue(model.type, json, field) };
+  const typed = explicitTyped(json, field);
+  if (typed?.values !== undefined) throw bad(field, 'give one value for a resource path');
+  const raw = typed ? typed.value : json;
+  const type = typed?.type ?? inferJsonType(raw, field);
+  return { type, value: jsonToValue(type, raw, field) };
+}
+
+/**
+ * The resources of an instance body: `{ "5850": true, "5851": 40 }` (resource id to value; arrays
+ * or `{ "0": v }` objects for multiple resources), see `jsonToResource`.
+ */
+export function jsonToResources(objects: ObjectRegistry, objectId: number, json: unknown, field = 'body/content'): Lwm2mResource[] {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw bad(field, 'must be an object of resource id to value');
   const resources: Lwm2mResource[] = [];
   for (const [key, value] of Object.entries(json as Record<string, unknown>)) {
     const id = Number(key);
-    const field = `body/content/${key}`;
-    if (!Number.isInteger(id) || id < 0 || id > 65535) throw bad(field, 'is not a resource id');
-    const model = objects.resource(objectId, id);
-    if (!model) throw bad(field, `is not a resource of object ${objectId}`);
-    if (model.multiple) {
-      const entries = Array.isArray(value) ? value.map((v, i) => [i, v] as const) : typeof value === 'object' && value !== null ? Object.entries(value).map(([k, v]) => [Number(k), v] as const) : undefined;
-      if (!entries) throw bad(field, 'is a multiple resource: give an array or an object of instance id to value');
-      resources.push(multipleResource(id, model.type, new Map(entries.map(([i, v]) => [i, jsonToValue(model.type, v, `${field}/${i}`)]))));
-    } else {
-      resources.push(singleResource(id, model.type, jsonToValue(model.type, value, field)));
-    }
+    const f = `${field}/${key}`;
+    if (!/^(0|[1-9]\d{0,4})$/.test(key) || id > 65534) throw bad(f, 'is not a resource id');
+    resources.push(jsonToResource(objects, objectId, id, value, f));
   }
-  return objectInstance(instanceId, resources);
+  return resources;
+}
+
+/** The JSON body of a write for an object instance (see `jsonToResources`). */
+export function jsonToInstance(objects: ObjectRegistry, objectId: number, instanceId: number, json: unknown): Lwm2mNode {
+  return objectInstance(instanceId, jsonToResources(objects, objectId, json));
 }

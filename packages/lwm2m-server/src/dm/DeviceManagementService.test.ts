@@ -1,4 +1,4 @@
-import { ContentFormat, CoapError, FakeClock, type Registration } from '@chainm2m/lwm2m';
+import { ContentFormat, CoapError, FakeClock, objectInstance, singleResource, type Registration } from '@chainm2m/lwm2m';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { CoapClientPort, DeviceCoapRequest, DeviceCoapResponse } from '../coap/CoapPorts.js';
 import { Lwm2mServerEvents, type NotificationEvent } from '../events/ServerEvents.js';
@@ -86,14 +86,14 @@ describe('DeviceManagementService', () => {
   it('maps operations to CoAP requests', async () => {
     await s.dm.read('dev1', '/3/0/0');
     await s.dm.write('dev1', '/3/0/15', { kind: 'value', value: 'UTC' });
-    await s.dm.write('dev1', '/3/0', { kind: 'raw', contentFormat: ContentFormat.SenmlJson, payload: enc.encode('[]') }, { mode: 'update' });
+    await s.dm.write('dev1', '/3/0', { kind: 'node', node: objectInstance(0, [singleResource(15, 'string', 'UTC')]) }, { mode: 'update', format: ContentFormat.SenmlJson });
     await s.dm.execute('dev1', '/3/0/4', { arguments: "0='on'" });
     await s.dm.writeAttributes('dev1', '/3/0/9', { pmin: 5, pmax: null, gt: -1.5 });
     await s.dm.delete('dev1', '/3303/1');
     expect(s.port.requests.map((r) => [r.method, r.path, r.query, r.accept, r.contentFormat, r.payload && new TextDecoder().decode(r.payload)])).toEqual([
       ['GET', ['3', '0', '0'], undefined, ContentFormat.Text, undefined, undefined],
       ['PUT', ['3', '0', '15'], undefined, undefined, ContentFormat.Text, 'UTC'],
-      ['POST', ['3', '0'], undefined, undefined, ContentFormat.SenmlJson, '[]'],
+      ['POST', ['3', '0'], undefined, undefined, ContentFormat.SenmlJson, '[{"bn":"/3/0/","n":"15","vs":"UTC"}]'],
       ['POST', ['3', '0', '4'], undefined, undefined, ContentFormat.Text, "0='on'"],
       ['PUT', ['3', '0', '9'], ['pmin=5', 'pmax', 'gt=-1.5'], undefined, undefined, undefined],
       ['DELETE', ['3303', '1'], undefined, undefined, undefined, undefined],
@@ -134,7 +134,8 @@ describe('DeviceManagementService', () => {
     await expect(s.dm.execute('dev1', '/3/0')).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(s.dm.execute('dev1', '/3/0/4', { arguments: 'caf\u00e9' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(s.dm.write('dev1', '/3/0', { kind: 'value', value: 1 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    await expect(s.dm.write('dev1', '/3/0/1', { kind: 'raw', contentFormat: 0, payload: new Uint8Array() }, { mode: 'update' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(s.dm.write('dev1', '/3/0/1', { kind: 'value', value: 'x' }, { mode: 'update' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(s.dm.write('dev1', '/3/0/1', { kind: 'value', value: 'x' }, { format: ContentFormat.Link })).rejects.toMatchObject({ code: 'UNSUPPORTED_CONTENT_FORMAT' });
     await expect(s.dm.cancelObservation('nope')).rejects.toMatchObject({ code: 'OBSERVATION_NOT_FOUND' });
   });
 
@@ -158,9 +159,14 @@ describe('DeviceManagementService', () => {
     await s.dm.write('dev1', '/3/0', { kind: 'node', node }, { mode: 'update' });
     expect(s.port.requests.map((r) => r.contentFormat)).toEqual([ContentFormat.SenmlCbor, ContentFormat.SenmlJson]);
     expect(JSON.parse(new TextDecoder().decode(s.port.requests[1]?.payload))).toEqual([{ bn: '/3/0/', n: '15', vs: 'UTC' }]);
-    // Raw content is sent as given: no fallback.
+    // An explicit format is sent as asked: no fallback.
     s.port.requests.length = 0;
-    await expect(s.dm.write('dev1', '/3/0', { kind: 'raw', contentFormat: ContentFormat.SenmlCbor, payload: new Uint8Array([0x80]) })).rejects.toMatchObject({ coapCode: '4.15' });
+    await expect(s.dm.write('dev1', '/3/0', { kind: 'node', node }, { format: ContentFormat.SenmlCbor })).rejects.toMatchObject({ coapCode: '4.15' });
+    expect(s.port.requests).toHaveLength(1);
+    // A 4.00 with a reason is not about the format: no fallback, the device's words reach the caller.
+    s.port.requests.length = 0;
+    s.port.respond = () => ({ ...ok('4.00', 'timezone unknown') });
+    await expect(s.dm.write('dev1', '/3/0', { kind: 'node', node })).rejects.toMatchObject({ coapCode: '4.00', message: 'device answered 4.00: timezone unknown', details: { diagnostic: 'timezone unknown' } });
     expect(s.port.requests).toHaveLength(1);
   });
 
@@ -262,5 +268,44 @@ describe('DeviceManagementService queue mode', () => {
     await tick();
     t.events.emit('deregistered', { registration: (await t.store.getById('r1')) as Registration, reason: 'client' });
     await expect(a).rejects.toMatchObject({ code: 'DEVICE_NOT_REGISTERED' });
+  });
+
+  it('writes in the asked-for format, even one the device did not announce; 1.0 devices get TLV', async () => {
+    const t = await setup(registration({ supportedContentFormats: [ContentFormat.SenmlJson] }));
+    await t.dm.write('dev1', '/3/0/15', { kind: 'value', value: 'UTC' }, { format: ContentFormat.Tlv });
+    await t.dm.write('dev1', '/3/0', { kind: 'node', node: objectInstance(0, [singleResource(15, 'string', 'UTC')]) }, { format: ContentFormat.Tlv });
+    expect(t.port.requests.map((r) => r.contentFormat)).toEqual([ContentFormat.Tlv, ContentFormat.Tlv]);
+    const v10 = await setup(registration({ lwm2mVersion: '1.0' }));
+    await v10.dm.write('dev1', '/3/0', { kind: 'node', node: objectInstance(0, [singleResource(15, 'string', 'UTC')]) });
+    expect(v10.port.requests.map((r) => r.contentFormat)).toEqual([ContentFormat.Tlv]);
+  });
+
+  it('creates without an id (TLV, no instance in the payload) and returns the Location-Path', async () => {
+    const s = await setup();
+    s.port.respond = () => ({ code: '2.01', payload: new Uint8Array(0), locationPath: ['3303', '1'] });
+    const created = await s.dm.create('dev1', '/3303', { resources: [singleResource(5750, 'string', 'lab')] });
+    expect(created).toEqual({ location: '/3303/1' });
+    const req = s.port.requests[0];
+    expect(req).toMatchObject({ method: 'POST', path: ['3303'], contentFormat: ContentFormat.Tlv });
+    expect((req?.payload?.[0] ?? 0) >> 6).toBe(3); // a resource TLV first: no object instance named
+    // With an id, and a SenML-only device without an id: the lowest id the registration does not list.
+    const senml = await setup(registration({ supportedContentFormats: [ContentFormat.SenmlJson], objectLinks: [{ path: '/3303/0', objectId: 3303, instanceId: 0 }] }));
+    senml.port.respond = () => ({ code: '2.01', payload: new Uint8Array(0), locationPath: [] });
+    expect(await senml.dm.create('dev1', '/3303', { resources: [singleResource(5750, 'string', 'lab')] })).toEqual({});
+    expect(new TextDecoder().decode(senml.port.requests[0]?.payload)).toBe('[{"bn":"/3303/","n":"1/5750","vs":"lab"}]');
+    s.port.respond = () => ok('4.00', 'instance 1 exists');
+    await expect(s.dm.create('dev1', '/3303', { instanceId: 1, resources: [] })).rejects.toMatchObject({ code: 'DEVICE_ERROR', coapCode: '4.00', message: 'device answered 4.00: instance 1 exists' });
+  });
+
+  it('writes composite with iPATCH / in SenML', async () => {
+    const s = await setup();
+    s.port.respond = () => ok('2.04');
+    await s.dm.writeComposite('dev1', [
+      { path: '/3/0/15', node: singleResource(15, 'string', 'UTC') },
+      { path: '/3303/0/5750', node: singleResource(5750, 'string', 'lab') },
+    ], { format: ContentFormat.SenmlJson });
+    expect(s.port.requests[0]).toMatchObject({ method: 'IPATCH', path: [], contentFormat: ContentFormat.SenmlJson });
+    expect(JSON.parse(new TextDecoder().decode(s.port.requests[0]?.payload))).toEqual([{ bn: '/3/0/15', vs: 'UTC' }, { bn: '/3303/0/5750', vs: 'lab' }]);
+    await expect(s.dm.writeComposite('dev1', [{ path: '/3/0/15', node: singleResource(15, 'string', 'UTC') }], { format: ContentFormat.Tlv })).rejects.toMatchObject({ code: 'UNSUPPORTED_CONTENT_FORMAT' });
   });
 });

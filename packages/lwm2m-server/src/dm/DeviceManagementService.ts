@@ -8,47 +8,31 @@
 import {
   COMPOSITE_FORMATS,
   ContentFormat,
-  Lwm2mError,
-  NODE_FORMATS,
   ObjectRegistry,
-  decodeLinks,
-  decodeNode,
-  decodeNodes,
-  encodeCompositePaths,
-  encodeNode,
   objectInstance,
   parsePath,
   type Clock,
   type CoreLink,
+  type DownlinkRequest,
   type Lwm2mNode,
   type Lwm2mPath,
   type Lwm2mResource,
-  type Lwm2mValue,
   type NotificationAttributes,
   type Random,
   type Registration,
   type RegistrationStore,
   type ResourceModel,
 } from '@chainm2m/lwm2m';
-import { isSuccess, type CoapClientPort, type CoapObservationHandle, type DeviceCoapRequest, type DeviceCoapResponse } from '../coap/CoapPorts.js';
+import { isSuccess, type CoapClientPort, type CoapObservationHandle, type DeviceCoapResponse } from '../coap/CoapPorts.js';
 import type { Lwm2mServerEvents } from '../events/ServerEvents.js';
 import { Lwm2mServerError } from '../Lwm2mServerError.js';
-import { valueNode } from './valueNode.js';
 import type { DeviceContent } from './DeviceContent.js';
-import { isSingleValue, multiNodeFormats, readFormats } from './contentFormats.js';
+import { DeviceExchange } from './DeviceExchange.js';
+import { multiNodeFormats, readFormats } from './contentFormats.js';
 import { QueueModeGate, type QueueModeOptions } from './QueueModeGate.js';
+import { createPlans, writeFormats, writeNode, type CreateContent, type WriteContent } from './writeContent.js';
 
-/** A value to write. */
-export type WriteContent =
-  /**
-   * One resource (or resource instance) value, typed by the object model (inferred from the JS
-   * value for unknown objects); sent as text, or opaque for opaque resources.
-   */
-  | { readonly kind: 'value'; readonly value: Lwm2mValue }
-  /** An lwm2m core node (instance, resource, ...), encoded in `format` or a format negotiated for the device. */
-  | { readonly kind: 'node'; readonly node: Lwm2mNode; readonly format?: number }
-  /** Already encoded content. */
-  | { readonly kind: 'raw'; readonly contentFormat: number; readonly payload: Uint8Array };
+export type { CreateContent, WriteContent } from './writeContent.js';
 
 export interface OperationOptions {
   /** Overall deadline of the CoAP exchange (default: the service's `requestTimeoutMs`). */
@@ -76,22 +60,12 @@ export interface ObserveResult {
   readonly observation?: ObservationInfo;
 }
 
-/** One operation as data (what a REST handler or a script can pass around). */
-export type DeviceRequest =
-  | ({ readonly kind: 'read'; readonly path: string } & ReadOptions)
-  | ({ readonly kind: 'discover'; readonly path: string } & OperationOptions)
-  | ({ readonly kind: 'write'; readonly path: string; readonly content: WriteContent; readonly mode?: 'replace' | 'update' } & OperationOptions)
-  | ({ readonly kind: 'write-attributes'; readonly path: string; readonly attributes: NotificationAttributes } & OperationOptions)
-  | ({ readonly kind: 'execute'; readonly path: string; readonly arguments?: string } & OperationOptions)
-  | ({ readonly kind: 'create'; readonly path: string; readonly content: WriteContent } & OperationOptions)
-  | ({ readonly kind: 'delete'; readonly path: string } & OperationOptions)
-  | ({ readonly kind: 'read-composite'; readonly paths: readonly string[] } & ReadOptions);
-
-export type DeviceResult =
-  | { readonly kind: 'read' | 'read-composite'; readonly content: DeviceContent }
-  | { readonly kind: 'discover'; readonly links: readonly CoreLink[] }
-  | { readonly kind: 'create'; readonly location?: string }
-  | { readonly kind: 'write' | 'write-attributes' | 'execute' | 'delete' };
+export interface WriteOptions extends OperationOptions {
+  /** `replace` (PUT, default) or `update` (POST, partial update of an instance). */
+  readonly mode?: 'replace' | 'update';
+  /** Send in this content format (even one the device did not announce); default negotiated. */
+  readonly format?: number;
+}
 
 export interface DeviceManagementOptions {
   readonly registrations: RegistrationStore;
@@ -113,13 +87,46 @@ interface ObservationEntry {
   readonly handle: CoapObservationHandle;
 }
 
+/** Answers that mean "not this format": the next candidate is tried. */
 const NEGOTIATION_RETRY_CODES = new Set(['4.06', '4.15']);
-const WRITE_RETRY_CODES = new Set(['4.15', '4.06', '4.00']);
-const ATTRIBUTE_NAMES = ['pmin', 'pmax', 'gt', 'lt', 'st', 'epmin', 'epmax'] as const;
 
+/** A write refusal worth retrying in another format: 4.15, 4.06, or a 4.00 that says nothing else. */
+function formatRefusal(err: unknown): boolean {
+  if (!(err instanceof Lwm2mServerError) || err.code !== 'DEVICE_ERROR') return false;
+  const code = err.coapCode ?? '';
+  return NEGOTIATION_RETRY_CODES.has(code) || (code === '4.00' && err.details?.['diagnostic'] === undefined);
+}
+
+function negotiationRefusal(err: unknown): boolean {
+  return err instanceof Lwm2mServerError && err.code === 'DEVICE_ERROR' && NEGOTIATION_RETRY_CODES.has(err.coapCode ?? '');
+}
+
+/** Tries `attempt` with each candidate (at most three) while `retry` says the refusal was about the format. */
+async function firstAccepted<C, T>(candidates: readonly C[], retry: (err: unknown) => boolean, attempt: (c: C) => Promise<T>, none: () => Error): Promise<T> {
+  let last: unknown;
+  const tried = candidates.slice(0, 3);
+  for (const c of tried) {
+    try {
+      return await attempt(c);
+    } catch (err) {
+      if (tried.length > 1 && retry(err)) {
+        last = err;
+        continue;
+      }
+      throw err;
+    }
+  }
+  throw last ?? none();
+}
+
+/**
+ * Every request is a typed `DownlinkRequest` of `@chainm2m/lwm2m` (built here, encoded by
+ * `toCoapRequest`, answered through `fromCoapResponse` in `DeviceExchange`).
+ */
 export class DeviceManagementService {
   private readonly objects: ObjectRegistry;
   private readonly gate: QueueModeGate;
+  private readonly exchange: DeviceExchange;
   private readonly requestTimeoutMs: number;
   private readonly observationsById = new Map<string, ObservationEntry>();
   private readonly unsubscribe: (() => void)[] = [];
@@ -128,6 +135,7 @@ export class DeviceManagementService {
   constructor(private readonly opts: DeviceManagementOptions) {
     this.objects = opts.objects ?? new ObjectRegistry();
     this.gate = new QueueModeGate(opts.clock, opts.queueMode);
+    this.exchange = new DeviceExchange({ gate: this.gate, transportFor: opts.transportFor, objects: this.objects });
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
     const ev = opts.events;
     this.unsubscribe.push(
@@ -135,6 +143,11 @@ export class DeviceManagementService {
       ev.on('deregistered', (e) => this.registrationEnded(e.registration, e.reason === 'replaced')),
       ev.on('expired', (e) => this.registrationEnded(e.registration, false)),
     );
+  }
+
+  /** The object definitions values are typed with. */
+  get objectRegistry(): ObjectRegistry {
+    return this.objects;
   }
 
   // ---- operations -------------------------------------------------------------------------
@@ -150,8 +163,11 @@ export class DeviceManagementService {
     const p = this.path(path, 1);
     const formats = opts.format !== undefined ? [opts.format] : readFormats(reg, this.shape(p));
     try {
-      const res = await this.negotiate(reg, formats, (accept) => ({ method: 'GET', path: this.segments(reg, p), accept, ...this.timeout(opts) }), path);
-      return this.content(res, path);
+      return await firstAccepted(formats, negotiationRefusal, async (format) => {
+        const req = { kind: 'read', path: p, format } as const;
+        const { response } = await this.exchange.run(reg, req, this.deadline(opts), path);
+        return this.exchange.content(req, response);
+      }, () => this.noFormat(reg, path));
     } catch (err) {
       const refused = err instanceof Lwm2mServerError && err.code === 'DEVICE_ERROR' && (err.coapCode === '4.04' || err.coapCode === '4.05');
       if (!refused || p.depth !== 2 || !reg.objectLinks.some((l) => l.path === p.toString())) throw err;
@@ -160,8 +176,7 @@ export class DeviceManagementService {
   }
 
   private async readInstanceByResources(endpoint: string, p: Lwm2mPath, opts: ReadOptions): Promise<DeviceContent> {
-    const path = p.toString();
-    const links = await this.discover(endpoint, path, opts);
+    const links = await this.discover(endpoint, p.toString(), opts);
     const resources: Lwm2mResource[] = [];
     for (const link of links) {
       const rp = parsePath(link.uri);
@@ -180,38 +195,48 @@ export class DeviceManagementService {
   /** Discover (GET with Accept: link-format); returns the links with their attributes. */
   async discover(endpoint: string, path: string, opts: OperationOptions = {}): Promise<CoreLink[]> {
     const reg = await this.registration(endpoint);
-    const p = this.path(path, 1);
-    const res = await this.call(reg, { method: 'GET', path: this.segments(reg, p), accept: ContentFormat.Link, ...this.timeout(opts) }, path);
-    try {
-      return decodeLinks(res.payload);
-    } catch (cause) {
-      throw new Lwm2mServerError('BAD_RESPONSE', 'device sent malformed link-format', { cause, details: { endpoint, path } });
-    }
+    const { result } = await this.exchange.run(reg, { kind: 'discover', path: this.path(path, 1) }, this.deadline(opts), path);
+    if (!result.ok) throw new Lwm2mServerError('BAD_RESPONSE', 'device sent malformed link-format', { cause: result.error, details: { endpoint, path } });
+    return [...result.links];
   }
 
-  /** Write: `replace` (PUT, default) or `update` (POST, partial update of an instance). */
-  async write(endpoint: string, path: string, content: WriteContent, opts: OperationOptions & { mode?: 'replace' | 'update' } = {}): Promise<void> {
+  /**
+   * Write: `replace` (PUT, default) or `update` (POST, partial update of an instance), in
+   * `opts.format` when given; otherwise falls back to the next format the device may accept when
+   * it refuses one (4.15, 4.06, or a 4.00 without a reason).
+   */
+  async write(endpoint: string, path: string, content: WriteContent, opts: WriteOptions = {}): Promise<void> {
     const reg = await this.registration(endpoint);
     const p = this.path(path, 2);
-    const method = opts.mode === 'update' ? 'POST' : 'PUT';
-    if (method === 'POST' && p.depth !== 2) throw new Lwm2mServerError('BAD_REQUEST', 'partial update targets an object instance', { details: { path } });
-    await this.sendContent(reg, p, path, content, (body) => ({ method, path: this.segments(reg, p), contentFormat: body.format, payload: body.payload, ...this.timeout(opts) }));
+    const mode = opts.mode ?? 'replace';
+    if (mode === 'update' && p.depth !== 2) throw new Lwm2mServerError('BAD_REQUEST', 'partial update targets an object instance', { details: { path } });
+    const node = writeNode(this.objects, p, path, content);
+    const formats = writeFormats(reg, node, path, opts.format);
+    await firstAccepted(formats, formatRefusal, (format) => this.exchange.run(reg, { kind: 'write', path: p, mode, node, format }, this.deadline(opts), path), () => this.noFormat(reg, path));
+  }
+
+  /** Write-Composite (iPATCH / with SenML records), LwM2M 1.1 devices only. */
+  async writeComposite(endpoint: string, values: readonly { readonly path: string; readonly node: Lwm2mNode }[], opts: ReadOptions = {}): Promise<void> {
+    const reg = await this.registration(endpoint);
+    const nodes = values.map((v) => ({ path: this.path(v.path, 3), node: v.node }));
+    const formats = this.compositeFormats(reg, nodes.length, opts);
+    await firstAccepted(formats, negotiationRefusal, (format) => this.exchange.run(reg, { kind: 'write-composite', nodes, format }, this.deadline(opts), '/'), () => this.noFormat(reg, '/'));
   }
 
   /** Write-Attributes (PUT with query, no payload). `null` removes an attribute. */
   async writeAttributes(endpoint: string, path: string, attributes: NotificationAttributes, opts: OperationOptions = {}): Promise<void> {
     const reg = await this.registration(endpoint);
     const p = this.path(path, 1);
-    const query: string[] = [];
-    for (const name of ATTRIBUTE_NAMES) {
-      const v = attributes[name];
+    let count = 0;
+    for (const [name, v] of Object.entries(attributes)) {
       if (v === undefined) continue;
-      if (v === null) query.push(name);
-      else if (typeof v === 'number' && Number.isFinite(v) && (v >= 0 || ['gt', 'lt'].includes(name))) query.push(`${name}=${v}`);
-      else throw new Lwm2mServerError('BAD_REQUEST', `invalid attribute ${name}`, { details: { path, attribute: name } });
+      count++;
+      if (v !== null && !(typeof v === 'number' && Number.isFinite(v) && (v >= 0 || name === 'gt' || name === 'lt'))) {
+        throw new Lwm2mServerError('BAD_REQUEST', `invalid attribute ${name}`, { details: { path, attribute: name } });
+      }
     }
-    if (query.length === 0) throw new Lwm2mServerError('BAD_REQUEST', 'no attribute to write', { details: { path } });
-    await this.call(reg, { method: 'PUT', path: this.segments(reg, p), query, ...this.timeout(opts) }, path);
+    if (count === 0) throw new Lwm2mServerError('BAD_REQUEST', 'no attribute to write', { details: { path } });
+    await this.exchange.run(reg, { kind: 'write-attributes', path: p, attributes }, this.deadline(opts), path);
   }
 
   /** Execute (POST on a resource) with optional arguments text, e.g. `0='on',1`. */
@@ -221,40 +246,43 @@ export class DeviceManagementService {
     if (p.depth !== 3) throw new Lwm2mServerError('BAD_REQUEST', 'execute targets a resource', { details: { path } });
     const args = opts.arguments ?? '';
     if (!/^[\x20-\x7e]*$/.test(args)) throw new Lwm2mServerError('BAD_REQUEST', 'execute arguments must be printable ASCII', { details: { path } });
-    await this.call(
-      reg,
-      {
-        method: 'POST',
-        path: this.segments(reg, p),
-        ...(args.length > 0 ? { payload: new TextEncoder().encode(args), contentFormat: ContentFormat.Text } : {}),
-        ...this.timeout(opts),
-      },
-      path,
-    );
+    await this.exchange.run(reg, { kind: 'execute', path: p, ...(args.length > 0 ? { arguments: args } : {}) }, this.deadline(opts), path);
   }
 
-  /** Create (POST on an object); returns the new instance path from the Location-Path, if given. */
-  async create(endpoint: string, objectPath: string, content: WriteContent, opts: OperationOptions = {}): Promise<{ location?: string }> {
+  /**
+   * Create (POST on an object). Without `content.instanceId` the device chooses the id (TLV, whose
+   * payload can name no instance); the new instance's path comes back from the Location-Path.
+   */
+  async create(endpoint: string, objectPath: string, content: CreateContent, opts: ReadOptions = {}): Promise<{ location?: string }> {
     const reg = await this.registration(endpoint);
     const p = this.path(objectPath, 1);
     if (p.depth !== 1) throw new Lwm2mServerError('BAD_REQUEST', 'create targets an object', { details: { path: objectPath } });
-    const res = await this.sendContent(reg, p, objectPath, content, (body) => ({ method: 'POST', path: this.segments(reg, p), contentFormat: body.format, payload: body.payload, ...this.timeout(opts) }));
-    return res.locationPath.length > 0 ? { location: '/' + res.locationPath.join('/') } : {};
+    const plans = createPlans(reg, p.objectId as number, content, objectPath, opts.format);
+    const { result } = await firstAccepted(
+      plans,
+      formatRefusal,
+      (plan) => this.exchange.run(reg, { kind: 'create', path: p, resources: content.resources, format: plan.format, ...(plan.instanceId !== undefined ? { instanceId: plan.instanceId } : {}) }, this.deadline(opts), objectPath),
+      () => this.noFormat(reg, objectPath),
+    );
+    return result.ok && result.location ? { location: result.location.toString() } : {};
   }
 
-  /** Delete (DELETE on an object instance, or a resource instance in 1.1). */
+  /** Delete (DELETE on an object instance). */
   async delete(endpoint: string, path: string, opts: OperationOptions = {}): Promise<void> {
     const reg = await this.registration(endpoint);
-    const p = this.path(path, 2);
-    await this.call(reg, { method: 'DELETE', path: this.segments(reg, p), ...this.timeout(opts) }, path);
+    await this.exchange.run(reg, { kind: 'delete', path: this.path(path, 2) }, this.deadline(opts), path);
   }
 
-  /** Read-Composite (FETCH / with a SenML-JSON list of paths), LwM2M 1.1 devices only. */
+  /** Read-Composite (FETCH / with a SenML list of paths), LwM2M 1.1 devices only. */
   async readComposite(endpoint: string, paths: readonly string[], opts: ReadOptions = {}): Promise<DeviceContent> {
     const reg = await this.registration(endpoint);
-    const req = this.compositeRequest(reg, paths, opts);
-    const res = await this.negotiate(reg, req.formats, (accept) => ({ ...req.base, accept }), '/');
-    return this.content(res, paths);
+    const parsed = paths.map((x) => this.path(x, 1));
+    const requestFormat = this.pathListFormat(reg, opts);
+    return firstAccepted(this.compositeFormats(reg, parsed.length, opts), negotiationRefusal, async (format) => {
+      const req = { kind: 'read-composite', paths: parsed, requestFormat, format } as const;
+      const { response } = await this.exchange.run(reg, req, this.deadline(opts), '/');
+      return this.exchange.content(req, response);
+    }, () => this.noFormat(reg, '/'));
   }
 
   /** Observe (GET with Observe: 0); notifications arrive as `notification` events. */
@@ -262,31 +290,20 @@ export class DeviceManagementService {
     const reg = await this.registration(endpoint);
     const p = this.path(path, 1);
     const formats = opts.format !== undefined ? [opts.format] : readFormats(reg, this.shape(p));
-    return this.observeNegotiated(formats, (accept) => this.startObservation(reg, [path], false, { method: 'GET', path: this.segments(reg, p), accept, ...this.timeout(opts) }));
+    return firstAccepted(formats, negotiationRefusal, (format) => this.startObservation(reg, [path], { kind: 'observe', path: p, format }, opts), () => this.noFormat(reg, path));
   }
 
   /** Observe-Composite (FETCH / with Observe: 0), LwM2M 1.1 devices only. */
   async observeComposite(endpoint: string, paths: readonly string[], opts: ReadOptions = {}): Promise<ObserveResult> {
     const reg = await this.registration(endpoint);
-    const req = this.compositeRequest(reg, paths, opts);
-    return this.observeNegotiated(req.formats, (accept) => this.startObservation(reg, paths, true, { ...req.base, accept }));
-  }
-
-  /** Tries formats in turn while the device refuses the Accept with 4.06 / 4.15. */
-  private async observeNegotiated(formats: readonly number[], start: (accept: number) => Promise<ObserveResult>): Promise<ObserveResult> {
-    let last: unknown;
-    for (const accept of formats.slice(0, 3)) {
-      try {
-        return await start(accept);
-      } catch (err) {
-        if (err instanceof Lwm2mServerError && err.code === 'DEVICE_ERROR' && NEGOTIATION_RETRY_CODES.has(err.coapCode ?? '')) {
-          last = err;
-          continue;
-        }
-        throw err;
-      }
-    }
-    throw last ?? new Lwm2mServerError('UNSUPPORTED_CONTENT_FORMAT', 'no content format to ask for');
+    const parsed = paths.map((x) => this.path(x, 1));
+    const requestFormat = this.pathListFormat(reg, opts);
+    return firstAccepted(
+      this.compositeFormats(reg, parsed.length, opts),
+      negotiationRefusal,
+      (format) => this.startObservation(reg, paths, { kind: 'observe-composite', paths: parsed, requestFormat, format }, opts),
+      () => this.noFormat(reg, '/'),
+    );
   }
 
   /** Cancel-Observe: passive (default; the next notification gets RST) or active (GET with Observe: 1). */
@@ -297,7 +314,7 @@ export class DeviceManagementService {
     try {
       await entry.handle.cancel(opts.active ?? false);
     } catch (err) {
-      throw this.mapError(err, entry.info.endpoint, entry.info.paths.join(','));
+      throw this.exchange.mapError(err, entry.info.endpoint, entry.info.paths.join(','));
     }
   }
 
@@ -311,32 +328,6 @@ export class DeviceManagementService {
   /** Requests held for a sleeping queue-mode device. */
   pending(endpoint: string): number {
     return this.gate.pending(endpoint);
-  }
-
-  /** Runs an operation given as data. */
-  async send(endpoint: string, req: DeviceRequest): Promise<DeviceResult> {
-    switch (req.kind) {
-      case 'read':
-        return { kind: 'read', content: await this.read(endpoint, req.path, req) };
-      case 'discover':
-        return { kind: 'discover', links: await this.discover(endpoint, req.path, req) };
-      case 'write':
-        await this.write(endpoint, req.path, req.content, req);
-        return { kind: 'write' };
-      case 'write-attributes':
-        await this.writeAttributes(endpoint, req.path, req.attributes, req);
-        return { kind: 'write-attributes' };
-      case 'execute':
-        await this.execute(endpoint, req.path, req);
-        return { kind: 'execute' };
-      case 'create':
-        return { kind: 'create', ...(await this.create(endpoint, req.path, req.content, req)) };
-      case 'delete':
-        await this.delete(endpoint, req.path, req);
-        return { kind: 'delete' };
-      case 'read-composite':
-        return { kind: 'read-composite', content: await this.readComposite(endpoint, req.paths, req) };
-    }
   }
 
   /** Cancels observations (passively), rejects held requests, unsubscribes from events. */
@@ -384,167 +375,37 @@ export class DeviceManagementService {
     return resource ? { depth: p.depth, resource } : { depth: p.depth };
   }
 
-  private segments(reg: Registration, p: Lwm2mPath): string[] {
-    const root = reg.rootPath === '/' ? [] : reg.rootPath.split('/').filter((s) => s.length > 0);
-    const ids = [p.objectId, p.instanceId, p.resourceId, p.resourceInstanceId].filter((x): x is number => x !== undefined).map(String);
-    return [...root, ...ids];
+  private deadline(opts: OperationOptions): number {
+    return opts.timeoutMs ?? this.requestTimeoutMs;
   }
 
-  private timeout(opts: OperationOptions): { timeoutMs: number } {
-    return { timeoutMs: opts.timeoutMs ?? this.requestTimeoutMs };
+  private noFormat(reg: Registration, path: string): Lwm2mServerError {
+    return new Lwm2mServerError('UNSUPPORTED_CONTENT_FORMAT', 'no content format to use', { details: { endpoint: reg.endpoint, path } });
   }
 
-  /**
-   * Sends encoded content; for a node without an explicit format, falls back to the next format
-   * the device may accept when it answers 4.15, 4.06 or 4.00 (clients that take only some formats).
-   */
-  private async sendContent(
-    reg: Registration,
-    p: Lwm2mPath,
-    path: string,
-    content: WriteContent,
-    build: (body: { format: number; payload: Uint8Array }) => DeviceCoapRequest,
-  ): Promise<DeviceCoapResponse> {
-    const formats = this.contentFormats(reg, p, path, content);
-    let last: unknown;
-    for (const format of formats.slice(0, 3)) {
-      const body = this.encode(p, path, content, format);
-      try {
-        return await this.call(reg, build(body), path);
-      } catch (err) {
-        if (formats.length > 1 && err instanceof Lwm2mServerError && err.code === 'DEVICE_ERROR' && WRITE_RETRY_CODES.has(err.coapCode ?? '')) {
-          last = err;
-          continue;
-        }
-        throw err;
-      }
-    }
-    throw last ?? new Lwm2mServerError('UNSUPPORTED_CONTENT_FORMAT', 'no content format to send', { details: { path } });
-  }
-
-  /** Candidate formats for content, best first. */
-  private contentFormats(reg: Registration, p: Lwm2mPath, path: string, content: WriteContent): number[] {
-    switch (content.kind) {
-      case 'raw':
-        return [content.contentFormat];
-      case 'value': {
-        const shape = this.shape(p);
-        if (!isSingleValue(shape)) throw new Lwm2mServerError('BAD_REQUEST', 'a single value needs a resource path', { details: { path } });
-        return [(shape.resource?.type ?? (content.value instanceof Uint8Array ? 'opaque' : 'string')) === 'opaque' ? ContentFormat.Opaque : ContentFormat.Text];
-      }
-      case 'node': {
-        if (content.format !== undefined) {
-          if (!NODE_FORMATS.includes(content.format)) throw new Lwm2mServerError('UNSUPPORTED_CONTENT_FORMAT', 'content format cannot carry nodes', { details: { path, format: content.format } });
-          return [content.format];
-        }
-        const n = content.node;
-        const single = n.kind === 'singleResource' || n.kind === 'resourceInstance' ? [n.type === 'opaque' ? ContentFormat.Opaque : ContentFormat.Text] : [];
-        return [...single, ...multiNodeFormats(reg)];
-      }
-    }
-  }
-
-  private encode(p: Lwm2mPath, path: string, content: WriteContent, format: number): { format: number; payload: Uint8Array } {
-    try {
-      switch (content.kind) {
-        case 'raw':
-          return { format, payload: content.payload };
-        case 'value':
-          return { format, payload: encodeNode(valueNode(p, content.value, this.shape(p).resource), format, { path: p }) };
-        case 'node':
-          return { format, payload: encodeNode(content.node, format, { path: p }) };
-      }
-    } catch (err) {
-      throw new Lwm2mServerError('BAD_REQUEST', 'value cannot be encoded', { cause: err, details: { path, format } });
-    }
-  }
-
-  private compositeRequest(reg: Registration, paths: readonly string[], opts: ReadOptions): { base: DeviceCoapRequest; formats: number[] } {
+  /** SenML formats for a composite operation (explicit, or negotiated); 1.1 devices only. */
+  private compositeFormats(reg: Registration, count: number, opts: ReadOptions): number[] {
     if (reg.lwm2mVersion === '1.0') throw new Lwm2mServerError('NOT_SUPPORTED', 'composite operations need LwM2M 1.1', { details: { endpoint: reg.endpoint } });
-    if (paths.length === 0) throw new Lwm2mServerError('BAD_REQUEST', 'no path given');
-    const parsed = paths.map((p) => this.path(p, 1));
-    const formats = (opts.format !== undefined ? [opts.format] : multiNodeFormats(reg)).filter((f) => COMPOSITE_FORMATS.includes(f));
+    if (count === 0) throw new Lwm2mServerError('BAD_REQUEST', 'no path given');
+    if (opts.format !== undefined && !COMPOSITE_FORMATS.includes(opts.format)) {
+      throw new Lwm2mServerError('UNSUPPORTED_CONTENT_FORMAT', 'composite operations use SenML-JSON or SenML-CBOR', { details: { endpoint: reg.endpoint, format: opts.format } });
+    }
+    const formats = opts.format !== undefined ? [opts.format] : multiNodeFormats(reg).filter((f) => COMPOSITE_FORMATS.includes(f));
     if (formats.length === 0) throw new Lwm2mServerError('UNSUPPORTED_CONTENT_FORMAT', 'composite operations use SenML', { details: { endpoint: reg.endpoint } });
-    // The path list goes in SenML-JSON unless the device announced only SenML-CBOR.
+    return formats;
+  }
+
+  /** The path list goes in the asked-for format, else SenML-JSON unless the device announced only SenML-CBOR. */
+  private pathListFormat(reg: Registration, opts: ReadOptions): number {
+    if (opts.format !== undefined && COMPOSITE_FORMATS.includes(opts.format)) return opts.format;
     const announced = reg.supportedContentFormats;
-    const bodyFormat = announced && !announced.includes(ContentFormat.SenmlJson) && announced.includes(ContentFormat.SenmlCbor) ? ContentFormat.SenmlCbor : ContentFormat.SenmlJson;
-    const root = reg.rootPath === '/' ? [] : reg.rootPath.split('/').filter((s) => s.length > 0);
-    return {
-      base: {
-        method: 'FETCH',
-        path: root,
-        contentFormat: bodyFormat,
-        payload: encodeCompositePaths(parsed, bodyFormat),
-        ...this.timeout(opts),
-      },
-      formats,
-    };
+    return announced && !announced.includes(ContentFormat.SenmlJson) && announced.includes(ContentFormat.SenmlCbor) ? ContentFormat.SenmlCbor : ContentFormat.SenmlJson;
   }
 
-  /** Decodes a response: into one node at `target`, or into nodes by path for a composite list. */
-  private content(res: DeviceCoapResponse, target: string | readonly string[]): DeviceContent {
-    const base = { payload: res.payload, ...(res.contentFormat !== undefined ? { contentFormat: res.contentFormat } : {}) };
-    if (res.payload.length === 0) return base;
-    const format = res.contentFormat ?? ContentFormat.Text;
-    try {
-      if (typeof target === 'string') return { ...base, node: decodeNode(res.payload, format, { path: target, model: this.objects }) };
-      let decoded;
-      try {
-        decoded = decodeNodes(res.payload, format, { paths: target, model: this.objects });
-      } catch {
-        // Some requested paths may be absent from the answer: take what is there, per resource.
-        decoded = decodeNodes(res.payload, format, { model: this.objects });
-      }
-      return { ...base, nodes: decoded.map((n) => ({ path: n.path.toString(), node: n.node })) };
-    } catch (err) {
-      return { ...base, decodeError: err instanceof Error ? err.message : String(err) };
-    }
-  }
-
-  private peer(reg: Registration): { address: string; port: number } {
-    return { address: reg.address.address, port: reg.address.port };
-  }
-
-  private port(reg: Registration): CoapClientPort {
-    const port = this.opts.transportFor(reg);
-    if (!port) throw new Lwm2mServerError('DEVICE_UNREACHABLE', 'no transport for this registration', { details: { endpoint: reg.endpoint } });
-    return port;
-  }
-
-  /** One exchange through the queue-mode gate; non-2.xx answers become DEVICE_ERROR. */
-  private async call(reg: Registration, req: DeviceCoapRequest, path: string): Promise<DeviceCoapResponse> {
-    const res = await this.gate.run(reg.endpoint, reg.queueMode, async () => {
-      try {
-        return await this.port(reg).request(this.peer(reg), req);
-      } catch (err) {
-        throw this.mapError(err, reg.endpoint, path);
-      }
-    });
-    if (!isSuccess(res.code)) throw this.deviceError(res.code, reg.endpoint, path);
-    return res;
-  }
-
-  /** Tries formats in turn while the device answers 4.06 Not Acceptable / 4.15. */
-  private async negotiate(reg: Registration, formats: readonly number[], build: (accept: number) => DeviceCoapRequest, path: string): Promise<DeviceCoapResponse> {
-    let last: Lwm2mServerError | undefined;
-    for (const accept of formats.slice(0, 3)) {
-      try {
-        return await this.call(reg, build(accept), path);
-      } catch (err) {
-        if (err instanceof Lwm2mServerError && err.code === 'DEVICE_ERROR' && NEGOTIATION_RETRY_CODES.has(err.coapCode ?? '')) {
-          last = err;
-          continue;
-        }
-        throw err;
-      }
-    }
-    throw last ?? new Lwm2mServerError('UNSUPPORTED_CONTENT_FORMAT', 'no content format to ask for', { details: { endpoint: reg.endpoint, path } });
-  }
-
-  private async startObservation(reg: Registration, paths: readonly string[], composite: boolean, req: DeviceCoapRequest): Promise<ObserveResult> {
+  private async startObservation(reg: Registration, paths: readonly string[], req: DownlinkRequest & { kind: 'observe' | 'observe-composite' }, opts: OperationOptions): Promise<ObserveResult> {
     const id = Buffer.from(this.opts.random.bytes(8)).toString('hex');
+    const composite = req.kind === 'observe-composite';
     const info: ObservationInfo = { id, endpoint: reg.endpoint, registrationId: reg.id, paths: [...paths], composite, createdAt: this.opts.wallTime() };
-    const notifyTarget: string | readonly string[] = composite ? paths : (paths[0] as string);
     const onNotify = (r: DeviceCoapResponse): void => {
       if (!this.observationsById.has(id)) return;
       if (!isSuccess(r.code)) {
@@ -556,20 +417,15 @@ export class DeviceManagementService {
         endpoint: reg.endpoint,
         registrationId: reg.id,
         paths: info.paths,
-        content: this.content(r, notifyTarget),
+        content: this.exchange.content(req, r),
         at: this.opts.wallTime(),
       });
     };
-    const handle = await this.gate.run(reg.endpoint, reg.queueMode, async () => {
-      try {
-        return await this.port(reg).observe(this.peer(reg), req, onNotify);
-      } catch (err) {
-        throw this.mapError(err, reg.endpoint, paths.join(','));
-      }
-    });
+    const where = paths.join(',');
+    const handle = await this.exchange.observe(reg, req, this.deadline(opts), where, onNotify);
     const res = handle.response;
-    if (!isSuccess(res.code)) throw this.deviceError(res.code, reg.endpoint, paths.join(','));
-    const content = this.content(res, notifyTarget);
+    if (!isSuccess(res.code)) throw this.exchange.deviceError(res.code, res.payload, reg.endpoint, where);
+    const content = this.exchange.content(req, res);
     if (res.observe === undefined) {
       void handle.cancel(false).catch(() => {});
       return { content };
@@ -583,32 +439,5 @@ export class DeviceManagementService {
     this.observationsById.set(id, { info, handle });
     handle.onEnd?.(() => this.observationsById.delete(id));
     return { content, observation: info };
-  }
-
-  private deviceError(code: string, endpoint: string, path: string): Lwm2mServerError {
-    return new Lwm2mServerError('DEVICE_ERROR', `device answered ${code}`, { details: { coapCode: code, endpoint, path } });
-  }
-
-  private mapError(err: unknown, endpoint: string, path: string): Lwm2mServerError {
-    if (err instanceof Lwm2mServerError) return err;
-    const details = { endpoint, path };
-    if (err instanceof Lwm2mError) {
-      switch (err.code) {
-        case 'COAP_TIMEOUT':
-          return new Lwm2mServerError('DEVICE_TIMEOUT', 'device did not answer in time', { cause: err, details });
-        case 'COAP_CLOSED':
-          return new Lwm2mServerError('SERVER_CLOSED', 'server is closing', { cause: err, details });
-        case 'COAP_BAD_REQUEST':
-          return new Lwm2mServerError('BAD_REQUEST', 'request cannot be encoded', { cause: err, details });
-        case 'COAP_BAD_MESSAGE':
-        case 'COAP_BLOCK_FAILED':
-          return new Lwm2mServerError('BAD_RESPONSE', 'device sent an invalid answer', { cause: err, details });
-        case 'COAP_PEER_FORGOTTEN':
-          return new Lwm2mServerError('DEVICE_NOT_REGISTERED', 'device was revoked or de-registered', { cause: err, details });
-        default:
-          return new Lwm2mServerError('DEVICE_UNREACHABLE', 'device unreachable', { cause: err, details: { ...details, reason: err.code } });
-      }
-    }
-    return new Lwm2mServerError('DEVICE_UNREACHABLE', 'device unreachable', { cause: err, details });
   }
 }

@@ -62,6 +62,26 @@ export interface AwakeEvent {
   readonly registration: Registration;
 }
 
+/** Values a registered client pushed with Send (`POST /dp`). */
+export interface SendEvent {
+  readonly endpoint: string;
+  readonly registrationId: string;
+  readonly values: readonly import('../dm/LatestValues.js').LatestValue[];
+  /** Unix ms (reception). */
+  readonly at: number;
+}
+/** A Send refused: not from a registered client, or not decodable. */
+export interface SendRefusedEvent {
+  readonly peer: PeerAddress;
+  readonly endpoint?: string;
+  readonly identity?: string;
+  readonly reason: 'not-registered' | 'bad-request';
+  readonly coapCode: string;
+  readonly message: string;
+  /** Unix ms. */
+  readonly at: number;
+}
+
 export interface Lwm2mServerEventMap {
   registered: RegisteredEvent;
   updated: UpdatedEvent;
@@ -71,6 +91,8 @@ export interface Lwm2mServerEventMap {
   notification: NotificationEvent;
   awake: AwakeEvent;
   handshakeFailed: HandshakeFailedEvent;
+  send: SendEvent;
+  sendRefused: SendRefusedEvent;
 }
 
 /** The server's typed event emitter (`on(name, cb)` returns an unsubscribe function). */

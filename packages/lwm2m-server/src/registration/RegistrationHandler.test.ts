@@ -113,6 +113,20 @@ describe('RegistrationHandler', () => {
     expect(await s.store.count()).toBe(0);
   });
 
+  it('says why in the diagnostic payload, and answers an unsupported LwM2M version 4.12 (the uplink parser\'s rules)', async () => {
+    const dup = await s.handler.handle(inbound('POST', '/rd?ep=dev1&lt=60&lt=90', { payload: '</3/0>', identity: 'dev1-id' }));
+    expect(dup.code).toBe('4.00');
+    expect(new TextDecoder().decode(dup.payload)).toBe("query parameter 'lt' given twice");
+    const v13 = await s.handler.handle(inbound('POST', '/rd?ep=dev1&lwm2m=1.3', { payload: '</3/0>', identity: 'dev1-id' }));
+    expect(v13.code).toBe('4.12');
+    expect(new TextDecoder().decode(v13.payload)).toContain('LwM2M 1.3 is not supported');
+    expect(s.handler.stats().badRequests).toBe(2);
+    expect(await s.store.count()).toBe(0);
+    const ok = await s.handler.handle(inbound('POST', '/rd?ep=dev1&lwm2m=1.2&b=UQ&apn=internet', { payload: '</3/0>', identity: 'dev1-id' }));
+    expect(ok.code).toBe('2.01');
+    expect(await s.store.getById(ok.locationPath?.[1] as string)).toMatchObject({ lwm2mVersion: '1.2', binding: 'UQ', queueMode: true });
+  });
+
   it('answers 4.00 for a malformed link-format payload and invalid UTF-8', async () => {
     expect((await s.handler.handle(inbound('POST', '/rd?ep=dev1', { payload: '</3/0', identity: 'dev1-id' }))).code).toBe('4.00');
     // Links outside the root path, or naming a resource, are refused.

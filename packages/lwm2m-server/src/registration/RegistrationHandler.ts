@@ -4,23 +4,30 @@
  * check: the DTLS PSK identity must be the LwM2M-server identity of the `ep` being registered.
  * Internal: the REST API and the CLI use `RegistrationService`.
  */
-import type {
-  Clock,
-  EditableRegistrationStore,
-  PeerAddress,
-  PeerSecurity,
-  Random,
-  Registration,
-  RegistrationUpdate,
-  SecurityStore,
-  TimerHandle,
+import {
+  errorResponseCode,
+  parseRegistrationLinks,
+  parseUplinkRequest,
+  type Clock,
+  type DeregisterRequest,
+  type EditableRegistrationStore,
+  type PeerAddress,
+  type PeerSecurity,
+  type Random,
+  type Registration,
+  type RegistrationPayload,
+  type RegistrationUpdate,
+  type RegisterRequest,
+  type SecurityStore,
+  type TimerHandle,
+  type UpdateRequest,
+  type UplinkKind,
 } from '@chainm2m/lwm2m';
 import { Lwm2mServerError } from '../Lwm2mServerError.js';
 import type { InboundCoapRequest, OutboundCoapResponse } from '../coap/CoapPorts.js';
 import type { DeregistrationReason, Lwm2mServerEvents, UnauthorizedEvent } from '../events/ServerEvents.js';
 import { ExpiryQueue } from './ExpiryQueue.js';
 import { Interner } from './Interner.js';
-import { parseObjectLinks, parseRegisterQuery, parseUpdateQuery, type ParsedObjectLinks } from './registrationParams.js';
 
 export interface RegistrationHandlerOptions {
   readonly store: EditableRegistrationStore;
@@ -51,6 +58,8 @@ export interface RegistrationHandlerStats {
 }
 
 const MAX_TIMER_MS = 2 ** 30;
+/** What the registration interface serves (Send, `/dp`, is routed elsewhere). */
+const REGISTRATION_KINDS: readonly UplinkKind[] = ['register', 'update', 'deregister'];
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
 
 function response(code: string, extra: Omit<OutboundCoapResponse, 'code'> = {}): OutboundCoapResponse {
@@ -61,7 +70,7 @@ export class RegistrationHandler {
   private readonly store: EditableRegistrationStore;
   private readonly expiry = new ExpiryQueue<string>();
   private readonly interner: Interner;
-  private readonly linkCache = new Map<string, ParsedObjectLinks>();
+  private readonly linkCache = new Map<string, RegistrationPayload>();
   private timer: TimerHandle | undefined;
   private timerAt = Infinity;
   private sweeping = false;
@@ -113,18 +122,17 @@ export class RegistrationHandler {
 
   /** Handles one `/rd` request. Never throws: failures become CoAP error codes. */
   async handle(req: InboundCoapRequest): Promise<OutboundCoapResponse> {
+    let op: RegisterRequest | UpdateRequest | DeregisterRequest;
     try {
-      if (req.path.length === 1) {
-        if (req.method !== 'POST') return response('4.05');
-        return await this.register(req);
-      }
-      if (req.path.length === 2) {
-        const id = req.path[1] as string;
-        if (req.method === 'POST') return await this.update(req, id);
-        if (req.method === 'DELETE') return await this.deregister(req, id);
-        return response('4.05');
-      }
-      return response('4.04');
+      // The one parser of uplink requests (rules: the lwm2m package README).
+      op = parseUplinkRequest(req, { accept: REGISTRATION_KINDS, links: this.parseLinks }) as RegisterRequest | UpdateRequest | DeregisterRequest;
+    } catch (err) {
+      return this.refused(err);
+    }
+    try {
+      if (op.kind === 'register') return await this.register(req, op);
+      if (op.kind === 'update') return await this.update(req, op);
+      return await this.deregister(req, op.registrationId);
     } catch {
       this.counters.failures += 1;
       // The security or registration store is unavailable (e.g. chain down): the client retries.
@@ -204,27 +212,34 @@ export class RegistrationHandler {
     this.arm();
   }
 
-  private badRequest(): OutboundCoapResponse {
+  /** A request the parser refused: its CoAP code, with the reason as diagnostic payload for a 4.00/4.12/4.15. */
+  private refused(err: unknown): OutboundCoapResponse {
+    const code = errorResponseCode(err);
+    if (code === '4.04' || code === '4.05') return response(code);
+    if (!code.startsWith('4.')) {
+      this.counters.failures += 1;
+      return response(code);
+    }
     this.counters.badRequests += 1;
-    return response('4.00');
+    const reason = err instanceof Error ? err.message.slice(0, 200) : 'bad request';
+    return response(code, { payload: new TextEncoder().encode(reason) });
   }
 
-  private parseLinks(payload: Uint8Array): ParsedObjectLinks | undefined {
-    // Devices of one model send the same payload: cache the parsed, interned result by its text.
+  /** Parses a link-format payload; devices of one model send the same one: cached (by its text) and interned. */
+  private readonly parseLinks = (payload: Uint8Array): RegistrationPayload => {
     const key = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('latin1');
     const hit = this.linkCache.get(key);
     if (hit) return hit;
-    const parsed = parseObjectLinks(payload);
-    if (!parsed.ok) return undefined;
-    const value: ParsedObjectLinks = {
-      objectLinks: this.interner.links(parsed.value.objectLinks),
-      rootPath: this.interner.str(parsed.value.rootPath),
-      ...(parsed.value.supportedContentFormats ? { supportedContentFormats: this.interner.formats(parsed.value.supportedContentFormats) } : {}),
+    const parsed = parseRegistrationLinks(payload);
+    const value: RegistrationPayload = {
+      objectLinks: this.interner.links(parsed.objectLinks),
+      rootPath: this.interner.str(parsed.rootPath),
+      ...(parsed.supportedContentFormats ? { supportedContentFormats: this.interner.formats(parsed.supportedContentFormats) } : {}),
     };
     if (this.linkCache.size >= 256) this.linkCache.clear();
     this.linkCache.set(key, value);
     return value;
-  }
+  };
 
   private unauthorized(op: UnauthorizedEvent['operation'], reason: UnauthorizedEvent['reason'], peer: PeerAddress, security: PeerSecurity, endpoint?: string): OutboundCoapResponse {
     this.counters.unauthorized += 1;
@@ -266,12 +281,7 @@ export class RegistrationHandler {
     throw new Lwm2mServerError('STORE_FAILURE', 'cannot draw a free registration id');
   }
 
-  private async register(req: InboundCoapRequest): Promise<OutboundCoapResponse> {
-    const q = parseRegisterQuery(req.query);
-    if (!q.ok) return this.badRequest();
-    const links = this.parseLinks(req.payload);
-    if (!links) return this.badRequest();
-    const params = q.value;
+  private async register(req: InboundCoapRequest, params: RegisterRequest): Promise<OutboundCoapResponse> {
     const denied = await this.checkIdentity(params.endpoint, req.security);
     if (denied) return this.unauthorized('register', denied, req.peer, req.security, params.endpoint);
     const now = this.opts.wallTime();
@@ -283,9 +293,9 @@ export class RegistrationHandler {
       binding: params.binding,
       queueMode: params.queueMode,
       ...(params.smsNumber !== undefined ? { smsNumber: params.smsNumber } : {}),
-      objectLinks: links.objectLinks,
-      rootPath: links.rootPath,
-      ...(links.supportedContentFormats !== undefined ? { supportedContentFormats: links.supportedContentFormats } : {}),
+      objectLinks: params.objectLinks,
+      rootPath: params.rootPath,
+      ...(params.supportedContentFormats !== undefined ? { supportedContentFormats: params.supportedContentFormats } : {}),
       address: { address: req.peer.address, port: req.peer.port },
       ...(req.security.pskIdentity !== undefined ? { identity: req.security.pskIdentity } : {}),
       registeredAt: now,
@@ -312,14 +322,8 @@ export class RegistrationHandler {
     return current;
   }
 
-  private async update(req: InboundCoapRequest, id: string): Promise<OutboundCoapResponse> {
-    const q = parseUpdateQuery(req.query);
-    if (!q.ok) return this.badRequest();
-    let links: ParsedObjectLinks | undefined;
-    if (req.payload.length > 0) {
-      links = this.parseLinks(req.payload);
-      if (!links) return this.badRequest();
-    }
+  private async update(req: InboundCoapRequest, p: UpdateRequest): Promise<OutboundCoapResponse> {
+    const id = p.registrationId;
     const current = await this.owned('update', req, id);
     if (!('id' in current)) return current;
     if (req.security.pskIdentity !== undefined) {
@@ -330,7 +334,6 @@ export class RegistrationHandler {
         return this.unauthorized('update', denied, req.peer, req.security, current.endpoint);
       }
     }
-    const p = q.value;
     const address =
       current.address.address === req.peer.address && current.address.port === req.peer.port
         ? undefined
@@ -341,7 +344,7 @@ export class RegistrationHandler {
       ...(p.lifetime !== undefined ? { lifetime: p.lifetime } : {}),
       ...(p.binding !== undefined ? { binding: this.interner.str(p.binding) } : {}),
       ...(p.smsNumber !== undefined ? { smsNumber: p.smsNumber } : {}),
-      ...(links ? { objectLinks: links.objectLinks } : {}),
+      ...(p.objectLinks ? { objectLinks: p.objectLinks } : {}),
       ...(address ? { address } : {}),
     };
     const next = await this.store.update(update);

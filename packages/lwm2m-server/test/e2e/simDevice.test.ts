@@ -4,7 +4,7 @@
  * formats, write, execute, create/delete, discover, write-attributes, observe + notifications,
  * cancel, de-register; and revocation of the endpoint in the security store.
  */
-import { ContentFormat, InMemorySecurityStore } from '@chainm2m/lwm2m';
+import { ContentFormat, InMemorySecurityStore, singleResource } from '@chainm2m/lwm2m';
 import { SimDevice } from '@chainm2m/client-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLwm2mServer, type Lwm2mServer, type Lwm2mServerEventMap } from '../../src/index.js';
@@ -103,8 +103,7 @@ describe('DeviceManagementService against SimDevice over DTLS', () => {
   });
 
   it('creates and deletes an instance', async () => {
-    const payload = enc.encode(JSON.stringify([{ bn: '/3303/7/', n: '5701', vs: 'K' }]));
-    const created = await server.devices.create('sim1', '/3303', { kind: 'raw', contentFormat: ContentFormat.SenmlJson, payload });
+    const created = await server.devices.create('sim1', '/3303', { instanceId: 7, resources: [singleResource(5701, 'string', 'K')] }, { format: ContentFormat.SenmlJson });
     expect(device.objects.hasInstance(3303, 7)).toBe(true);
     expect(created.location === undefined || created.location === '/3303/7').toBe(true);
     await server.devices.delete('sim1', '/3303/7');

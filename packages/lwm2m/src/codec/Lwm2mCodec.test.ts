@@ -283,9 +283,9 @@ describe('SenML-JSON, SenML-CBOR and LwM2M JSON', () => {
     expect(codeOf(() => decodeNode(new Uint8Array(0), 12345, { path: '/3/0/9' }))).toBe('LWM2M_CODEC_UNSUPPORTED');
   });
 
-  it('types values by the model when there is one, and infers them otherwise', () => {
+  it('types values by the model when there is one, and otherwise types every number float (the same whatever the value)', () => {
     const payload = utf8('[{"n":"/3/0/9","v":100}]');
-    expect(decodeNode(payload, ContentFormat.SenmlJson, { path: '/3/0/9' })).toEqual(singleResource(9, 'integer', 100));
+    expect(decodeNode(payload, ContentFormat.SenmlJson, { path: '/3/0/9' })).toEqual(singleResource(9, 'float', 100));
     const inst = decodeNode(utf8('[{"n":"/3/0/7/0","v":1},{"n":"/3/0/7/1","v":1.5}]'), ContentFormat.SenmlJson, { path: '/3/0/7' });
     expect(inst).toEqual(multipleResource(7, 'float', { 0: 1, 1: 1.5 }));
     const empty = decodeNode(utf8('[]'), ContentFormat.SenmlJson, { path: '/3/0', model }) as Lwm2mObjectInstance;

@@ -736,6 +736,38 @@ export function decodeNodes(bytes: Uint8Array, format: number, options: DecodeNo
   });
 }
 
+export interface TimestampedPathNode extends PathNode {
+  /** Seconds, when the payload gave a time. */
+  readonly time?: number;
+}
+
+/**
+ * Decodes a SenML (or LwM2M JSON) payload into one node per resource and time, oldest first
+ * (a Send, or a notification carrying history). `now` makes relative times absolute.
+ */
+export function decodeTimestampedResources(bytes: Uint8Array, format: number, options: { readonly model?: ObjectRegistry; readonly now?: number } = {}): TimestampedPathNode[] {
+  return guard(() => {
+    if (!COMPOSITE_FORMATS.includes(format) && format !== ContentFormat.Json) {
+      throw unsupported(`content format ${format} cannot carry several paths`, { format });
+    }
+    const groups = new Map<string, { path: Lwm2mPath; time: number | undefined; entries: TypedEntry[] }>();
+    for (const r of resolveRecords(bytes, format)) {
+      const e = typeEntry(r, options.model);
+      if (!e) continue;
+      const now = options.now;
+      const time = r.time !== undefined && now !== undefined && r.time < SENML_RELATIVE_LIMIT ? now + r.time : r.time;
+      const rp = Lwm2mPath.of(e.path.ids().slice(0, 3));
+      const key = `${time ?? ''}|${rp.toString()}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { path: rp, time, entries: [] }));
+      g.entries.push(e);
+    }
+    return [...groups.values()]
+      .sort((a, b) => (a.time ?? -Infinity) - (b.time ?? -Infinity))
+      .map((g) => ({ path: g.path, node: buildAt(g.path, g.entries, options.model), ...(g.time !== undefined ? { time: g.time } : {}) }));
+  });
+}
+
 /** SenML payload listing paths only (Read-Composite / Observe-Composite request body). */
 export function encodeCompositePaths(paths: readonly PathLike[], format: number): Uint8Array {
   return guard(() => {

@@ -18,7 +18,9 @@ function mismatch(type: ResourceType, raw: RawValue): CodecError {
 export function inferType(raw: RawValue): ResourceType {
   switch (raw.kind) {
     case 'number':
-      return Number.isInteger(raw.value) ? 'integer' : 'float';
+      // SenML `v` and LwM2M JSON `v` are numbers without an integer/float distinction: without a
+      // model every number is a float, so a resource types the same whatever value it holds.
+      return 'float';
     case 'string':
       return 'string';
     case 'boolean':

@@ -3,6 +3,10 @@ import { Lwm2mError } from '../Lwm2mError.js';
 export const InvalidRequestCode = {
   /** Missing or malformed query parameter / payload: answer 4.00. */
   BadRequest: 'LWM2M_INVALID_REQUEST',
+  /** A query parameter given more than once (the request is ambiguous): answer 4.00. */
+  RepeatedParameter: 'LWM2M_REPEATED_PARAMETER',
+  /** A Register naming an LwM2M enabler version this server does not support: answer 4.12. */
+  UnsupportedVersion: 'LWM2M_UNSUPPORTED_VERSION',
   /** No LwM2M operation at this URI: answer 4.04. */
   UnknownRoute: 'LWM2M_UNKNOWN_ROUTE',
   /** The URI exists but not with this method: answer 4.05. */

@@ -6,9 +6,12 @@ import type { CodecError } from '../codec/CodecError.js';
 import type { PathNode } from '../codec/Lwm2mCodec.js';
 import type { CoreLink } from '../codec/wire/linkFormat.js';
 import type { Lwm2mError } from '../Lwm2mError.js';
-import type { Lwm2mNode, Lwm2mObjectInstance } from '../node/Lwm2mNode.js';
+import type { Lwm2mNode, Lwm2mResource } from '../node/Lwm2mNode.js';
 import type { Lwm2mPath } from '../path/Lwm2mPath.js';
 import type { RegisteredObjectLink } from '../store/RegistrationStore.js';
+
+/** Names of the notification attributes, in the order they are written. */
+export const NOTIFICATION_ATTRIBUTE_NAMES = ['pmin', 'pmax', 'gt', 'lt', 'st', 'epmin', 'epmax'] as const;
 
 /** Notification attributes of Write-Attributes (TS Core §5.1.2); `null` clears an attribute. */
 export interface NotificationAttributes {
@@ -57,7 +60,9 @@ export interface CreateRequest {
   readonly kind: 'create';
   /** An object path. */
   readonly path: Lwm2mPath;
-  readonly instance: Lwm2mObjectInstance;
+  /** The instance id asked for; absent lets the client choose (the 2.01 Location-Path gives it back). */
+  readonly instanceId?: number;
+  readonly resources: readonly Lwm2mResource[];
   readonly format: number;
 }
 export interface DeleteRequest {

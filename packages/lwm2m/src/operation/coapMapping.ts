@@ -4,25 +4,24 @@
  * use these without knowing the CoAP wire format.
  */
 import { CodecError, CodecErrorCode } from '../codec/CodecError.js';
-import { decodeLinks, encodeLinks, parseRegistrationLinks, formatRegistrationLinks } from '../codec/linkPayloads.js';
-import { decodeCompositePaths, decodeNode, decodeNodes, encodeCompositePaths, encodeNode, encodeNodes } from '../codec/Lwm2mCodec.js';
+import { decodeLinks, encodeLinks, formatRegistrationLinks } from '../codec/linkPayloads.js';
+import { decodeNode, decodeNodes, encodeCompositePaths, encodeNode, encodeNodes } from '../codec/Lwm2mCodec.js';
 import type { CoapMethod } from '../coap/types.js';
 import { ContentFormat } from '../ContentFormat.js';
 import { Lwm2mError, NotSupportedError } from '../Lwm2mError.js';
 import type { ObjectRegistry } from '../model/ObjectRegistry.js';
-import type { Lwm2mNode, Lwm2mObjectInstance } from '../node/Lwm2mNode.js';
+import { objectInstance, type Lwm2mNode } from '../node/Lwm2mNode.js';
 import { InvalidPathError, Lwm2mPath, pathFromSegments } from '../path/Lwm2mPath.js';
 import { InvalidRequestCode, InvalidRequestError } from './InvalidRequestError.js';
+import { NOTIFICATION_ATTRIBUTE_NAMES } from './Lwm2mRequest.js';
 import type {
-  BootstrapDownlinkRequest,
-  DownlinkRequest,
+  CreateRequest,
   Lwm2mFailure,
   Lwm2mRequest,
   Lwm2mRequestKind,
   Lwm2mResponseFor,
   Lwm2mResponseMap,
   NotificationAttributes,
-  UplinkRequest,
 } from './Lwm2mRequest.js';
 import { ResponseCode, isSuccessCode } from './ResponseCode.js';
 
@@ -72,11 +71,9 @@ export const SuccessCodes: Readonly<Record<Lwm2mRequestKind, string>> = {
   send: ResponseCode.Changed,
 };
 
-const ATTRIBUTE_NAMES = ['pmin', 'pmax', 'gt', 'lt', 'st', 'epmin', 'epmax'] as const;
-
 function attributeQuery(attrs: NotificationAttributes): string[] {
   const q: string[] = [];
-  for (const k of ATTRIBUTE_NAMES) {
+  for (const k of NOTIFICATION_ATTRIBUTE_NAMES) {
     const v = attrs[k];
     if (v === undefined) continue;
     if (v === null) q.push(k);
@@ -123,7 +120,7 @@ export function toCoapRequest(req: Lwm2mRequest): Lwm2mCoapRequest {
         ...(req.arguments !== undefined ? { contentFormat: ContentFormat.Text, payload: new TextEncoder().encode(req.arguments) } : {}),
       };
     case 'create':
-      return { method: 'POST', path: req.path.segments(), query: [], contentFormat: req.format, payload: encodeNode(req.instance, req.format, { path: req.path }) };
+      return { method: 'POST', path: req.path.segments(), query: [], contentFormat: req.format, payload: createPayload(req) };
     case 'delete':
       return { method: 'DELETE', path: req.path.segments(), query: [] };
     case 'observe':
@@ -199,6 +196,22 @@ export function toCoapRequest(req: Lwm2mRequest): Lwm2mCoapRequest {
     case 'send':
       return { method: 'POST', path: ['dp'], query: [], contentFormat: req.format, payload: encodeNodes(req.nodes, req.format) };
   }
+}
+
+/**
+ * The payload of a Create. With an instance id: the instance (TLV: an Object Instance TLV; SenML /
+ * LwM2M JSON: names `/o/i/r`). Without one the payload names no instance so the client chooses:
+ * resource TLVs at the top level. SenML and LwM2M JSON names always carry an instance id, so they
+ * cannot express that; ask for an id (or TLV) instead.
+ */
+function createPayload(req: CreateRequest): Uint8Array {
+  const o = req.path.objectId;
+  if (o === undefined || req.path.depth !== 1) throw new InvalidRequestError(InvalidRequestCode.BadRequest, 'create targets an object path');
+  if (req.instanceId !== undefined) return encodeNode(objectInstance(req.instanceId, req.resources), req.format, { path: req.path });
+  if (req.format !== ContentFormat.Tlv) {
+    throw new NotSupportedError(`a create without an instance id in content format ${req.format} (only TLV can leave the instance out)`, { format: req.format });
+  }
+  return encodeNode(objectInstance(0, req.resources), ContentFormat.Tlv, { path: Lwm2mPath.of([o, 0]) });
 }
 
 function failure(code: string, payload: Uint8Array | undefined, error?: Lwm2mError): Lwm2mFailure {
@@ -319,226 +332,27 @@ function bad(message: string, details?: Record<string, unknown>, cause?: unknown
   return new InvalidRequestError(InvalidRequestCode.BadRequest, message, details, cause);
 }
 
-/** Query values by name; a name given twice is a bad request. Valueless parameters map to `''`. */
+/** Query values by name; a name given twice is a bad request (LWM2M_REPEATED_PARAMETER). Valueless parameters map to `''`. */
 export function parseQuery(query: readonly string[]): Map<string, string> {
   const m = new Map<string, string>();
   for (const q of query) {
     const i = q.indexOf('=');
     const k = i < 0 ? q : q.slice(0, i);
     const v = i < 0 ? '' : q.slice(i + 1);
-    if (m.has(k)) throw bad(`query parameter '${k.slice(0, 20)}' given twice`);
+    if (m.has(k)) throw new InvalidRequestError(InvalidRequestCode.RepeatedParameter, `query parameter '${k.slice(0, 20)}' given twice`, { param: k.slice(0, 20) });
     m.set(k, v);
   }
   return m;
 }
 
-const ENDPOINT = /^[^\s\u0000-\u001f&?]{1,255}$/;
-const BINDING = /^[USNTQM]{1,6}$/;
-const VERSION = /^\d{1,3}\.\d{1,3}$/;
-
-function intParam(q: Map<string, string>, name: string, min: number, max: number): number | undefined {
+/** An integer query parameter in `min..max` (decimal digits only), or undefined when absent. */
+export function intParam(q: Map<string, string>, name: string, min: number, max: number): number | undefined {
   const v = q.get(name);
   if (v === undefined) return undefined;
-  if (!/^\d{1,10}$/.test(v)) throw bad(`query parameter ${name} must be an integer`);
+  if (!/^\d{1,10}$/.test(v)) throw bad(`query parameter ${name} must be a decimal integer`, { param: name });
   const n = Number(v);
-  if (n < min || n > max) throw bad(`query parameter ${name} out of range`, { [name]: n });
+  if (n < min || n > max) throw bad(`query parameter ${name} must be in ${min}..${max}`, { param: name, value: n });
   return n;
-}
-
-function linksOf(req: IncomingCoapRequest): ReturnType<typeof parseRegistrationLinks> | undefined {
-  if (req.payload.length === 0) return undefined;
-  if (req.contentFormat !== undefined && req.contentFormat !== ContentFormat.Link) {
-    throw new CodecError(CodecErrorCode.Unsupported, 'registration payload must be link format', { format: req.contentFormat });
-  }
-  return parseRegistrationLinks(req.payload);
-}
-
-export interface ParseUplinkOptions {
-  /** Object definitions used to type the values of a Send. */
-  readonly model?: ObjectRegistry;
-}
-
-/**
- * Parses a client-initiated request: `POST /bs?ep=` (bootstrap-request), `POST /rd?ep=` (register),
- * `POST /rd/<id>` (update), `DELETE /rd/<id>` (deregister), `POST /dp` (send). Throws
- * `InvalidRequestError` (4.00 / 4.04 / 4.05) or `CodecError` (bad payload); see `errorResponseCode`.
- */
-export function parseUplinkRequest(req: IncomingCoapRequest, options: ParseUplinkOptions = {}): UplinkRequest {
-  const [first, second, ...rest] = req.path;
-  if (first === 'dp' && second === undefined) {
-    if (req.method !== 'POST') throw new InvalidRequestError(InvalidRequestCode.MethodNotAllowed, 'send must be POST');
-    if (req.contentFormat === undefined) throw bad('send needs a Content-Format');
-    const nodes = decodeNodes(req.payload, req.contentFormat, options.model ? { model: options.model } : {});
-    return { kind: 'send', nodes, format: req.contentFormat };
-  }
-  if (rest.length > 0 || (first !== 'bs' && first !== 'rd')) throw new InvalidRequestError(InvalidRequestCode.UnknownRoute, 'no LwM2M operation at this URI');
-  if (first === 'bs') {
-    if (second !== undefined) throw new InvalidRequestError(InvalidRequestCode.UnknownRoute, 'no LwM2M operation at this URI');
-    if (req.method !== 'POST') throw new InvalidRequestError(InvalidRequestCode.MethodNotAllowed, 'bootstrap-request must be POST');
-    const q = parseQuery(req.query);
-    const endpoint = q.get('ep');
-    if (endpoint === undefined || !ENDPOINT.test(endpoint)) throw bad('bootstrap-request needs a valid ep');
-    const pct = intParam(q, 'pct', 0, 65535);
-    return { kind: 'bootstrap-request', endpoint, ...(pct !== undefined ? { preferredContentFormat: pct } : {}) };
-  }
-  if (second === undefined) {
-    if (req.method !== 'POST') throw new InvalidRequestError(InvalidRequestCode.MethodNotAllowed, 'register must be POST');
-    const q = parseQuery(req.query);
-    const endpoint = q.get('ep');
-    if (endpoint === undefined || !ENDPOINT.test(endpoint)) throw bad('register needs a valid ep');
-    const lifetime = intParam(q, 'lt', 1, 0xffffffff) ?? 86400;
-    const lwm2mVersion = q.get('lwm2m') ?? '1.0';
-    if (!VERSION.test(lwm2mVersion)) throw bad('invalid lwm2m version');
-    const binding = q.get('b') ?? 'U';
-    if (!BINDING.test(binding)) throw bad('invalid binding');
-    const sms = q.get('sms');
-    const links = linksOf(req);
-    return {
-      kind: 'register',
-      endpoint,
-      lifetime,
-      lwm2mVersion,
-      binding,
-      queueMode: q.has('Q') || binding.includes('Q'),
-      ...(sms !== undefined && sms !== '' ? { smsNumber: sms } : {}),
-      rootPath: links?.rootPath ?? '/',
-      objectLinks: links?.objectLinks ?? [],
-      ...(links?.supportedContentFormats ? { supportedContentFormats: links.supportedContentFormats } : {}),
-    };
-  }
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(second)) throw new InvalidRequestError(InvalidRequestCode.UnknownRoute, 'invalid registration id');
-  if (req.method === 'DELETE') return { kind: 'deregister', registrationId: second };
-  if (req.method !== 'POST') throw new InvalidRequestError(InvalidRequestCode.MethodNotAllowed, 'update must be POST, deregister DELETE');
-  const q = parseQuery(req.query);
-  const lifetime = intParam(q, 'lt', 1, 0xffffffff);
-  const binding = q.get('b');
-  if (binding !== undefined && !BINDING.test(binding)) throw bad('invalid binding');
-  const sms = q.get('sms');
-  const links = linksOf(req);
-  return {
-    kind: 'update',
-    registrationId: second,
-    ...(lifetime !== undefined ? { lifetime } : {}),
-    ...(binding !== undefined ? { binding } : {}),
-    ...(sms !== undefined ? { smsNumber: sms } : {}),
-    ...(q.has('Q') ? { queueMode: true } : {}),
-    ...(links ? { objectLinks: links.objectLinks } : {}),
-    ...(links?.supportedContentFormats ? { supportedContentFormats: links.supportedContentFormats } : {}),
-  };
-}
-
-export interface ParseDownlinkOptions {
-  /** Which interface the request arrived on: from a bootstrap server, or from an LwM2M server. */
-  readonly interface: 'bootstrap' | 'dm';
-  readonly model?: ObjectRegistry;
-}
-
-function nodePayload(req: IncomingCoapRequest, path: Lwm2mPath, model: ObjectRegistry | undefined): { node: Lwm2mNode; format: number } {
-  if (req.contentFormat === undefined) throw bad('a payload needs a Content-Format');
-  return { node: decodeNode(req.payload, req.contentFormat, { path, ...(model ? { model } : {}) }), format: req.contentFormat };
-}
-
-function attributesOf(query: readonly string[]): NotificationAttributes {
-  const q = parseQuery(query);
-  const out: Record<string, number | null> = {};
-  for (const [k, v] of q) {
-    if (!(ATTRIBUTE_NAMES as readonly string[]).includes(k)) throw bad(`unknown attribute '${k.slice(0, 20)}'`);
-    if (v === '') out[k] = null;
-    else {
-      const n = Number(v);
-      if (!/^-?\d+(\.\d+)?$/.test(v) || !Number.isFinite(n)) throw bad(`attribute ${k} must be a number`);
-      out[k] = n;
-    }
-  }
-  return out as NotificationAttributes;
-}
-
-/**
- * Parses a server-initiated request as a client sees it (used by the device simulator): the DM
- * interface (read, discover, write, write-attributes, execute, create, delete, observe,
- * cancel-observe, composite operations) or the bootstrap interface (write, delete, discover, finish).
- */
-export function parseDownlinkRequest(req: IncomingCoapRequest, options: ParseDownlinkOptions): DownlinkRequest | BootstrapDownlinkRequest {
-  const model = options.model;
-  if (options.interface === 'bootstrap') {
-    if (req.path.length === 1 && req.path[0] === 'bs') {
-      if (req.method !== 'POST') throw new InvalidRequestError(InvalidRequestCode.MethodNotAllowed, 'bootstrap-finish must be POST');
-      return { kind: 'bootstrap-finish' };
-    }
-    const path = toPathOrThrow(req.path);
-    switch (req.method) {
-      case 'PUT': {
-        if (path.isRoot()) throw bad('bootstrap-write needs an object, instance or resource path');
-        const { node, format } = nodePayload(req, path, model);
-        return { kind: 'bootstrap-write', path, node, format };
-      }
-      case 'DELETE':
-        return { kind: 'bootstrap-delete', path };
-      case 'GET':
-        if (path.depth > 1) throw bad('bootstrap-discover targets the root or an object');
-        return { kind: 'bootstrap-discover', path };
-      default:
-        throw new InvalidRequestError(InvalidRequestCode.MethodNotAllowed, `${req.method} is not a bootstrap operation`);
-    }
-  }
-  if (req.method === 'FETCH' || req.method === 'IPATCH') {
-    if (req.path.length > 0) throw bad('composite operations target the root path');
-    if (req.contentFormat === undefined) throw bad('a payload needs a Content-Format');
-    if (req.method === 'IPATCH') return { kind: 'write-composite', nodes: decodeNodes(req.payload, req.contentFormat, model ? { model } : {}), format: req.contentFormat };
-    const paths = decodeCompositePaths(req.payload, req.contentFormat);
-    return {
-      kind: req.observe === 0 ? 'observe-composite' : 'read-composite',
-      paths,
-      requestFormat: req.contentFormat,
-      ...(req.accept !== undefined ? { format: req.accept } : {}),
-    };
-  }
-  const path = toPathOrThrow(req.path);
-  const accept = req.accept !== undefined ? { format: req.accept } : {};
-  switch (req.method) {
-    case 'GET':
-      if (req.observe === 0) return { kind: 'observe', path, ...accept };
-      if (req.observe === 1) return { kind: 'cancel-observe', path, ...accept };
-      if (req.accept === ContentFormat.Link) {
-        const depth = intParam(parseQuery(req.query), 'depth', 0, 3);
-        return { kind: 'discover', path, ...(depth !== undefined ? { depth } : {}) };
-      }
-      return { kind: 'read', path, ...accept };
-    case 'PUT':
-      if (req.payload.length === 0 && req.contentFormat === undefined) return { kind: 'write-attributes', path, attributes: attributesOf(req.query) };
-      if (path.depth < 2) throw bad('write targets an object instance, resource or resource instance');
-      return { kind: 'write', path, mode: 'replace', ...nodePayload(req, path, model) };
-    case 'POST':
-      if (path.depth === 1) {
-        const { node, format } = nodePayload(req, path, model);
-        return { kind: 'create', path, instance: instanceForCreate(node), format };
-      }
-      if (path.depth === 2) return { kind: 'write', path, mode: 'update', ...nodePayload(req, path, model) };
-      if (path.depth === 3) {
-        return { kind: 'execute', path, ...(req.payload.length > 0 ? { arguments: new TextDecoder().decode(req.payload) } : {}) };
-      }
-      throw bad('POST cannot target this path');
-    case 'DELETE':
-      if (path.depth < 2) throw bad('delete targets an object instance');
-      return { kind: 'delete', path };
-    default:
-      throw new InvalidRequestError(InvalidRequestCode.MethodNotAllowed, `${req.method} is not an LwM2M operation`);
-  }
-}
-
-function instanceForCreate(node: Lwm2mNode): Lwm2mObjectInstance {
-  if (node.kind === 'objectInstance') return node;
-  if (node.kind === 'object' && node.instances.length === 1) return node.instances[0] as Lwm2mObjectInstance;
-  throw bad('create carries exactly one object instance');
-}
-
-function toPathOrThrow(segments: readonly string[]): Lwm2mPath {
-  try {
-    return pathFromSegments(segments);
-  } catch (e) {
-    if (e instanceof InvalidPathError) throw new InvalidRequestError(InvalidRequestCode.UnknownRoute, e.message, undefined, e);
-    throw e;
-  }
 }
 
 /** The CoAP code to answer a request that failed with `err` (typed errors of this package; anything else 5.00). */
@@ -546,6 +360,7 @@ export function errorResponseCode(err: unknown): string {
   if (err instanceof InvalidRequestError) {
     if (err.code === InvalidRequestCode.UnknownRoute) return ResponseCode.NotFound;
     if (err.code === InvalidRequestCode.MethodNotAllowed) return ResponseCode.MethodNotAllowed;
+    if (err.code === InvalidRequestCode.UnsupportedVersion) return ResponseCode.PreconditionFailed;
     return ResponseCode.BadRequest;
   }
   if (err instanceof CodecError) return err.code === CodecErrorCode.Unsupported ? ResponseCode.UnsupportedContentFormat : ResponseCode.BadRequest;

@@ -33,7 +33,7 @@ const LEVELS = [
 ] as const;
 
 type PathParams = { ep: string; object: number; instance?: number; resource?: number; resourceInstance?: number };
-type CallQuery = { format?: string; timeout?: number; replace?: boolean; active?: boolean } & Record<string, unknown>;
+export type CallQuery = { format?: string; timeout?: number; replace?: boolean; active?: boolean } & Record<string, unknown>;
 
 const FORMATS: Record<string, number> = {
   text: 0,
@@ -43,6 +43,7 @@ const FORMATS: Record<string, number> = {
   json: 11543,
   'senml-json': 110,
   'senml-cbor': 112,
+  cbor: 60,
 };
 
 const callQuery = {
@@ -57,7 +58,7 @@ function lwm2mPath(p: PathParams): string {
   return ['', p.object, p.instance, p.resource, p.resourceInstance].filter((x) => x !== undefined).join('/');
 }
 
-function callOptions(q: CallQuery): DeviceCallOptions {
+export function callOptions(q: CallQuery): DeviceCallOptions {
   let format: number | undefined;
   if (q.format !== undefined) {
     format = FORMATS[q.format] ?? (/^\d+$/.test(q.format) ? Number(q.format) : undefined);

@@ -1,14 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { Clock } from '@chainm2m/lwm2m';
-import type { ApiEventSource, ApiEventType } from '../ApiDeps.js';
+import { API_EVENT_TYPES, type ApiEventSource, type ApiEventType } from '../ApiDeps.js';
 import { requireRole } from '../auth.js';
 
-const TYPES: readonly ApiEventType[] = ['registration', 'update', 'deregistration', 'notification', 'anomaly'];
+const TYPES: readonly ApiEventType[] = API_EVENT_TYPES;
 const HEARTBEAT_MS = 15_000;
 /** A subscriber that falls this far behind is cut off instead of buffering without bound. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
-/** `GET /api/events`: server-sent events (registration, update, deregistration, notification, anomaly). */
+/** `GET /api/events`: server-sent events (registration, update, deregistration, notification, anomaly, bootstrap-failed). */
 export async function eventRoutes(app: FastifyInstance, events: ApiEventSource, clock: Clock): Promise<void> {
   app.get<{ Querystring: { endpoint?: string; types?: string } }>(
     '/api/events',
