@@ -7,7 +7,7 @@
  *
  * One file per process, `<dir>/<pid>.jsonl`, so a CLI command beside `chainm2m up` journals its
  * own writes; files of processes that are gone are replayed by whoever recovers next and absorbed
- * by the owner's `trim`. Lines: `{"t":"tx", n, h, raw, to, data, gas, c, m}` and `{"t":"x", h}`
+ * by the owner's `trim`. Lines: `{"t":"tx", n, h, raw, c, m}` and `{"t":"x", h}`
  * (abandoned: the node refused it, so it can never be mined). A torn last line is ignored.
  *
  * Trimmed once the chain's own persisted state holds an entry (a dev-chain checkpoint at or past
@@ -17,6 +17,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, r
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ChainAdapterError } from '../ChainAdapterError.js';
+import { decodeRawTransaction } from './rlpTx.js';
 
 export interface JournalEntry {
   readonly nonce: number;
@@ -35,9 +36,6 @@ interface Line {
   h: string;
   n?: number;
   raw?: string;
-  to?: string | null;
-  data?: string;
-  gas?: string;
   c?: string;
   m?: string;
 }
@@ -70,14 +68,17 @@ function parseFile(path: string): JournalEntry[] {
     }
     if (l.t === 'x') byHash.delete(l.h);
     else if (l.t === 'tx' && typeof l.n === 'number' && typeof l.raw === 'string') {
-      byHash.set(l.h, { nonce: l.n, hash: l.h, raw: l.raw, to: l.to ?? null, data: l.data ?? '0x', gasLimit: l.gas ?? '0', contract: l.c ?? '', method: l.m ?? '' });
+      // What was signed is read back from the signed bytes (written once, not twice).
+      const tx = decodeRawTransaction(l.raw);
+      if (!tx) continue;
+      byHash.set(l.h, { nonce: l.n, hash: l.h, raw: l.raw, to: tx.to, data: tx.data, gasLimit: tx.gasLimit.toString(), contract: l.c ?? '', method: l.m ?? '' });
     }
   }
   return [...byHash.values()];
 }
 
 function line(e: JournalEntry): string {
-  return `${JSON.stringify({ t: 'tx', n: e.nonce, h: e.hash, raw: e.raw, to: e.to, data: e.data, gas: e.gasLimit, c: e.contract, m: e.method })}\n`;
+  return `${JSON.stringify({ t: 'tx', n: e.nonce, h: e.hash, raw: e.raw, c: e.contract, m: e.method })}\n`;
 }
 
 export class TxJournal {

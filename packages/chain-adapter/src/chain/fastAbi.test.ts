@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadArtifact } from '@chainm2m/contracts';
 import type { InterfaceAbi } from 'ethers';
 import { CLIENT_TYPE, NEW_ANOMALY_TYPE, encodeCall } from './fastAbi.js';
-import { nonceOfRawTransaction, signRawTransaction } from './rlpTx.js';
+import { decodeRawTransaction, nonceOfRawTransaction, signRawTransaction } from './rlpTx.js';
 
 const clientStore = new Interface(loadArtifact('ClientStore').abi as InterfaceAbi);
 const anomalyStore = new Interface(loadArtifact('AnomalyStore').abi as InterfaceAbi);
@@ -62,6 +62,12 @@ describe('nonceOfRawTransaction', () => {
       expect(nonceOfRawTransaction(signRawTransaction(key, { ...base, nonce, maxFeePerGas: 3n, maxPriorityFeePerGas: 1n }).raw)).toBe(nonce);
       expect(nonceOfRawTransaction(signRawTransaction(key, { ...base, nonce, gasPrice: 5n }).raw)).toBe(nonce);
     }
+    const data = new Uint8Array(Array.from({ length: 70_000 }, (_, i) => (i * 31) & 0xff));
+    for (const fees of [{ maxFeePerGas: 3_000_000_000n, maxPriorityFeePerGas: 1n }, { gasPrice: 5n }]) {
+      const signed = signRawTransaction(key, { ...base, nonce: 300, data, gasLimit: 90_000_000n, ...fees });
+      expect(decodeRawTransaction(signed.raw)).toEqual({ nonce: 300, to: base.to.toLowerCase(), data: `0x${Buffer.from(data).toString('hex')}`, gasLimit: 90_000_000n });
+    }
+    expect(decodeRawTransaction(signRawTransaction(key, { ...base, to: null, nonce: 0, gasPrice: 1n }).raw)?.to).toBeNull();
     expect(nonceOfRawTransaction('0x')).toBeUndefined();
     expect(nonceOfRawTransaction('0x02')).toBeUndefined();
   });

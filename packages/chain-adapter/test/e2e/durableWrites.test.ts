@@ -129,4 +129,22 @@ describe('durable writes (transaction journal)', () => {
     const list = await again.call('AnomalyStore', 'listAnomalies', [before, 10]);
     expect((list[0] as unknown[][]).map((a) => a[0])).toEqual(['meter-1']); // the gap was filled with a no-op
   }, 120_000);
+
+  it('sends a journaled write again as a new transaction when another one took its nonce after the rollback', async () => {
+    const s = await setup();
+    let chain = s.chain;
+    cleanups.push(() => chain.kill());
+    const conn = await connect(chain.rpcUrl, s.key, s.deployment, s.journalDir);
+    await conn.send('AnomalyStore', 'addAnomalies', anomalyArgs(0));
+    const before = Number((await conn.call('AnomalyStore', 'anomalyCount', []))[0]) - 1;
+    await chain.kill();
+    conn.close();
+    chain = await startDevChain({ dataDir: s.dataDir, port: s.port, stateIntervalSec: 0 });
+    // A writer without a journal takes the nonce first.
+    const other = await connect(chain.rpcUrl, s.key, s.deployment);
+    await other.send('AnomalyStore', 'addAnomalies', anomalyArgs(1));
+    const again = await connect(chain.rpcUrl, s.key, s.deployment, s.journalDir);
+    const list = await again.call('AnomalyStore', 'listAnomalies', [before, 10]);
+    expect((list[0] as unknown[][]).map((a) => a[0])).toEqual(['meter-1', 'meter-0']);
+  }, 120_000);
 });
