@@ -184,6 +184,41 @@ export class TxJournal {
     });
   }
 
+  /**
+   * Runs `fn` (choose the nonce, sign, journal, send) holding `<dir>/signer.lock`, so processes
+   * signing with the same key beside each other (a CLI command beside `up`) take turns instead of
+   * racing for nonces. A lock left by a process that is gone is taken over.
+   */
+  async withSignerLock<T>(fn: () => Promise<T>): Promise<T> {
+    const path = join(this.dir, 'signer.lock');
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const fd = openSync(path, 'wx', 0o600);
+        try {
+          writeSync(fd, String(process.pid));
+        } finally {
+          closeSync(fd);
+        }
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new ChainAdapterError('OUTBOX_IO', `cannot take the signer lock ${path}`, { cause: e });
+      }
+      let holder = Number.NaN;
+      try {
+        holder = Number(readFileSync(path, 'utf8'));
+      } catch {
+        continue; // released meanwhile
+      }
+      if (Number.isInteger(holder) && holder > 0 ? !alive(holder) : attempt > 200) rmSync(path, { force: true }); // holder gone (or never wrote its pid)
+      else await new Promise((r) => setTimeout(r, 1 + Math.random() * 8));
+    }
+    try {
+      return await fn();
+    } finally {
+      rmSync(path, { force: true });
+    }
+  }
+
   async close(): Promise<void> {
     await this.serial(async () => {
       const fh = this.fh;

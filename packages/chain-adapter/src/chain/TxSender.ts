@@ -135,40 +135,44 @@ export class TxSender {
     const gasLimit = tx.gasLimit ?? estimated + estimated / 5n + 10_000n;
     return this.serial(async () => {
       for (let attempt = 0; ; attempt++) {
-        const nonce = await this.nextNonce();
-        const fees = await this.getFees(attempt > 0);
-        const { raw, hash } = signRawTransaction(this.wallet.signingKey, {
-          chainId: this.chainId,
-          nonce,
-          to: tx.to ?? null,
-          data: bytesOf(tx.data),
-          gasLimit,
-          ...(fees.legacy
-            ? { gasPrice: fees.gasPrice }
-            : { maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas }),
-        });
-        await this.journal?.append({ nonce, hash, raw, to: tx.to ?? null, data: hexOf(tx.data), gasLimit: gasLimit.toString(), contract: tx.contract, method: tx.method });
-        if (onSigned) await onSigned(hash, raw);
-        try {
-          await this.rpc.request('eth_sendRawTransaction', [raw]);
-          this.nonce = nonce + 1;
-          this.inflight.set(hash, { nonce, raw });
-          return hash;
-        } catch (e) {
-          this.nonce = undefined; // resync from the node next time
-          if (e instanceof JsonRpcFailure && /already known|already imported/i.test(e.rpcMessage)) {
+        // Nonce, signature, journal and broadcast under the signer lock: another process signing with
+        // this key (a CLI command beside `up`) waits its turn instead of taking the same nonce.
+        const locked = <T>(fn: () => Promise<T>): Promise<T> => (this.journal ? this.journal.withSignerLock(fn) : fn());
+        const out = await locked(async (): Promise<{ hash: string } | { retry: true }> => {
+          const nonce = await this.nextNonce();
+          const fees = await this.getFees(attempt > 0);
+          const { raw, hash } = signRawTransaction(this.wallet.signingKey, {
+            chainId: this.chainId,
+            nonce,
+            to: tx.to ?? null,
+            data: bytesOf(tx.data),
+            gasLimit,
+            ...(fees.legacy
+              ? { gasPrice: fees.gasPrice }
+              : { maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas }),
+          });
+          await this.journal?.append({ nonce, hash, raw, to: tx.to ?? null, data: hexOf(tx.data), gasLimit: gasLimit.toString(), contract: tx.contract, method: tx.method });
+          if (onSigned) await onSigned(hash, raw);
+          try {
+            await this.rpc.request('eth_sendRawTransaction', [raw]);
+            this.nonce = nonce + 1;
             this.inflight.set(hash, { nonce, raw });
-            return hash;
+            return { hash };
+          } catch (e) {
+            this.nonce = undefined; // resync from the node next time
+            if (e instanceof JsonRpcFailure && /already known|already imported/i.test(e.rpcMessage)) {
+              this.inflight.set(hash, { nonce, raw });
+              return { hash };
+            }
+            // Refused by the node: it can never be mined. (Unreachable: it may have arrived; keep it.)
+            if (e instanceof JsonRpcFailure) await this.journal?.abandon(hash);
+            if (e instanceof JsonRpcFailure && attempt < 8 && /nonce|underpriced|fee|base fee|replacement/i.test(e.rpcMessage)) return { retry: true };
+            throw e instanceof JsonRpcFailure && e.revertData ? this.mapCallError(e, tx) : e;
           }
-          // Refused by the node: it can never be mined. (Unreachable: it may have arrived; keep it.)
-          if (e instanceof JsonRpcFailure) await this.journal?.abandon(hash);
-          if (e instanceof JsonRpcFailure && attempt < 8 && /nonce|underpriced|fee|base fee|replacement/i.test(e.rpcMessage)) {
-            // Another process signing with this key took the nonce (a CLI command beside `up`): a short, jittered pause.
-            if (attempt > 0) await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * attempt));
-            continue;
-          }
-          throw e instanceof JsonRpcFailure && e.revertData ? this.mapCallError(e, tx) : e;
-        }
+        });
+        if ('hash' in out) return out.hash;
+        // A signer without a journal (no lock) took the nonce: a short, jittered pause.
+        if (attempt > 0) await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * attempt));
       }
     });
   }

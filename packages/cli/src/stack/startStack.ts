@@ -89,6 +89,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     let devChain: ChainSupervisor | undefined;
     let rpcUrl = config.chainRpcUrl;
     if (!rpcUrl) {
+      // The dev chain mines a block per transaction, none on its own: a write would wait forever for a second block.
+      if (config.confirmations > 1) throw new CliError('CLI_USAGE', '--confirmations above 1 needs a chain that produces blocks on its own (CHAIN_RPC_URL); the embedded dev chain mines one block per transaction');
       try {
         devChain = await superviseDevChain({ dataDir: config.dataDir, host: '127.0.0.1', port: config.chainPort, log });
       } catch (err) {
