@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnomalyQuery, NewAnomaly } from '@chainm2m/lwm2m';
+import { connectChain, type ChainConnection } from '../../src/chain/ChainConnection.js';
 import { ChainAnomalyLog } from '../../src/stores/ChainAnomalyLog.js';
 import { startChainFixture, type ChainFixture } from './fixture.js';
 
@@ -22,17 +23,21 @@ const records: NewAnomaly[] = Array.from({ length: N }, (_, i) => ({
 
 let f: ChainFixture;
 let log: ChainAnomalyLog;
+let conn: ChainConnection;
 let base = 0;
 
 beforeAll(async () => {
   f = await startChainFixture();
-  log = await ChainAnomalyLog.open({ connection: await f.connect(), dataDir: join(f.dataDir, 'time'), maxBatchSize: 1_000, commitWaitMs: 60_000 });
+  // Batches of 500 records: estimating one takes seconds on a loaded machine, so a patient connection.
+  conn = await connectChain({ rpcUrl: f.chain.rpcUrl, privateKey: f.privateKey, deployment: f.deployment, requestTimeoutMs: 30_000, receiptTimeoutMs: 60_000 });
+  log = await ChainAnomalyLog.open({ connection: conn, dataDir: join(f.dataDir, 'time'), maxBatchSize: 500, commitWaitMs: 100_000 });
   base = await log.count();
   const results = await log.appendMany(records);
   expect(results.every((r) => r.committed)).toBe(true);
-}, 120_000);
+}, 180_000);
 afterAll(async () => {
   await log?.close();
+  conn?.close();
   await f?.cleanup();
 });
 
