@@ -2,6 +2,11 @@
  * Chain adapter: PSK lookup latency (cache hit vs cold eth_call, beside a raw eth_call baseline)
  * with 1, 1,000 and 10,000 endpoints stored, and endpoints registered per second one by one and
  * batched, against the embedded dev chain (anvil, state persisted every second).
+ *
+ * Durability (issue 11): acknowledged writes/s and ack latency p50/p99 three ways, on the same
+ * chain: receipt only (no journal: lost if the chain is killed within its checkpoint interval),
+ * with the transaction journal (fsync of the signed transaction before sending; what `up` does),
+ * and forcing the dev chain to persist before each acknowledgement (a checkpoint per write).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -9,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { SecurityInfo } from '../packages/lwm2m/src/index.js';
-import { ChainSecurityStore, connectChain, deploy, generateSealingKeyPair, startDevChain } from '../packages/chain-adapter/src/index.js';
+import { ChainSecurityStore, connectChain, deploy, generateSealingKeyPair, startDevChain, type ChainConnection } from '../packages/chain-adapter/src/index.js';
 import { report, summarize, type LatencySummary } from './lib/stats.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'chainm2m-bench-chain-'));
@@ -85,6 +90,45 @@ try {
     levels[String(level)] = { cacheHitUs: summarize(hit.slice(2_000)), coldUs: summarize(cold.slice(20)), rawEthCallUs: summarize(raw.slice(20)) };
   };
 
+  // Durability: ack latency of single writes and batched throughput, per mode, on a chain of its own
+  // (so the lookup levels below keep their exact endpoint counts).
+  const dDir = mkdtempSync(join(tmpdir(), 'chainm2m-bench-durable-'));
+  const dChain = await startDevChain({ dataDir: dDir });
+  const dDeployment = (await deploy({ rpcUrl: dChain.rpcUrl, privateKey, dataDir: dDir })).deployment;
+  const dConn = await connectChain({ rpcUrl: dChain.rpcUrl, privateKey, deployment: dDeployment });
+  const durability: Record<string, { single: LatencySummary; singlePerSec: number; batchedPerSec: number; checkpointMs?: LatencySummary }> = {};
+  const journaled: ChainConnection = await connectChain({ rpcUrl: dChain.rpcUrl, privateKey, deployment: dDeployment, journalDir: join(dDir, 'tx-journal') });
+  for (const mode of ['receipt-only', 'journal', 'checkpoint-per-ack'] as const) {
+    const c = mode === 'journal' ? journaled : dConn;
+    const s2 = await ChainSecurityStore.open({ connection: c, sealingKey, pollIntervalMs: 0, preload: false });
+    const lat: number[] = [];
+    const cps: number[] = [];
+    const singles = 60;
+    const t0 = performance.now();
+    for (let i = 0; i < singles; i++) {
+      const x = info();
+      const s = performance.now();
+      await s2.add(x);
+      if (mode === 'checkpoint-per-ack') cps.push((await dChain.checkpoint()).ms);
+      lat.push(performance.now() - s);
+    }
+    const singlePerSec = (singles / (performance.now() - t0)) * 1000;
+    const batch = Array.from({ length: 1_000 }, info);
+    const tb = performance.now();
+    for (let i = 0; i < batch.length; i += 500) {
+      await s2.addMany(batch.slice(i, i + 500));
+      if (mode === 'checkpoint-per-ack') await dChain.checkpoint();
+    }
+    const batchedPerSec2 = (batch.length / (performance.now() - tb)) * 1000;
+    durability[mode] = { single: summarize(lat), singlePerSec, batchedPerSec: batchedPerSec2, ...(cps.length ? { checkpointMs: summarize(cps) } : {}) };
+    if (mode === 'journal') await journaled.signer().trimJournal((await dChain.checkpoint()).block);
+    s2.close();
+  }
+  journaled.close();
+  dConn.close();
+  await dChain.kill();
+  rmSync(dDir, { recursive: true, force: true });
+
   // 1 endpoint
   const first = info();
   await store.add(first);
@@ -114,6 +158,11 @@ try {
     await measure(level);
   }
   const batchedPerSec = (batchedCount / batchedMs) * 1000;
+  // What forcing persistence per acknowledgement costs once the state holds 10,000 endpoints.
+  const bigCheckpoints: number[] = [];
+  for (let i = 0; i < 3; i++) bigCheckpoints.push((await chain.checkpoint()).ms);
+  const checkpointAt10k = summarize(bigCheckpoints);
+
   // a second process starting up: paginated listing + unsealing of everything
   t = performance.now();
   const second = await ChainSecurityStore.open({ connection: conn, sealingKey, pollIntervalMs: 0 });
@@ -125,13 +174,19 @@ try {
   const fmt = (s: LatencySummary): string => `p50 ${s.p50.toFixed(1)} / p99 ${s.p99.toFixed(1)} µs`;
   report(
     'chain',
-    { levels, registration: { oneByOnePerSec, batchedPerSec, batchedCount }, openWith10kMs: openMs },
+    { levels, registration: { oneByOnePerSec, batchedPerSec, batchedCount }, openWith10kMs: openMs, durability, checkpointAt10kMs: checkpointAt10k },
     [
       ...Object.entries(levels).map(
         ([n, l]) => `${n} endpoints: cache hit ${fmt(l.cacheHitUs)}; cold eth_call ${fmt(l.coldUs)} (raw eth_call ${fmt(l.rawEthCallUs)})`,
       ),
       `registration: one by one ${oneByOnePerSec.toFixed(0)}/s; batched ${batchedPerSec.toFixed(0)}/s (${batchedCount} endpoints)`,
       `opening a store on ${all.length} endpoints (load + unseal): ${openMs.toFixed(0)} ms`,
+      ...Object.entries(durability).map(
+        ([mode, d]) =>
+          `acknowledged writes, ${mode}: single ${d.singlePerSec.toFixed(0)}/s, ack latency p50 ${d.single.p50.toFixed(1)} / p99 ${d.single.p99.toFixed(1)} ms; batched ${d.batchedPerSec.toFixed(0)} endpoints/s` +
+          (d.checkpointMs ? ` (checkpoint p50 ${d.checkpointMs.p50.toFixed(0)} ms)` : ''),
+      ),
+      `one dev-chain checkpoint (anvil_dumpState + fsync + rename) with ${all.length} endpoints stored: p50 ${checkpointAt10k.p50.toFixed(0)} ms`,
     ],
   );
 } finally {

@@ -39,6 +39,8 @@ export interface AnvilInstance {
   stop(): Promise<void>;
   /** SIGKILL, then wait for exit (no final state dump; models a crash). Idempotent. */
   kill(): Promise<void>;
+  /** Resolves when the process has exited, for whatever reason (supervision). */
+  readonly exited: Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null }>;
 }
 
 /** Private keys of anvil's default mnemonic ("test test ... junk"), accounts 0..9. Public test keys. */
@@ -169,9 +171,11 @@ export async function startAnvil(opts: StartAnvilOptions = {}): Promise<AnvilIns
   live.add(child);
 
   let exited = false;
+  let exitStatus: { code: number | null; signal: NodeJS.Signals | null } = { code: null, signal: null };
   const exitPromise = new Promise<void>((resolve) => {
-    child.once('exit', () => {
+    child.once('exit', (code, signal) => {
       exited = true;
+      exitStatus = { code, signal };
       live.delete(child);
       resolve();
     });
@@ -263,5 +267,6 @@ export async function startAnvil(opts: StartAnvilOptions = {}): Promise<AnvilIns
     privateKeys,
     stop: () => terminate('SIGTERM'),
     kill: () => terminate('SIGKILL'),
+    exited: exitPromise.then(() => exitStatus),
   };
 }

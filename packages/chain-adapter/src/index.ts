@@ -37,7 +37,8 @@ export {
 
 // chain
 export { JsonRpc, JsonRpcFailure, type JsonRpcOptions } from './chain/JsonRpc.js';
-export { TxSender, type TxRequest, type TxReceipt, type RpcLog, type TxSenderOptions } from './chain/TxSender.js';
+export { TxSender, type TxRequest, type TxReceipt, type RpcLog, type TxSenderOptions, type RecoverResult } from './chain/TxSender.js';
+export { TxJournal, type JournalEntry } from './chain/TxJournal.js';
 export {
   ChainConnection,
   connectChain,
@@ -58,14 +59,14 @@ export {
   type DeployOptions,
   type DeployResult,
 } from './chain/Deployment.js';
-export { startDevChain, devChainStateFile, DEV_CHAIN_GAS_LIMIT, type DevChain, type StartDevChainOptions } from './chain/DevChain.js';
+export { startDevChain, devChainStateFile, writeFileAtomic, DEV_CHAIN_GAS_LIMIT, type DevChain, type DevChainCheckpoint, type StartDevChainOptions } from './chain/DevChain.js';
 export { decodeRevert, type DecodedRevert } from './chain/revert.js';
 
 // stores
 export { ChainSecurityStore, type ChainSecurityStoreOptions, type SecurityStoreHealth } from './stores/ChainSecurityStore.js';
 export { ChainBootstrapConfigStore } from './stores/ChainBootstrapConfigStore.js';
 export { ChainUserDirectory, type ChainUserDirectoryOptions } from './stores/ChainUserDirectory.js';
-export { ChainAnomalyLog, ANOMALY_OUTBOX_FILE, ANOMALY_OUTBOX_LOCK, type ChainAnomalyLogOptions } from './stores/ChainAnomalyLog.js';
+export { ChainAnomalyLog, ANOMALY_OUTBOX_FILE, ANOMALY_OUTBOX_LOCK, ANOMALY_SPOOL_DIR, type ChainAnomalyLogOptions } from './stores/ChainAnomalyLog.js';
 export { validateSecurityInfo, type SealedClientRecord } from './stores/clientCodec.js';
 
 // trust

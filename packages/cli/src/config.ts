@@ -14,6 +14,8 @@ export interface CliConfig {
   readonly chainRpcUrl: string | undefined;
   /** Hex private key of the signer for an external chain (`CHAINM2M_SIGNER_KEY`). */
   readonly signerKey: string | undefined;
+  /** Blocks deep a write must be before it is acknowledged (`--confirmations`, `CHAINM2M_CONFIRMATIONS`; default 1). */
+  readonly confirmations: number;
   /** Directory of OMA DDF XML object definitions (`--models`, `CHAINM2M_MODELS`). */
   readonly modelsDir?: string | undefined;
 }
@@ -30,6 +32,7 @@ export const NETWORK_OPTIONS = {
   'coap-port': { type: 'string', help: 'LwM2M server CoAPS port (env CHAINM2M_COAP_PORT, default 5684)' },
   'api-port': { type: 'string', help: 'REST API port (env CHAINM2M_API_PORT, default 8080)' },
   'chain-port': { type: 'string', help: 'embedded dev chain RPC port (env CHAINM2M_CHAIN_PORT, default 8545)' },
+  confirmations: { type: 'string', help: 'blocks deep a write must be before it is acknowledged (env CHAINM2M_CONFIRMATIONS, default 1)' },
 } as const;
 
 export const MODEL_OPTIONS = {
@@ -44,6 +47,14 @@ function port(flag: string | boolean | undefined, env: string | undefined, fallb
   return n;
 }
 
+function confirmations(flag: string | boolean | undefined, env: string | undefined): number {
+  const raw = typeof flag === 'string' ? flag : env;
+  if (raw === undefined || raw === '') return 1;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 1_000) throw usage(`--confirmations must be a number of blocks (1-1000), got '${raw}'`);
+  return n;
+}
+
 export function loadConfig(values: Values, env: Readonly<Record<string, string | undefined>>): CliConfig {
   const dataDir = resolve(typeof values['data-dir'] === 'string' ? values['data-dir'] : (env['CHAINM2M_DATA_DIR'] ?? './data'));
   return {
@@ -55,6 +66,7 @@ export function loadConfig(values: Values, env: Readonly<Record<string, string |
     chainPort: port(values['chain-port'], env['CHAINM2M_CHAIN_PORT'], 8545, 'chain-port'),
     chainRpcUrl: env['CHAIN_RPC_URL'] || undefined,
     signerKey: env['CHAINM2M_SIGNER_KEY'] || undefined,
+    confirmations: confirmations(values['confirmations'], env['CHAINM2M_CONFIRMATIONS']),
     modelsDir: typeof values['models'] === 'string' ? resolve(values['models']) : env['CHAINM2M_MODELS'] ? resolve(env['CHAINM2M_MODELS']) : undefined,
   };
 }

@@ -1,5 +1,5 @@
 /**
- * A connection to the deployed contracts: JSON-RPC (ethers provider, tuned), an optional signer
+ * A connection to the deployed contracts: JSON-RPC (`JsonRpc`), an optional signer
  * with its own nonce management, ABI encoding/decoding and revert decoding.
  */
 import { Interface, Wallet, type InterfaceAbi, type Result } from 'ethers';
@@ -8,6 +8,7 @@ import { ChainAdapterError } from '../ChainAdapterError.js';
 import { JsonRpc, JsonRpcFailure } from './JsonRpc.js';
 import { revertError } from './revert.js';
 import { TxSender, type RpcLog, type TxReceipt } from './TxSender.js';
+import { TxJournal } from './TxJournal.js';
 import type { Deployment } from './Deployment.js';
 
 export type { ContractName };
@@ -23,6 +24,19 @@ export interface ConnectChainOptions {
   readonly receiptTimeoutMs?: number;
   /** Check that the node's chain id and the contracts' code match the deployment; default true. */
   readonly verify?: boolean;
+  /**
+   * Directory of the write-ahead journal of signed transactions (see `TxJournal`). With it a write
+   * is acknowledged only once it is journaled and mined, and `connectChain` re-sends what the chain
+   * lacks (after verifying). Without it a receipt is the acknowledgement.
+   */
+  readonly journalDir?: string;
+  /** Blocks deep a receipt must be before a write resolves; default 1. */
+  readonly confirmations?: number;
+  /**
+   * Re-send at connect what the journal (this process's and those of processes that are gone)
+   * holds and the chain lacks; default true. A command beside a running stack leaves that to it.
+   */
+  readonly recover?: boolean;
 }
 
 export interface ParsedLog {
@@ -55,12 +69,9 @@ export class ChainConnection {
   private readonly byAddress: ReadonlyMap<string, ContractName>;
   private closed = false;
 
-  constructor(options: ConnectChainOptions) {
+  constructor(options: ConnectChainOptions, journal?: TxJournal) {
     this.deployment = options.deployment;
-    this.rpc = new JsonRpc(options.rpcUrl, {
-      chainId: options.deployment.chainId,
-      ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
-    });
+    this.rpc = new JsonRpc(options.rpcUrl, options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs });
     this.interfaces = contractInterfaces();
     this.allInterfaces = CONTRACT_NAMES.map((n) => this.interfaces[n]);
     this.byAddress = new Map(CONTRACT_NAMES.map((n) => [options.deployment.addresses[n].toLowerCase(), n]));
@@ -73,6 +84,8 @@ export class ChainConnection {
       }
       this.sender = new TxSender(this.rpc, wallet, options.deployment.chainId, this.allInterfaces, {
         ...(options.receiptTimeoutMs === undefined ? {} : { receiptTimeoutMs: options.receiptTimeoutMs }),
+        ...(journal ? { journal } : {}),
+        ...(options.confirmations === undefined ? {} : { confirmations: options.confirmations }),
       });
     }
   }
@@ -80,10 +93,6 @@ export class ChainConnection {
   /** The signer's address; `undefined` for a read-only connection. */
   get address(): string | undefined {
     return this.sender?.address;
-  }
-
-  get provider(): JsonRpc['provider'] {
-    return this.rpc.provider;
   }
 
   contractAddress(name: ContractName): string {
@@ -219,6 +228,7 @@ export class ChainConnection {
     if (this.closed) return;
     this.closed = true;
     this.rpc.destroy();
+    void this.sender?.journal?.close().catch(() => undefined);
   }
 
   private checkOpen(): void {
@@ -226,12 +236,14 @@ export class ChainConnection {
   }
 }
 
-/** Connects to a deployment; verifies chain id and contract code unless `verify: false`. */
+/** Connects to a deployment; verifies chain id and contract code (and recovers the journal) unless `verify: false`. */
 export async function connectChain(options: ConnectChainOptions): Promise<ChainConnection> {
-  const c = new ChainConnection(options);
+  const journal = options.journalDir !== undefined && options.privateKey !== undefined ? await TxJournal.open(options.journalDir) : undefined;
+  const c = new ChainConnection(options, journal);
   if (options.verify !== false) {
     try {
       await c.verify();
+      if (journal && options.recover !== false) await c.signer().recover();
     } catch (e) {
       c.close();
       throw e;

@@ -4,20 +4,15 @@
  * node's code, message and revert data for the caller to decode).
  *
  * Why not ethers' transport: its FetchRequest converts bodies with a JS UTF-8 loop and costs
- * ~100 ms per 120 kB batch transaction. An ethers `JsonRpcProvider`, tuned per DESIGN.md
- * (static network, `cacheTimeout: -1`, no batching stall), is still offered as `provider` for
- * callers that want ethers' API.
+ * ~100 ms per 120 kB batch transaction.
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { FetchRequest, JsonRpcProvider, Network } from 'ethers';
 import { ChainAdapterError } from '../ChainAdapterError.js';
 
 export interface JsonRpcOptions {
   /** Per-request timeout; default 10 s. */
   readonly requestTimeoutMs?: number;
-  /** Known chain id (skips network detection). */
-  readonly chainId?: number;
 }
 
 /** The node answered with a JSON-RPC error object. */
@@ -55,8 +50,6 @@ export class JsonRpc {
   private readonly target: URL;
   private readonly agent: HttpAgent;
   private readonly timeoutMs: number;
-  private readonly chainIdHint: number | undefined;
-  private ethersProvider: JsonRpcProvider | undefined;
   private id = 1;
   private destroyed = false;
 
@@ -71,25 +64,8 @@ export class JsonRpc {
       throw new ChainAdapterError('INVALID_INPUT', `unsupported RPC URL scheme ${this.target.protocol} (http or https)`);
     }
     this.timeoutMs = options.requestTimeoutMs ?? 10_000;
-    this.chainIdHint = options.chainId;
     const agentOptions = { keepAlive: true, maxSockets: 16, maxFreeSockets: 8 };
     this.agent = this.target.protocol === 'https:' ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
-  }
-
-  /** An ethers provider on the same URL (static network, no cache, no batching stall). */
-  get provider(): JsonRpcProvider {
-    if (!this.ethersProvider) {
-      const req = new FetchRequest(this.url);
-      req.timeout = this.timeoutMs;
-      const network = this.chainIdHint === undefined ? undefined : Network.from(this.chainIdHint);
-      this.ethersProvider = new JsonRpcProvider(req, network, {
-        ...(network ? { staticNetwork: network } : {}),
-        cacheTimeout: -1,
-        batchMaxCount: 1,
-        polling: true,
-      });
-    }
-    return this.ethersProvider;
   }
 
   /** One JSON-RPC request; resolves with `result`. */
@@ -155,7 +131,6 @@ export class JsonRpc {
 
   destroy(): void {
     this.destroyed = true;
-    this.ethersProvider?.destroy();
     this.agent.destroy();
   }
 }

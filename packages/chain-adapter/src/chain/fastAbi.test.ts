@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadArtifact } from '@chainm2m/contracts';
 import type { InterfaceAbi } from 'ethers';
 import { CLIENT_TYPE, NEW_ANOMALY_TYPE, encodeCall } from './fastAbi.js';
-import { signRawTransaction } from './rlpTx.js';
+import { decodeRawTransaction, nonceOfRawTransaction, signRawTransaction } from './rlpTx.js';
 
 const clientStore = new Interface(loadArtifact('ClientStore').abi as InterfaceAbi);
 const anomalyStore = new Interface(loadArtifact('AnomalyStore').abi as InterfaceAbi);
@@ -51,5 +51,24 @@ describe('signRawTransaction', () => {
     expect(tx.to).toBeNull();
     expect(tx.chainId).toBe(31337n);
     expect(legacy.raw).toBe(await wallet.signTransaction({ ...base, data: hexlify(data), nonce: 0, to: null, type: 0, gasPrice: 5n }));
+  });
+});
+
+describe('nonceOfRawTransaction', () => {
+  it('reads the nonce of EIP-1559 and legacy transactions, small and large', () => {
+    const key = new Wallet('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d').signingKey;
+    const base = { chainId: 31337, to: '0x5FbDB2315678afecb367f032d93F642f64180aa3', data: new Uint8Array(200), gasLimit: 21_000n };
+    for (const nonce of [0, 1, 127, 128, 255, 65_536, 1_234_567]) {
+      expect(nonceOfRawTransaction(signRawTransaction(key, { ...base, nonce, maxFeePerGas: 3n, maxPriorityFeePerGas: 1n }).raw)).toBe(nonce);
+      expect(nonceOfRawTransaction(signRawTransaction(key, { ...base, nonce, gasPrice: 5n }).raw)).toBe(nonce);
+    }
+    const data = new Uint8Array(Array.from({ length: 70_000 }, (_, i) => (i * 31) & 0xff));
+    for (const fees of [{ maxFeePerGas: 3_000_000_000n, maxPriorityFeePerGas: 1n }, { gasPrice: 5n }]) {
+      const signed = signRawTransaction(key, { ...base, nonce: 300, data, gasLimit: 90_000_000n, ...fees });
+      expect(decodeRawTransaction(signed.raw)).toEqual({ nonce: 300, to: base.to.toLowerCase(), data: `0x${Buffer.from(data).toString('hex')}`, gasLimit: 90_000_000n });
+    }
+    expect(decodeRawTransaction(signRawTransaction(key, { ...base, to: null, nonce: 0, gasPrice: 1n }).raw)?.to).toBeNull();
+    expect(nonceOfRawTransaction('0x')).toBeUndefined();
+    expect(nonceOfRawTransaction('0x02')).toBeUndefined();
   });
 });

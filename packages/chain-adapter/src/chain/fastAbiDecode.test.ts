@@ -59,9 +59,13 @@ describe('fast Anomaly decoding', () => {
     const items = [a(0), a(1), a(7)];
     expect(decodeAnomalyListResult(anomalies.encodeFunctionResult('listAnomalies', [items]), 10)).toEqual(items.map((x, i) => plain(x, 10 + i)));
     const byEp = anomalies.encodeFunctionResult('listAnomaliesByEndpoint', [items, [4, 9, 12]]);
-    expect(decodeAnomalyPageResult(byEp, false)).toEqual({ items: items.map((x, i) => plain(x, [4, 9, 12][i] as number)), nextCursor: 0 });
-    const byTime = anomalies.encodeFunctionResult('listAnomaliesByTime', [items.slice(0, 2), [1, 2], 77]);
-    expect(decodeAnomalyPageResult(byTime, true)).toEqual({ items: items.slice(0, 2).map((x, i) => plain(x, i + 1)), nextCursor: 77 });
+    expect(decodeAnomalyPageResult(byEp, false)).toEqual({ items: items.map((x, i) => plain(x, [4, 9, 12][i] as number)), nextCursor: 0n });
+    // Today's cursors: bucket (2026-12-04 in hours since 1970) << 64 | index + 1, about 2^83.
+    const cursor = (BigInt(Math.floor(Date.UTC(2026, 11, 4, 18) / 3_600_000)) << 64n) | 201n;
+    const byTime = anomalies.encodeFunctionResult('listAnomaliesByTime', [items.slice(0, 2), [1, 2], cursor]);
+    expect(decodeAnomalyPageResult(byTime, true)).toEqual({ items: items.slice(0, 2).map((x, i) => plain(x, i + 1)), nextCursor: cursor });
+    const last = anomalies.encodeFunctionResult('listAnomaliesByTime', [[], [], 0]);
+    expect(decodeAnomalyPageResult(last, true)).toEqual({ items: [], nextCursor: 0n });
     expect(decodeAnomalyListResult(anomalies.encodeFunctionResult('listAnomalies', [[]]), 0)).toEqual([]);
   });
 });

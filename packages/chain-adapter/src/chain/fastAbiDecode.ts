@@ -25,6 +25,12 @@ class Reader {
     return v;
   }
 
+  /** A whole word as an unsigned bigint (cursors such as `bucket << 64 | index + 1`). */
+  big(at: number): bigint {
+    if (at < 0 || at + 32 > this.b.length) this.fail();
+    return BigInt(`0x${this.b.subarray(at, at + 32).toString('hex')}`);
+  }
+
   bool(at: number): boolean {
     return this.uint(at) !== 0;
   }
@@ -142,11 +148,14 @@ export function decodeAnomalyListResult(hex: string, offset: number): AnomalyRec
   return anomalyArray(r, r.ref(0, 0)).map((a, i) => ({ id: offset + i, ...a }));
 }
 
-/** `listAnomaliesByEndpoint` / `listAnomaliesByTime`: `(Anomaly[] items, uint256[] ids[, uint256 nextCursor])`. */
-export function decodeAnomalyPageResult(hex: string, withCursor: boolean): { items: AnomalyRecord[]; nextCursor: number } {
+/**
+ * `listAnomaliesByEndpoint` / `listAnomaliesByTime`: `(Anomaly[] items, uint256[] ids[, uint256 nextCursor])`.
+ * The cursor is `bucket << 64 | index + 1` (about 2^83 for today's timestamps), so a bigint; 0n at the end.
+ */
+export function decodeAnomalyPageResult(hex: string, withCursor: boolean): { items: AnomalyRecord[]; nextCursor: bigint } {
   const r = new Reader(buf(hex));
   const items = anomalyArray(r, r.ref(0, 0));
   const ids = uintArray(r, r.ref(0, 32));
   if (ids.length !== items.length) throw new ChainAdapterError('CHAIN_RPC_ERROR', 'malformed ABI data in an AnomalyStore answer');
-  return { items: items.map((a, i) => ({ id: ids[i] as number, ...a })), nextCursor: withCursor ? r.uint(64) : 0 };
+  return { items: items.map((a, i) => ({ id: ids[i] as number, ...a })), nextCursor: withCursor ? r.big(64) : 0n };
 }

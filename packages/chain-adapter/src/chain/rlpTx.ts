@@ -83,3 +83,52 @@ export function signRawTransaction(key: SigningKey, f: RawTxFields): { raw: stri
   }
   return { raw: `0x${signed.toString('hex')}`, hash: keccak256Bytes(signed) };
 }
+
+/** Fields of a signed transaction (EIP-1559 or legacy) read back from its RLP; `undefined` if malformed. */
+export function decodeRawTransaction(raw: string): { nonce: number; to: string | null; data: string; gasLimit: bigint } | undefined {
+  const b = hexBytes(raw);
+  let at = b[0] === 2 ? 1 : 0;
+  const header = (): { start: number; len: number; list: boolean } | undefined => {
+    const p = b[at];
+    if (p === undefined) return undefined;
+    if (p < 0x80) return { start: at, len: 1, list: false };
+    const long = (base: number): { start: number; len: number } | undefined => {
+      const n = p - base;
+      if (at + 1 + n > b.length || n > 6) return undefined;
+      return { start: at + 1 + n, len: b.readUIntBE(at + 1, n) };
+    };
+    if (p <= 0xb7) return { start: at + 1, len: p - 0x80, list: false };
+    if (p <= 0xbf) {
+      const l = long(0xb7);
+      return l && { ...l, list: false };
+    }
+    if (p <= 0xf7) return { start: at + 1, len: p - 0xc0, list: true };
+    const l = long(0xf7);
+    return l && { ...l, list: true };
+  };
+  const list = header();
+  if (!list?.list) return undefined;
+  at = list.start;
+  const items: Buffer[] = [];
+  for (let i = 0; i < 8 && at < b.length; i++) {
+    const h = header();
+    if (!h || h.list || h.start + h.len > b.length) return undefined;
+    items.push(b.subarray(h.start, h.start + h.len));
+    at = h.start + h.len;
+  }
+  // EIP-1559: chainId, nonce, tip, maxFee, gas, to, value, data; legacy: nonce, gasPrice, gas, to, value, data.
+  const f = b[0] === 2 ? { nonce: 1, gas: 4, to: 5, data: 7 } : { nonce: 0, gas: 2, to: 3, data: 5 };
+  const [n, g, t, d] = [items[f.nonce], items[f.gas], items[f.to], items[f.data]];
+  if (!n || !g || !t || !d || n.length > 6) return undefined;
+  return {
+    nonce: n.length === 0 ? 0 : n.readUIntBE(0, n.length),
+    to: t.length === 0 ? null : `0x${t.toString('hex')}`,
+    data: `0x${d.toString('hex')}`,
+    gasLimit: g.length === 0 ? 0n : BigInt(`0x${g.toString('hex')}`),
+  };
+}
+
+/** The nonce of a signed transaction (EIP-1559 or legacy); `undefined` if malformed. */
+export function nonceOfRawTransaction(raw: string): number | undefined {
+  return decodeRawTransaction(raw)?.nonce;
+}

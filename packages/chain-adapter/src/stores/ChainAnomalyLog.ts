@@ -10,11 +10,13 @@
  *
  * One process owns the outbox (`anomaly-outbox.lock` holds its pid; a lock of a dead process is
  * taken over). Another process opening the same data directory meanwhile (e.g. a CLI command
- * next to `chainm2m up`) gets a log in direct mode: `append` sends straight to the chain and
- * fails with `CHAIN_UNREACHABLE` instead of queueing (`hasOutbox()` is false).
+ * next to `chainm2m up`) gets a log in direct mode: `append` sends straight to the chain; when the
+ * chain is unreachable the records are spooled (`anomaly-spool/<uuid>.jsonl`, fsync'd, renamed
+ * into place) and `append` answers `{ committed: false }`; the outbox owner takes spooled files
+ * into its outbox at open and every `retryIntervalMs`.
  */
 import { randomUUID } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AnomalyLog, AnomalyQuery, AnomalyRecord, AppendResult, NewAnomaly } from '@chainm2m/lwm2m';
 import { ChainAdapterError, isChainAdapterError } from '../ChainAdapterError.js';
@@ -38,8 +40,32 @@ export interface ChainAnomalyLogOptions {
   readonly onError?: (error: ChainAdapterError) => void;
 }
 
+/** AnomalyStore's `BUCKET_SECONDS`, `MAX_BUCKETS_PER_CALL` and `MAX_PAGE`. */
+const BUCKET_SECONDS = 3_600;
+const MAX_BUCKETS_PER_CALL = 1_024;
+const SCAN_PAGE = 1_000;
+/** The largest time a query may name (collectedAt is a uint64 on chain; JS numbers stay exact below 2^53). */
+const MAX_UINT64_SAFE = Number.MAX_SAFE_INTEGER;
+
 export const ANOMALY_OUTBOX_FILE = 'anomaly-outbox.jsonl';
 export const ANOMALY_OUTBOX_LOCK = 'anomaly-outbox.lock';
+export const ANOMALY_SPOOL_DIR = 'anomaly-spool';
+
+/** Writes records for the outbox owner to pick up: whole file or nothing (fsync + rename). */
+function spool(dataDir: string, anomalies: readonly NewAnomaly[]): void {
+  const dir = join(dataDir, ANOMALY_SPOOL_DIR);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const name = `${Date.now()}-${randomUUID()}.jsonl`;
+  const tmp = join(dir, `.${name}.tmp`);
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    writeSync(fd, anomalies.map((a) => `${JSON.stringify(a)}\n`).join(''));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, join(dir, name));
+}
 
 /** Takes the outbox lock; false when another live process (or another open log here) holds it. */
 function acquireLock(path: string): boolean {
@@ -100,6 +126,8 @@ export class ChainAnomalyLog implements AnomalyLog {
   private readonly commitWaitMs: number;
   private readonly maxBatchSize: number;
   private readonly onError: ((e: ChainAdapterError) => void) | undefined;
+  private readonly dataDir: string;
+  private spoolTimer: NodeJS.Timeout | undefined;
 
   private constructor(options: ChainAnomalyLogOptions, journal: OutboxJournal | undefined, entries: OutboxEntry[], lockPath: string | undefined) {
     this.conn = options.connection;
@@ -110,6 +138,7 @@ export class ChainAnomalyLog implements AnomalyLog {
     this.commitWaitMs = options.commitWaitMs ?? 5_000;
     this.maxBatchSize = options.maxBatchSize ?? 200;
     this.onError = options.onError;
+    this.dataDir = options.dataDir;
   }
 
   /** Opens the outbox (recovering what a previous run left) and starts flushing it. */
@@ -122,7 +151,15 @@ export class ChainAnomalyLog implements AnomalyLog {
       const { entries } = readOutbox(path);
       compactOutbox(path, entries);
       const log = new ChainAnomalyLog(options, await OutboxJournal.open(path), entries, lockPath);
-      if (entries.length > 0) log.kick();
+      await log.takeSpool();
+      if (log.queue.length > 0) log.kick();
+      log.spoolTimer = setInterval(() => {
+        void log.takeSpool().then(
+          (n) => n > 0 && log.kick(),
+          (e) => log.report(e),
+        );
+      }, log.retryIntervalMs);
+      log.spoolTimer.unref();
       return log;
     } catch (e) {
       unlinkSync(lockPath);
@@ -229,20 +266,36 @@ export class ChainAnomalyLog implements AnomalyLog {
       return { items };
     }
     if (q.from !== undefined || q.to !== undefined) {
-      const from = q.from ?? 0;
-      const to = q.to ?? Number.MAX_SAFE_INTEGER;
+      const from = Math.max(0, Math.floor(q.from ?? 0));
+      const to = Math.min(Math.floor(q.to ?? MAX_UINT64_SAFE), MAX_UINT64_SAFE);
       if (from > to) return { items: [] };
+      const total = await this.count();
+      if (total === 0) return { items: [] };
+      // The contract's time index walks hour buckets, at most 1,024 of them per call: an open or
+      // wide range (e.g. `--since 1h`, to = infinity) would take millions of calls over empty
+      // buckets. Then reading every record (1,000 a call) and filtering is cheaper.
+      const buckets = Math.floor(to / BUCKET_SECONDS) - Math.floor(from / BUCKET_SECONDS) + 1;
+      const bucketCalls = Math.ceil(buckets / MAX_BUCKETS_PER_CALL) + Math.ceil(total / SCAN_PAGE);
       const items: AnomalyRecord[] = [];
       let skipped = 0;
-      let cursor = 0;
-      for (let rounds = 0; rounds < 10_000; rounds++) {
-        const r = await page('listAnomaliesByTime', [from, to, cursor, 200], true);
-        for (const rec of r.items) {
-          if (skipped < offset) skipped++;
-          else if (items.length < limit) items.push(rec);
+      const take = (rec: AnomalyRecord): void => {
+        if (rec.collectedAt < from || rec.collectedAt > to) return;
+        if (skipped < offset) skipped++;
+        else if (items.length < limit) items.push(rec);
+      };
+      if (bucketCalls > 2 * Math.ceil(total / SCAN_PAGE) + 2) {
+        for (let o = 0; o < total && items.length < limit; o += SCAN_PAGE) {
+          const data = this.conn.encode('AnomalyStore', 'listAnomalies', [o, SCAN_PAGE]);
+          for (const rec of decodeAnomalyListResult(await this.conn.callRaw('AnomalyStore', data, 'listAnomalies'), o)) take(rec);
         }
+        return { items };
+      }
+      let cursor = 0n;
+      for (let rounds = 0; rounds < bucketCalls + 10; rounds++) {
+        const r = await page('listAnomaliesByTime', [from, to, cursor, SCAN_PAGE], true);
+        for (const rec of r.items) take(rec);
         cursor = r.nextCursor;
-        if (cursor === 0 || items.length >= limit) break;
+        if (cursor === 0n || items.length >= limit) break;
       }
       return { items };
     }
@@ -252,8 +305,94 @@ export class ChainAnomalyLog implements AnomalyLog {
     return { items: decodeAnomalyListResult(await this.conn.callRaw('AnomalyStore', data, 'listAnomalies'), offset), total };
   }
 
+  /**
+   * Follows the AnomalyStore's `AnomalyAdded` events (polled every `pollIntervalMs`): every record
+   * any process commits (this one, a CLI, another server) reaches `listener` once, with its id,
+   * from the block after the one current when following starts. A chain that comes back with a
+   * shorter history (dev chain restarted) is followed from its new head. Returns a stop function.
+   */
+  follow(listener: (record: AnomalyRecord) => void, options: { pollIntervalMs?: number } = {}): () => void {
+    const poll = options.pollIntervalMs ?? 500;
+    let cursor: number | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let stopped = false;
+    const tick = async (): Promise<void> => {
+      const head = await this.conn.blockNumber();
+      if (cursor === undefined || head < cursor) {
+        cursor = head;
+        return;
+      }
+      if (head === cursor) return;
+      const to = Math.min(head, cursor + 2_000);
+      const ids = (await this.conn.getLogs(['AnomalyStore'], cursor + 1, to)).filter((l) => l.name === 'AnomalyAdded').map((l) => Number(l.args[0]));
+      cursor = to;
+      if (ids.length === 0) return;
+      const first = Math.min(...ids);
+      const wanted = new Set(ids);
+      for (let o = first; o <= Math.max(...ids); o += SCAN_PAGE) {
+        const data = this.conn.encode('AnomalyStore', 'listAnomalies', [o, SCAN_PAGE]);
+        for (const rec of decodeAnomalyListResult(await this.conn.callRaw('AnomalyStore', data, 'listAnomalies'), o)) {
+          if (!wanted.has(rec.id) || stopped) continue;
+          try {
+            listener(rec);
+          } catch {
+            // a listener's failure is its own
+          }
+        }
+      }
+    };
+    const loop = (): void => {
+      if (stopped || this.closed) return;
+      void tick()
+        .catch((e) => {
+          if (!isChainAdapterError(e, 'CHAIN_UNREACHABLE') && !isChainAdapterError(e, 'CLOSED')) this.report(e);
+        })
+        .finally(() => {
+          if (stopped || this.closed) return;
+          timer = setTimeout(loop, poll);
+          timer.unref();
+        });
+    };
+    loop();
+    return () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    };
+  }
+
+  /** Records spooled by other processes while the chain was down, moved into the outbox; returns how many. */
+  private async takeSpool(): Promise<number> {
+    if (!this.journal || this.closed) return 0;
+    const dir = join(this.dataDir, ANOMALY_SPOOL_DIR);
+    let names: string[];
+    try {
+      names = readdirSync(dir).filter((n) => n.endsWith('.jsonl') && !n.startsWith('.')).sort();
+    } catch {
+      return 0;
+    }
+    let taken = 0;
+    for (const name of names) {
+      const path = join(dir, name);
+      let records: NewAnomaly[];
+      try {
+        records = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => normalize(JSON.parse(l) as NewAnomaly));
+      } catch (e) {
+        renameSync(path, `${path}.bad`);
+        this.report(new ChainAdapterError('OUTBOX_IO', `a spooled anomaly file is unreadable, kept as ${path}.bad`, { cause: e }));
+        continue;
+      }
+      const entries: OutboxEntry[] = records.map((a) => ({ key: randomUUID(), anomaly: a, sent: undefined }));
+      await this.journal.append(entries.map((e) => ({ t: 'add' as const, k: e.key, a: e.anomaly })));
+      this.queue.push(...entries);
+      unlinkSync(path); // only once journaled: a crash in between sends it twice at worst, never loses it
+      taken += entries.length;
+    }
+    return taken;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    if (this.spoolTimer) clearInterval(this.spoolTimer);
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     while (this.flushing) await this.flushing.catch(() => undefined);
@@ -268,12 +407,21 @@ export class ChainAnomalyLog implements AnomalyLog {
     }
   }
 
-  /** Direct mode: one transaction per call, no queueing. */
+  /** Direct mode: one transaction per call, no queueing; spooled for the owner when the chain is down. */
   private async appendDirect(entries: readonly OutboxEntry[]): Promise<AppendResult[]> {
     const results: AppendResult[] = [];
     for (let i = 0; i < entries.length; i += this.maxBatchSize) {
       const batch = entries.slice(i, i + this.maxBatchSize);
-      const receipt = await this.conn.signer().send(this.tx(batch));
+      let receipt: TxReceipt;
+      try {
+        receipt = await this.conn.signer().send(this.tx(batch));
+      } catch (e) {
+        if (!isChainAdapterError(e, 'CHAIN_UNREACHABLE')) throw e;
+        const rest = entries.slice(i);
+        spool(this.dataDir, rest.map((r) => r.anomaly));
+        for (const _ of rest) results.push({ committed: false });
+        return results;
+      }
       const firstId = this.firstId(receipt);
       batch.forEach((_, k) => results.push(firstId >= 0 ? { committed: true, id: firstId + k } : { committed: true }));
     }

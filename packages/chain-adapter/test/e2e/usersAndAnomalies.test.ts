@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { NEW_ANOMALY_TYPE, encodeCall } from '../../src/chain/fastAbi.js';
 import { signRawTransaction } from '../../src/chain/rlpTx.js';
 import { createPasswordVerifier, verifyPassword } from '../../src/sealing/passwordVerifier.js';
-import { ChainAnomalyLog, ANOMALY_OUTBOX_FILE, ANOMALY_OUTBOX_LOCK } from '../../src/stores/ChainAnomalyLog.js';
+import { ChainAnomalyLog, ANOMALY_OUTBOX_FILE, ANOMALY_OUTBOX_LOCK, ANOMALY_SPOOL_DIR } from '../../src/stores/ChainAnomalyLog.js';
+import { connectChain } from '../../src/chain/ChainConnection.js';
 import { ChainUserDirectory } from '../../src/stores/ChainUserDirectory.js';
 import { startChainFixture, type ChainFixture } from './fixture.js';
 
@@ -142,5 +143,29 @@ describe('ChainAnomalyLog', () => {
       await owner.close();
     }
     expect(existsSync(join(dataDir, ANOMALY_OUTBOX_LOCK))).toBe(false);
+  });
+
+  it('a direct-mode log spools records while the chain is unreachable; the outbox owner sends them', async () => {
+    const dataDir = join(f.dataDir, 'spool');
+    mkdirSync(dataDir, { recursive: true });
+    const owner = await ChainAnomalyLog.open({ connection: await f.connect(), dataDir, retryIntervalMs: 100 });
+    // Another process whose chain connection fails (the node is down for it).
+    const down = await connectChain({ rpcUrl: 'http://127.0.0.1:1', privateKey: f.privateKey, deployment: f.deployment, requestTimeoutMs: 500, verify: false });
+    const cli = await ChainAnomalyLog.open({ connection: down, dataDir });
+    try {
+      expect(cli.hasOutbox()).toBe(false);
+      const collectedAt = Math.floor(Date.UTC(2026, 11, 4, 18, 40) / 1000);
+      const r = await cli.appendMany([
+        { endpoint: 'spooled', collectedAt, severity: 4, kind: 'battery-low', value: '3.1 V' },
+        { endpoint: 'spooled', collectedAt: collectedAt + 1, severity: 4, kind: 'battery-low', value: '3.0 V' },
+      ]);
+      expect(r).toEqual([{ committed: false }, { committed: false }]);
+      await vi.waitFor(async () => expect((await owner.query({ endpoint: 'spooled' })).items.map((x) => x.value)).toEqual(['3.1 V', '3.0 V']), { timeout: 10_000, interval: 100 });
+      expect(readdirSync(join(dataDir, ANOMALY_SPOOL_DIR))).toEqual([]);
+    } finally {
+      await cli.close();
+      down.close();
+      await owner.close();
+    }
   });
 });

@@ -1,8 +1,9 @@
-import type { AnomalyRecord } from '@chainm2m/lwm2m';
-import { ExitCode, usage } from '../CliError.js';
+import type { AnomalyRecord, AppendResult } from '@chainm2m/lwm2m';
+import { CliError, ExitCode, usage } from '../CliError.js';
 import type { Command } from '../Command.js';
 import { print, printJson, table } from '../Io.js';
 import { pageOf, PAGE_OPTIONS } from '../options.js';
+import { openOfflineAnomalyLog } from '../stack/chain.js';
 
 /** Unix seconds from `1700000000`, an ISO date, or a relative `15m` / `2h` / `7d` (ago). */
 export function parseTime(value: string, name: string, nowSec: number): number {
@@ -66,8 +67,20 @@ const add: Command = {
     if (typeof values['severity'] !== 'string' || !Number.isInteger(severity) || severity < 0 || severity > 255) throw usage('--severity must be an integer from 0 to 255');
     const now = Math.floor(Date.now() / 1000);
     const collectedAt = typeof values['collected-at'] === 'string' ? parseTime(values['collected-at'], 'collected-at', now) : now;
-    const { anomalies } = await ctx.management();
-    const result = await anomalies.append({ endpoint: ep as string, collectedAt, severity, kind: values['kind'], value: typeof values['value'] === 'string' ? values['value'] : '' });
+    const record = { endpoint: ep as string, collectedAt, severity, kind: values['kind'], value: typeof values['value'] === 'string' ? values['value'] : '' };
+    let result: AppendResult;
+    try {
+      result = await (await ctx.management()).anomalies.append(record);
+    } catch (e) {
+      if (!(e instanceof CliError && e.code === 'CLI_CHAIN_UNREACHABLE')) throw e;
+      // The chain is down: keep the record in the outbox (or up's spool) for when it is back.
+      const offline = await openOfflineAnomalyLog(ctx.config);
+      try {
+        result = await offline.log.append(record);
+      } finally {
+        await offline.close();
+      }
+    }
     if (ctx.json) printJson(ctx.io, result);
     else print(ctx.io, result.committed ? `Recorded anomaly #${result.id} for ${ep}.` : `The chain is unreachable: the anomaly for ${ep} is kept in the outbox and will be sent when it is back.`);
     return ExitCode.Ok;

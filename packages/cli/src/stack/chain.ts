@@ -19,8 +19,14 @@ import { EndpointService, UserService, type EndpointDefaults, type PasswordHashe
 import { CliError } from '../CliError.js';
 import type { Management } from '../Command.js';
 import type { CliConfig } from '../config.js';
+import { stackLockHolder } from './stackLock.js';
 
 export const SEALING_KEY_FILE = 'sealing-key.json';
+
+/** The write-ahead journal of signed transactions, one file per process. */
+export function txJournalDir(dataDir: string): string {
+  return join(dataDir, 'chain', 'tx-journal');
+}
 export const RUNTIME_FILE = 'runtime.json';
 
 /** Written by `up` while it runs, so other commands find the chain and the ports. */
@@ -28,6 +34,8 @@ export interface Runtime {
   readonly pid: number;
   readonly chainRpcUrl: string;
   readonly embeddedChain: boolean;
+  /** The embedded dev chain's pid (changes when the supervisor restarts it). */
+  readonly chainPid?: number;
   readonly host: string;
   readonly ports: { readonly bootstrap?: number; readonly coaps?: number; readonly api?: number; readonly chain?: number };
   readonly startedAt: string;
@@ -104,7 +112,7 @@ export interface ChainStores {
 /** Connects to the deployed contracts and opens the chain-backed stores. */
 export async function openChainStores(
   config: CliConfig,
-  opts: { rpcUrl: string; privateKey: string; createSealingKey: boolean; pollIntervalMs?: number; preload?: boolean },
+  opts: { rpcUrl: string; privateKey: string; createSealingKey: boolean; pollIntervalMs?: number; preload?: boolean; recoverJournal?: boolean },
 ): Promise<ChainStores> {
   const deployment = readDeployment(config.dataDir);
   if (!deployment) {
@@ -118,7 +126,17 @@ export async function openChainStores(
   const sealingKey = opts.createSealingKey ? loadOrCreateSealingKeyFile(keyPath).keyPair : loadSealingKeyFile(keyPath);
   let connection: ChainConnection;
   try {
-    connection = await connectChain({ rpcUrl: opts.rpcUrl, privateKey: opts.privateKey, deployment, requestTimeoutMs: 5_000 });
+    connection = await connectChain({
+      rpcUrl: opts.rpcUrl,
+      privateKey: opts.privateKey,
+      deployment,
+      requestTimeoutMs: 5_000,
+      // Every signed transaction is journaled (fsync) before it is sent: an acknowledged write
+      // survives a chain that loses its last seconds (see TxJournal).
+      journalDir: txJournalDir(config.dataDir),
+      confirmations: config.confirmations,
+      recover: opts.recoverJournal ?? true,
+    });
   } catch (err) {
     throw new CliError('CLI_CHAIN_UNREACHABLE', `cannot reach the chain at ${opts.rpcUrl} (${(err as Error).message}); is 'chainm2m up' running?`, { cause: err });
   }
@@ -139,11 +157,39 @@ export async function openChainStores(
   };
 }
 
+/**
+ * The anomaly log when the chain cannot be reached: records go to this data directory's outbox
+ * (or, while `up` owns the outbox, to its spool) and are sent once the chain is back.
+ */
+export async function openOfflineAnomalyLog(config: CliConfig): Promise<{ log: ChainAnomalyLog; close(): Promise<void> }> {
+  const deployment = readDeployment(config.dataDir);
+  if (!deployment) {
+    throw new CliError('CLI_NOT_DEPLOYED', `no deployment in ${config.dataDir}: run 'chainm2m up' (embedded dev chain) or 'chainm2m deploy' first`);
+  }
+  const { rpcUrl, embedded } = chainRpcUrlFor(config);
+  const connection = await connectChain({ rpcUrl, privateKey: signerKeyFor(config, embedded), deployment, requestTimeoutMs: 2_000, verify: false });
+  const log = await ChainAnomalyLog.open({ connection, dataDir: config.dataDir, commitWaitMs: 2_000 });
+  return {
+    log,
+    async close() {
+      await log.close();
+      connection.close();
+    },
+  };
+}
+
 /** The management services on the chain the CLI finds (used by endpoints/users/anomalies commands). */
 export async function openManagement(config: CliConfig, io: { env: Readonly<Record<string, string | undefined>> }): Promise<Management> {
   const { rpcUrl, embedded } = chainRpcUrlFor(config);
   // A command is short-lived: no full cache load, lookups and listings ask the chain.
-  const stores = await openChainStores(config, { rpcUrl, privateKey: signerKeyFor(config, embedded), createSealingKey: false, preload: false });
+  // While `up` runs it re-sends what dead processes journaled; a command does it only on its own.
+  const stores = await openChainStores(config, {
+    rpcUrl,
+    privateKey: signerKeyFor(config, embedded),
+    createSealingKey: false,
+    preload: false,
+    recoverJournal: stackLockHolder(config.dataDir) === undefined,
+  });
   return {
     endpoints: new EndpointService(stores.security, endpointDefaults(config, io.env), SystemRandom, stores.connection.address ?? 'cli'),
     users: new UserService(stores.users, hasher),

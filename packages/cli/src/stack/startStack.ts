@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { deploy, startDevChain, type DevChain } from '@chainm2m/chain-adapter';
+import { deploy } from '@chainm2m/chain-adapter';
 import { ensureConsoleBuilt } from '@chainm2m/console';
 import { reportBootstrapAnomalies, startBootstrapServer, type BootstrapServer } from '@chainm2m/bootstrap-server';
 import { AnomalyReporter, SystemRandom, type AnomalyLog } from '@chainm2m/lwm2m';
@@ -23,6 +23,8 @@ import { CliError } from '../CliError.js';
 import type { CliConfig } from '../config.js';
 import { loadModels } from './models.js';
 import { endpointDefaults, hasher, openChainStores, removeRuntime, signerKeyFor, writeRuntime, type ChainStores } from './chain.js';
+import { maintainJournal, superviseDevChain, trackHealth, type ChainSupervisor } from './chainSupervisor.js';
+import { acquireStackLock } from './stackLock.js';
 import { recordBootstrapFailures } from './bootstrapFailures.js';
 
 /** How long one part of the stack may take to close on stop before the next is stopped anyway. */
@@ -98,8 +100,14 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const cleanups: (() => Promise<void>)[] = [];
   // Each part gets a few seconds to close; one that hangs (a stuck client connection) does not hold
   // the rest, and the chain, started first, still stops last.
+  // Parts that persist state (the chain's, the lock) always finish closing.
+  const patient = new WeakSet<() => Promise<void>>();
   const stopAll = async (): Promise<void> => {
     for (const close of cleanups.splice(0).reverse()) {
+      if (patient.has(close)) {
+        await close().catch(() => undefined);
+        continue;
+      }
       let timer: ReturnType<typeof setTimeout> | undefined;
       const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STOP_PART_MS)));
       const r = await Promise.race([close().catch(() => undefined), late]);
@@ -108,39 +116,55 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     }
   };
   try {
-    let devChain: DevChain | undefined;
+    // One stack per data directory (a second `up` would run a second chain on the same state).
+    const lock = acquireStackLock(config.dataDir);
+    const releaseLock = async (): Promise<void> => lock.release();
+    patient.add(releaseLock);
+    cleanups.push(releaseLock);
+    let devChain: ChainSupervisor | undefined;
     let rpcUrl = config.chainRpcUrl;
     if (!rpcUrl) {
+      // The dev chain mines a block per transaction, none on its own: a write would wait forever for a second block.
+      if (config.confirmations > 1) throw new CliError('CLI_USAGE', '--confirmations above 1 needs a chain that produces blocks on its own (CHAIN_RPC_URL); the embedded dev chain mines one block per transaction');
       try {
-        devChain = await startDevChain({ dataDir: config.dataDir, host: '127.0.0.1', port: config.chainPort });
+        devChain = await superviseDevChain({ dataDir: config.dataDir, host: '127.0.0.1', port: config.chainPort, log });
       } catch (err) {
-        throw new CliError('CLI_FAILED', `cannot start the embedded dev chain on port ${config.chainPort} (${(err as Error).message}); is another 'chainm2m up' running? Use --chain-port to pick another port`, { cause: err });
+        throw new CliError('CLI_FAILED', `cannot start the embedded dev chain on port ${config.chainPort} (${(err as Error).message}); Use --chain-port to pick another port`, { cause: err });
       }
-      cleanups.push(() => (devChain as DevChain).stop());
+      const stopChain = (): Promise<void> => (devChain as ChainSupervisor).stop();
+      patient.add(stopChain);
+      cleanups.push(stopChain);
       rpcUrl = devChain.rpcUrl;
-      log(`dev chain      ${rpcUrl} (state in ${devChain.stateFile})`);
+      log(`dev chain      ${rpcUrl} (state in ${devChain.current().stateFile})`);
     }
     const privateKey = signerKeyFor(config, devChain !== undefined);
     const deployed = await deploy({ rpcUrl, privateKey, dataDir: config.dataDir });
     log(`contracts      ${deployed.reused ? 'reused' : 'deployed'} (${deployed.path})`);
     const stores = await openChainStores(config, { rpcUrl, privateKey, createSealingKey: true, pollIntervalMs: 200 });
     cleanups.push(() => stores.close());
+    const health = trackHealth(stores, devChain);
+    cleanups.push(async () => health.stop());
+    if (devChain) {
+      // After anvil restarted on its last checkpoint: re-send what the journal holds, resync the caches.
+      devChain.onRestarted(async () => {
+        const signer = stores.connection.signer();
+        signer.journal?.forgetMined();
+        signer.resetNonce();
+        const r = await signer.recover();
+        if (r.replayed + r.resent > 0) log(`dev chain      re-sent ${r.replayed + r.resent} journaled transaction(s)`);
+        await stores.security.syncNow();
+        void stores.anomalies.flush().catch(() => undefined);
+      });
+    }
+    const stopJournal = maintainJournal(stores.connection, { ...(devChain ? { supervisor: devChain } : {}) });
+    cleanups.push(async () => stopJournal());
 
-    // Every appended anomaly (from the API, the CLI in this process, or the refused-attempt
-    // reporters) is also announced on the API's event stream once that exists.
+    // Anomalies reach the API's event stream from the chain's events (see `follow` below), so those
+    // written by any process (this one, a CLI, another server) are announced, once committed, and
+    // count as trust evidence there.
     let announce: ((event: ApiEvent) => void) | undefined;
     let trust: StackTrust | undefined;
-    const anomalies: AnomalyLog = {
-      append: async (a) => {
-        const r = await stores.anomalies.append(a);
-        announce?.({ type: 'anomaly', endpoint: a.endpoint, data: { ...a, ...r } });
-        trust?.onAnomaly(a);
-        return r;
-      },
-      appendMany: (a) => stores.anomalies.appendMany(a),
-      count: () => stores.anomalies.count(),
-      query: (q) => stores.anomalies.query(q),
-    };
+    const anomalies: AnomalyLog = stores.anomalies;
 
     const users = new UserService(stores.users, hasher);
     let generatedAdminPassword: string | undefined;
@@ -224,6 +248,14 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       if (services.has('api')) {
         const events = apiEventsFromServer(lwm2m.events);
         announce = (e) => events.emit(e);
+        const stopFollowing = stores.anomalies.follow(
+          (rec) => {
+            events.emit({ type: 'anomaly', endpoint: rec.endpoint, data: { ...rec, committed: true } });
+            trust?.onAnomaly(rec);
+          },
+          { pollIntervalMs: 200 },
+        );
+        cleanups.push(async () => stopFollowing());
         bootstrap?.events.on('failed', (e) => {
           const { peer, ...rest } = e;
           events.emit({ type: 'bootstrap-failed', endpoint: e.endpoint, data: { ...rest, peer: `${peer.address}:${peer.port}` } });
@@ -251,11 +283,15 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
             audience: 'chainm2m-api',
             expiresInSec: Number(env['CHAINM2M_JWT_TTL'] ?? 3600) || 3600,
           },
-          health: async () => ({
-            ok: !stores.security.isStale(),
-            chain: { rpcUrl: redactUrl(rpcUrl as string), stale: stores.security.isStale(), outbox: stores.anomalies.pending() },
-            registrations: await lwm2m!.registrations.count(),
-          }),
+          health: async () => {
+            const degraded = health.degraded();
+            return {
+              ok: degraded.length === 0,
+              chain: { rpcUrl: redactUrl(rpcUrl as string), stale: stores.security.isStale(), outbox: stores.anomalies.pending(), journal: stores.connection.signer().journal?.size() ?? 0 },
+              registrations: await lwm2m!.registrations.count(),
+              degraded,
+            };
+          },
           ...(bs
             ? {
                 counters: {
@@ -282,14 +318,16 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       }
     }
     endpoints ??= endpointService();
-    writeRuntime(config.dataDir, {
+    const runtime = {
       pid: process.pid,
       chainRpcUrl: rpcUrl,
       embeddedChain: devChain !== undefined,
       host: config.host,
       ports,
       startedAt: new Date().toISOString(),
-    });
+    };
+    writeRuntime(config.dataDir, { ...runtime, ...(devChain ? { chainPid: devChain.current().pid } : {}) });
+    devChain?.onRestarted(async () => writeRuntime(config.dataDir, { ...runtime, chainPid: (devChain as ChainSupervisor).current().pid }));
     cleanups.push(async () => removeRuntime(config.dataDir));
     return {
       chainRpcUrl: rpcUrl,

@@ -4,38 +4,17 @@
  * stop, `up` again, and the data is still there.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { freePort } from './cliProcess.js';
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '../../src/main.ts');
 const ADMIN_PASSWORD = 'cli-e2e-admin-pw';
 const dataDir = mkdtempSync(join(tmpdir(), 'chainm2m-cli-e2e-'));
 const running = new Set<ChildProcess>();
-
-/** A port free for both UDP and TCP right now (the server binds it a moment later). */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const s = createServer();
-      s.once('error', reject);
-      s.listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
-    const udpFree = await new Promise<boolean>((resolve) => {
-      const u = createSocket('udp4');
-      u.once('error', () => resolve(false));
-      u.bind(port, '127.0.0.1', () => u.close(() => resolve(true)));
-    });
-    if (udpFree) return port;
-  }
-}
 
 const ports = { bs: 0, coap: 0, api: 0, chain: 0 };
 const env = { ...process.env, CHAINM2M_DATA_DIR: dataDir, CHAINM2M_ADMIN_PASSWORD: ADMIN_PASSWORD };
@@ -117,9 +96,26 @@ describe('chainm2m CLI, end to end', () => {
     const model = JSON.parse((await api('GET', '/api/clients/sim-7/3/0/1', token)).body);
     expect(model.content).toMatchObject({ id: 1, type: 'string' });
 
+    // An anomaly the CLI (another process) writes reaches the API's event stream via the chain's events.
+    const sse = new AbortController();
+    const stream = await fetch(`http://127.0.0.1:${ports.api}/api/events?types=anomaly`, { headers: { authorization: `Bearer ${token}` }, signal: sse.signal });
+    let streamed = '';
+    const reading = (async () => {
+      const decoder = new TextDecoder();
+      for await (const chunk of stream.body as AsyncIterable<Uint8Array>) streamed += decoder.decode(chunk);
+    })().catch(() => undefined);
     expect((await cli(['anomalies', 'add', 'cli-dev-1', '--kind', 'tamper-switch', '--severity', '5', '--value', 'lid opened'])).code).toBe(0);
     const listed = JSON.parse((await cli(['anomalies', 'list', '--endpoint', 'cli-dev-1', '--json'])).out);
     expect(listed.items).toEqual([expect.objectContaining({ endpoint: 'cli-dev-1', kind: 'tamper-switch', severity: 5, value: 'lid opened' })]);
+    await waitFor(() => streamed, /event: anomaly\ndata: .*"endpoint":"cli-dev-1".*"value":"lid opened"/, 10_000);
+    sse.abort();
+    await reading;
+    const recent = await cli(['anomalies', 'list', '--since', '1h', '--json']);
+    expect(recent.code).toBe(0);
+    expect(JSON.parse(recent.out).items).toEqual([expect.objectContaining({ kind: 'tamper-switch' })]);
+    const fromApi = await api('GET', `/api/anomalies?from=${Math.floor(Date.now() / 1000) - 3600}`, token);
+    expect(fromApi.status).toBe(200);
+    expect(JSON.parse(fromApi.body).items).toEqual([expect.objectContaining({ kind: 'tamper-switch' })]);
 
     const status = await cli(['status', '--json']);
     expect(status.code).toBe(0);
@@ -141,6 +137,10 @@ describe('chainm2m CLI, end to end', () => {
     const down = await cli(['endpoints', 'list']);
     expect(down.code).toBe(1);
     expect(down.out).toMatch(/cannot reach the chain/);
+    // With the chain down, `anomalies add` keeps the record in the outbox and says so; the next `up` sends it.
+    const offline = await cli(['anomalies', 'add', 'cli-dev-1', '--kind', 'battery-low', '--severity', '9']);
+    expect(offline.code).toBe(0);
+    expect(offline.out).toMatch(/unreachable.*kept in the outbox/);
 
     const again = start(['up', ...portArgs()]);
     await waitFor(again.output, 'ready', 60_000);
@@ -149,8 +149,10 @@ describe('chainm2m CLI, end to end', () => {
     const endpoints = JSON.parse((await cli(['endpoints', 'list', '--json', '--limit', '100'])).out);
     expect(endpoints.total).toBe(21);
     expect(endpoints.items.map((e: { endpoint: string }) => e.endpoint)).toContain('cli-dev-1');
-    const anomalies = JSON.parse((await cli(['anomalies', 'list', '--json'])).out);
-    expect(anomalies.items).toEqual([expect.objectContaining({ kind: 'tamper-switch' })]);
+    await vi.waitFor(async () => {
+      const anomalies = JSON.parse((await cli(['anomalies', 'list', '--json'])).out);
+      expect(anomalies.items).toEqual([expect.objectContaining({ kind: 'tamper-switch' }), expect.objectContaining({ kind: 'battery-low', severity: 9 })]);
+    }, { timeout: 20_000, interval: 500 });
     const users = JSON.parse((await cli(['users', 'list', '--json'])).out);
     expect(users.items.map((u: { username: string }) => u.username)).toEqual(['admin']);
     const relogin = await api('POST', '/api/auth/login', undefined, { username: 'admin', password: ADMIN_PASSWORD });
