@@ -34,17 +34,18 @@ export interface ParsedLog {
   readonly transactionHash: string;
 }
 
-export const CONTRACT_NAMES: readonly ContractName[] = ['ClientStore', 'UserStore', 'AnomalyStore'];
+export const CONTRACT_NAMES: readonly ContractName[] = ['ClientStore', 'UserStore', 'AnomalyStore', 'AuditAnchor'];
 
 let interfaceCache: Record<ContractName, Interface> | undefined;
 
-/** ABIs of the three contracts as ethers `Interface`s. */
+/** ABIs of the contracts as ethers `Interface`s. */
 export function contractInterfaces(): Readonly<Record<ContractName, Interface>> {
   if (!interfaceCache) {
     interfaceCache = {
       ClientStore: new Interface(loadArtifact('ClientStore').abi as InterfaceAbi),
       UserStore: new Interface(loadArtifact('UserStore').abi as InterfaceAbi),
       AnomalyStore: new Interface(loadArtifact('AnomalyStore').abi as InterfaceAbi),
+      AuditAnchor: new Interface(loadArtifact('AuditAnchor').abi as InterfaceAbi),
     };
   }
   return interfaceCache;

@@ -3,6 +3,8 @@
  * `{ chainId, addresses: { ClientStore, UserStore, AnomalyStore }, block, deployer }`.
  * A second `deploy()` reuses the file when the node is the same chain and the code is there;
  * otherwise it deploys again (a file of another chain is kept as `deployment.json.chain-<id>.bak`).
+ * A file written before a contract existed (e.g. without `AuditAnchor`) is completed: only the
+ * missing contracts are deployed, the stores keep their addresses and data.
  */
 import { closeSync, copyFileSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,6 +30,18 @@ export function deploymentFilePath(dataDir: string): string {
 }
 
 export function parseDeployment(text: string): Deployment {
+  const d = parsePartialDeployment(text);
+  const missing = CONTRACT_NAMES.filter((n) => d.addresses[n] === undefined);
+  if (missing.length > 0) {
+    throw new ChainAdapterError('CHAIN_BAD_DEPLOYMENT', `the deployment file lacks the address of ${missing.join(', ')} (run deploy to add it)`);
+  }
+  return d as Deployment;
+}
+
+type PartialDeployment = Omit<Deployment, 'addresses'> & { readonly addresses: Partial<Record<ContractName, string>> };
+
+/** A deployment file that may lack contracts added since it was written. */
+function parsePartialDeployment(text: string): PartialDeployment {
   let o: unknown;
   try {
     o = JSON.parse(text);
@@ -41,7 +55,8 @@ export function parseDeployment(text: string): Deployment {
     typeof d['block'] !== 'number' ||
     typeof d['deployer'] !== 'string' ||
     !addresses ||
-    !CONTRACT_NAMES.every((n) => typeof addresses[n] === 'string')
+    !CONTRACT_NAMES.every((n) => addresses[n] === undefined || typeof addresses[n] === 'string') ||
+    !CONTRACT_NAMES.some((n) => typeof addresses[n] === 'string')
   ) {
     throw new ChainAdapterError('CHAIN_BAD_DEPLOYMENT', 'the deployment file lacks chainId, block, deployer or an address');
   }
@@ -50,11 +65,24 @@ export function parseDeployment(text: string): Deployment {
       chainId: d['chainId'],
       block: d['block'],
       deployer: getAddress(d['deployer']),
-      addresses: Object.fromEntries(CONTRACT_NAMES.map((n) => [n, getAddress(addresses[n] as string)])) as Record<ContractName, string>,
+      addresses: Object.fromEntries(
+        CONTRACT_NAMES.filter((n) => typeof addresses[n] === 'string').map((n) => [n, getAddress(addresses[n] as string)]),
+      ) as Partial<Record<ContractName, string>>,
     };
   } catch {
     throw new ChainAdapterError('CHAIN_BAD_DEPLOYMENT', 'the deployment file holds a malformed address');
   }
+}
+
+function readPartialDeployment(dataDir: string): PartialDeployment | undefined {
+  let text: string;
+  try {
+    text = readFileSync(deploymentFilePath(dataDir), 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new ChainAdapterError('CHAIN_BAD_DEPLOYMENT', 'cannot read the deployment file', { cause: e });
+  }
+  return parsePartialDeployment(text);
 }
 
 /** Reads `<dataDir>/deployment.json`; `undefined` when there is none. */
@@ -113,11 +141,21 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   const path = deploymentFilePath(options.dataDir);
   try {
     const chainId = await rpc.chainId();
-    const existing = readDeployment(options.dataDir);
+    const existing = readPartialDeployment(options.dataDir);
+    // Contracts of the existing file still on this chain are kept; the others are deployed.
+    const kept: Partial<Record<ContractName, string>> = {};
     if (existing && !options.force && existing.chainId === chainId) {
       let complete = true;
-      for (const n of CONTRACT_NAMES) if (!(await hasCode(rpc, existing.addresses[n]))) complete = false;
-      if (complete) return { deployment: existing, reused: true, path };
+      for (const n of CONTRACT_NAMES) {
+        const a = existing.addresses[n];
+        if (a !== undefined && (await hasCode(rpc, a))) kept[n] = a;
+        else complete = false;
+      }
+      if (complete) return { deployment: existing as Deployment, reused: true, path };
+      // A store that lost its code means another chain state: deploy everything again.
+      if (CONTRACT_NAMES.some((n) => existing.addresses[n] !== undefined && kept[n] === undefined)) {
+        for (const n of CONTRACT_NAMES) delete kept[n];
+      }
     }
     let wallet: Wallet;
     try {
@@ -127,24 +165,26 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
     }
     const ifaces = contractInterfaces();
     const sender = new TxSender(rpc, wallet, chainId, CONTRACT_NAMES.map((n) => ifaces[n]));
-    const addresses: Partial<Record<ContractName, string>> = {};
-    let block = Number.MAX_SAFE_INTEGER;
-    // Broadcast all three (consecutive nonces), then wait for the receipts.
+    const addresses: Partial<Record<ContractName, string>> = { ...kept };
+    const keptAny = Object.keys(kept).length > 0;
+    let block = keptAny && existing ? existing.block : Number.MAX_SAFE_INTEGER;
+    // Broadcast all missing ones (consecutive nonces), then wait for the receipts.
     const hashes: [ContractName, string][] = [];
     for (const n of CONTRACT_NAMES) {
+      if (kept[n] !== undefined) continue;
       hashes.push([n, await sender.broadcast({ data: loadArtifact(n).bytecode, contract: n, method: 'constructor' })]);
     }
     for (const [n, hash] of hashes) {
       const r = await sender.waitForReceipt(hash);
       if (!r.contractAddress) throw new ChainAdapterError('CHAIN_RPC_ERROR', `deploying ${n}: the receipt has no contract address`);
       addresses[n] = getAddress(r.contractAddress);
-      block = Math.min(block, r.blockNumber);
+      if (!keptAny) block = Math.min(block, r.blockNumber);
     }
     const deployment: Deployment = {
       chainId,
       addresses: addresses as Record<ContractName, string>,
       block,
-      deployer: wallet.address,
+      deployer: keptAny && existing ? existing.deployer : wallet.address,
     };
     if (existing && existing.chainId !== chainId) {
       // Keep the deployment of the other chain instead of silently losing its addresses.
