@@ -67,3 +67,4 @@ export { ChainBootstrapConfigStore } from './stores/ChainBootstrapConfigStore.js
 export { ChainUserDirectory, type ChainUserDirectoryOptions } from './stores/ChainUserDirectory.js';
 export { ChainAnomalyLog, ANOMALY_OUTBOX_FILE, ANOMALY_OUTBOX_LOCK, type ChainAnomalyLogOptions } from './stores/ChainAnomalyLog.js';
 export { validateSecurityInfo, type SealedClientRecord } from './stores/clientCodec.js';
+export { ChainAnchorLedger, chainAnchorReader, type ChainAnchorLedgerOptions } from './stores/ChainAnchorLedger.js';
