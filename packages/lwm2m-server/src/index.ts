@@ -43,3 +43,9 @@ export {
 } from './startLwm2mServer.js';
 export * from './api/index.js';
 export * from './management/index.js';
+export type { DeviceProvenance, DeviceExchange, ExchangeOutcome } from './provenance/DeviceProvenance.js';
+export { RecorderDeviceProvenance, operationOf } from './provenance/RecorderDeviceProvenance.js';
+export { runWithProvenance, currentProvenance, type ProvenanceCallContext } from './provenance/provenanceContext.js';
+export { AppKeyRegistry } from './provenance/AppKeyRegistry.js';
+export { provenanceRoutes, bodyDigest, TX_HEADER, SIGNATURE_HEADER, RECORD_HEADER, type ProvenanceApiDeps } from './api/routes/provenanceRoutes.js';
+export { recordServerEvents } from './provenance/recordServerEvents.js';

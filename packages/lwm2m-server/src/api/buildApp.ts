@@ -13,6 +13,7 @@ import { authRoutes } from './routes/authRoutes.js';
 import { clientRoutes } from './routes/clientRoutes.js';
 import { managementRoutes } from './routes/managementRoutes.js';
 import { eventRoutes } from './routes/eventRoutes.js';
+import { provenanceRoutes } from './routes/provenanceRoutes.js';
 
 /**
  * Builds the REST API (fastify) without listening: `app.inject()` in tests, `app.listen()` in
@@ -76,6 +77,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(async (open) => authRoutes(open, { users: deps.users, issuer, limiter, metrics, nowSec }));
   await app.register(async (secured) => {
     secured.addHook('onRequest', verifyBearer(issuer, accounts, nowSec));
+    if (deps.provenance) await provenanceRoutes(secured, deps.provenance);
     await clientRoutes(secured, deps.devices);
     await managementRoutes(secured, deps, accounts);
     await eventRoutes(secured, deps.events, clock);

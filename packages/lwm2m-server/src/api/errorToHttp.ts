@@ -92,6 +92,7 @@ export function errorToHttp(err: unknown): HttpError {
     const status = SERVER_STATUS[code] as number;
     return { status, code, message, ...(status === 503 ? { retryAfterSec: 5 } : {}) };
   }
+  if (code === 'PROV_REFUSED') return { status: 403, code, message };
   // Chain adapter and other packages: recognised by the shape of their stable codes.
   if (/UNREACHABLE|UNAVAILABLE|STALE/.test(code)) return { status: 503, code, message: 'the chain is unreachable; retry later', retryAfterSec: 5 };
   if (/DUPLICATE|ALREADY_EXISTS|IN_USE/.test(code)) return { status: 409, code, message };

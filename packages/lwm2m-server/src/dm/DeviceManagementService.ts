@@ -37,6 +37,7 @@ import { valueNode } from './valueNode.js';
 import type { DeviceContent } from './DeviceContent.js';
 import { isSingleValue, multiNodeFormats, readFormats } from './contentFormats.js';
 import { QueueModeGate, type QueueModeOptions } from './QueueModeGate.js';
+import type { DeviceProvenance } from '../provenance/DeviceProvenance.js';
 
 /** A value to write. */
 export type WriteContent =
@@ -106,6 +107,8 @@ export interface DeviceManagementOptions {
   /** Default overall deadline of one device exchange (default 30 s). */
   readonly requestTimeoutMs?: number;
   readonly queueMode?: QueueModeOptions;
+  /** Records every exchange and notification (and may refuse an exchange); none without. */
+  readonly provenance?: DeviceProvenance | undefined;
 }
 
 interface ObservationEntry {
@@ -513,13 +516,21 @@ export class DeviceManagementService {
 
   /** One exchange through the queue-mode gate; non-2.xx answers become DEVICE_ERROR. */
   private async call(reg: Registration, req: DeviceCoapRequest, path: string): Promise<DeviceCoapResponse> {
-    const res = await this.gate.run(reg.endpoint, reg.queueMode, async () => {
-      try {
-        return await this.port(reg).request(this.peer(reg), req);
-      } catch (err) {
-        throw this.mapError(err, reg.endpoint, path);
-      }
-    });
+    const recorded = await this.opts.provenance?.exchange({ endpoint: reg.endpoint, method: req.method, path, accept: req.accept, contentFormat: req.contentFormat, payload: req.payload });
+    let res: DeviceCoapResponse;
+    try {
+      res = await this.gate.run(reg.endpoint, reg.queueMode, async () => {
+        try {
+          return await this.port(reg).request(this.peer(reg), req);
+        } catch (err) {
+          throw this.mapError(err, reg.endpoint, path);
+        }
+      });
+    } catch (err) {
+      await recorded?.({ error: err });
+      throw err;
+    }
+    await recorded?.(res);
     if (!isSuccess(res.code)) throw this.deviceError(res.code, reg.endpoint, path);
     return res;
   }
@@ -547,6 +558,7 @@ export class DeviceManagementService {
     const notifyTarget: string | readonly string[] = composite ? paths : (paths[0] as string);
     const onNotify = (r: DeviceCoapResponse): void => {
       if (!this.observationsById.has(id)) return;
+      this.opts.provenance?.notification({ endpoint: reg.endpoint, observationId: id, path: paths.join(','), code: r.code, payload: r.payload });
       if (!isSuccess(r.code)) {
         this.observationsById.delete(id);
         return;
@@ -560,14 +572,22 @@ export class DeviceManagementService {
         at: this.opts.wallTime(),
       });
     };
-    const handle = await this.gate.run(reg.endpoint, reg.queueMode, async () => {
-      try {
-        return await this.port(reg).observe(this.peer(reg), req, onNotify);
-      } catch (err) {
-        throw this.mapError(err, reg.endpoint, paths.join(','));
-      }
-    });
+    const recorded = await this.opts.provenance?.exchange({ endpoint: reg.endpoint, method: req.method, path: paths.join(','), accept: req.accept, payload: req.payload, observationId: id });
+    let handle: CoapObservationHandle;
+    try {
+      handle = await this.gate.run(reg.endpoint, reg.queueMode, async () => {
+        try {
+          return await this.port(reg).observe(this.peer(reg), req, onNotify);
+        } catch (err) {
+          throw this.mapError(err, reg.endpoint, paths.join(','));
+        }
+      });
+    } catch (err) {
+      await recorded?.({ error: err });
+      throw err;
+    }
     const res = handle.response;
+    await recorded?.(res);
     if (!isSuccess(res.code)) throw this.deviceError(res.code, reg.endpoint, paths.join(','));
     const content = this.content(res, notifyTarget);
     if (res.observe === undefined) {
@@ -581,7 +601,10 @@ export class DeviceManagementService {
       return { content };
     }
     this.observationsById.set(id, { info, handle });
-    handle.onEnd?.(() => this.observationsById.delete(id));
+    handle.onEnd?.(() => {
+      this.observationsById.delete(id);
+      this.opts.provenance?.observationEnded(id);
+    });
     return { content, observation: info };
   }
 
