@@ -35,6 +35,8 @@ export interface MerkleBatcherOptions {
   /** Told about every failed anchor attempt (for logs and anomalies). */
   readonly onAnchorError?: (error: unknown, batch: AnchorBatch) => void;
   readonly onAnchored?: (batch: AnchorBatch, placement: AnchorPlacement) => void;
+  /** Only read the batch files (no timer, no anchoring, nothing truncated). */
+  readonly readOnly?: boolean;
 }
 
 /** A record's position in its batch and the batch's anchor. */
@@ -90,18 +92,23 @@ export class MerkleBatcher {
   /** Loads the batch files, queues what was not anchored, and reads the records not batched yet. */
   static open(options: MerkleBatcherOptions): MerkleBatcher {
     const b = new MerkleBatcher(options);
-    mkdirSync(options.dir, { recursive: true, mode: 0o700 });
-    for (const o of readJsonLines(join(options.dir, BATCHES_FILE))) {
+    const readOnly = options.readOnly === true;
+    if (!readOnly) mkdirSync(options.dir, { recursive: true, mode: 0o700 });
+    for (const o of readJsonLines(join(options.dir, BATCHES_FILE), readOnly)) {
       const batch = parseBatch(o);
       if (batch.fromSeq !== b.nextFrom) throw new ProvenanceError('PROV_LOG_CORRUPT', `batch ${batch.root} starts at ${batch.fromSeq}, expected ${b.nextFrom}`);
       b.batches.push(batch);
       b.nextFrom = batch.toSeq + 1;
     }
-    for (const o of readJsonLines(join(options.dir, ANCHORS_FILE))) {
+    for (const o of readJsonLines(join(options.dir, ANCHORS_FILE), readOnly)) {
       const p = o as Record<string, unknown>;
       if (typeof p['root'] === 'string' && typeof p['txHash'] === 'string' && typeof p['blockNumber'] === 'number' && typeof p['chainId'] === 'number' && typeof p['contract'] === 'string') {
         b.placements.set(p['root'], { txHash: p['txHash'], blockNumber: p['blockNumber'], chainId: p['chainId'], contract: p['contract'] });
       }
+    }
+    if (readOnly) {
+      b.closed = true;
+      return b;
     }
     for (const r of options.log.readRange(b.nextFrom, options.log.durable)) b.pendingHashes.push(r.hash);
     b.schedule();
@@ -265,8 +272,8 @@ function parseBatch(o: unknown): AnchorBatch {
   return { root: b['root'] as string, fromSeq: b['fromSeq'] as number, toSeq: b['toSeq'] as number, count: b['count'] as number, prevRoot: b['prevRoot'] as string };
 }
 
-/** Lines of a JSON-lines file; a torn last line (no newline) is cut off. */
-export function readJsonLines(path: string): unknown[] {
+/** Lines of a JSON-lines file; a torn last line (no newline) is cut off (ignored when `readOnly`). */
+export function readJsonLines(path: string, readOnly = false): unknown[] {
   let buf: Buffer;
   try {
     buf = readFileSync(path);
@@ -275,7 +282,7 @@ export function readJsonLines(path: string): unknown[] {
     throw new ProvenanceError('PROV_LOG_IO', `cannot read ${path}`, { cause: e });
   }
   const end = buf.lastIndexOf(0x0a) + 1;
-  if (end < buf.length) truncateSync(path, end);
+  if (end < buf.length && !readOnly) truncateSync(path, end);
   const out: unknown[] = [];
   for (const line of buf.toString('utf8', 0, end).split('\n')) {
     if (line === '') continue;

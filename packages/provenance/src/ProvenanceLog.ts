@@ -66,6 +66,8 @@ export function recordLine(r: ProvenanceRecord): string {
 export interface ProvenanceLogOptions {
   readonly dir: string;
   readonly maxSegmentBytes?: number;
+  /** Read what is there without creating, truncating or appending (a reader beside the server). */
+  readonly readOnly?: boolean;
   /** Called for every record found by `open`, in order (to rebuild indexes). */
   readonly onRecord?: (r: ProvenanceRecord) => void;
 }
@@ -102,6 +104,7 @@ export class ProvenanceLog {
   private lastHashAssigned: string;
   private durableSeq: number;
   private failure: unknown;
+  private readOnly = false;
   readonly report: OpenReport;
 
   private constructor(
@@ -120,8 +123,9 @@ export class ProvenanceLog {
   /** Opens (or creates) the log in `dir`, truncating a torn tail of the last segment. */
   static async open(options: ProvenanceLogOptions): Promise<ProvenanceLog> {
     const { dir } = options;
+    const readOnly = options.readOnly === true;
     try {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      if (!readOnly) mkdirSync(dir, { recursive: true, mode: 0o700 });
     } catch (e) {
       throw new ProvenanceError('PROV_LOG_IO', `cannot create the provenance log directory ${dir}`, { cause: e });
     }
@@ -137,7 +141,7 @@ export class ProvenanceLog {
       const isLast = i === found.length - 1;
       const buf = readSegment(path);
       const end = buf.lastIndexOf(0x0a) + 1;
-      if (end < buf.length) {
+      if (end < buf.length && !(readOnly && isLast)) {
         if (!isLast) throw corrupt(name, `segment ${name} does not end with a complete record`);
         truncatedBytes = buf.length - end;
         try {
@@ -169,6 +173,7 @@ export class ProvenanceLog {
     }
     const log = new ProvenanceLog(dir, options.maxSegmentBytes ?? DEFAULT_MAX_SEGMENT_BYTES, { records, truncatedBytes }, lastSeq, lastHash);
     log.segments.push(...segments);
+    log.readOnly = readOnly;
     return log;
   }
 
@@ -194,6 +199,7 @@ export class ProvenanceLog {
   append(record: ProvenanceRecord): Promise<void> {
     if (this.closed) return Promise.reject(new ProvenanceError('PROV_CLOSED', 'the provenance log is closed'));
     if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.readOnly) return Promise.reject(new ProvenanceError('PROV_CLOSED', 'the provenance log is open read-only'));
     if (record.seq !== this.lastSeqAssigned + 1 || record.prevHash !== this.lastHashAssigned) {
       return Promise.reject(new ProvenanceError('PROV_INVALID_INPUT', `record ${record.seq} does not follow record ${this.lastSeqAssigned}`));
     }

@@ -80,6 +80,8 @@ export interface ProvenanceRecorderOptions {
   readonly now?: (() => number) | undefined;
   readonly newTransactionId?: (() => string) | undefined;
   readonly onAnchorError?: MerkleBatcherOptions['onAnchorError'];
+  /** Open beside a running server: queries and receipts only (see `ProvenanceLog` `readOnly`). */
+  readonly readOnly?: boolean | undefined;
   /** Told about every record once durable (metrics, events). */
   readonly onRecord?: ((r: ProvenanceRecord) => void) | undefined;
 }
@@ -107,9 +109,12 @@ export class ProvenanceRecorder {
     rec.log = await ProvenanceLog.open({
       dir: options.dir,
       ...(options.maxSegmentBytes === undefined ? {} : { maxSegmentBytes: options.maxSegmentBytes }),
+      readOnly: options.readOnly === true,
       onRecord: (r) => rec.index(r),
     });
-    if (options.ledger) {
+    if (options.readOnly) {
+      rec.batcherRef = MerkleBatcher.open({ dir: options.dir, log: rec.log, ledger: { anchor: () => Promise.reject(new ProvenanceError('PROV_CLOSED', 'read-only')) }, clock: options.clock ?? SystemClock, readOnly: true });
+    } else if (options.ledger) {
       rec.batcherRef = MerkleBatcher.open({
         dir: options.dir,
         log: rec.log,

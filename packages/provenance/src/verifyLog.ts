@@ -83,9 +83,9 @@ export async function verifyLog(o: VerifyLogOptions): Promise<LogVerdict> {
       pos = nl + 1;
     }
   }
-  const batches = readJsonLines(join(o.dir, BATCHES_FILE)) as { root: string; fromSeq: number; toSeq: number; count: number; prevRoot: string }[];
+  const batches = readJsonLines(join(o.dir, BATCHES_FILE), true) as { root: string; fromSeq: number; toSeq: number; count: number; prevRoot: string }[];
   const placements = new Map<string, AnchorPlacement>();
-  for (const a of readJsonLines(join(o.dir, ANCHORS_FILE)) as (AnchorPlacement & { root: string })[]) placements.set(a.root, a);
+  for (const a of readJsonLines(join(o.dir, ANCHORS_FILE), true) as (AnchorPlacement & { root: string })[]) placements.set(a.root, a);
   let from = 1;
   let anchored = 0;
   let prevRoot = `0x${'0'.repeat(64)}`;

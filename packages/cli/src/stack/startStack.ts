@@ -20,6 +20,7 @@ type ApiApp = Awaited<ReturnType<typeof buildApp>>;
 import { CliError } from '../CliError.js';
 import type { CliConfig } from '../config.js';
 import { endpointDefaults, hasher, openChainStores, removeRuntime, signerKeyFor, writeRuntime, type ChainStores } from './chain.js';
+import { openStackProvenance } from './provenance.js';
 
 export type ServiceName = 'bootstrap' | 'server' | 'api';
 export const ALL_SERVICES: readonly ServiceName[] = ['bootstrap', 'server', 'api'];
@@ -143,7 +144,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     let api: ApiApp | undefined;
     let endpoints: EndpointService | undefined;
     if (services.has('server')) {
+      const provenance = await openStackProvenance({ dataDir: config.dataDir, env, connection: stores.connection, security: stores.security, log });
+      if (provenance) cleanups.push(() => provenance.close());
       lwm2m = await startLwm2mServer({
+        ...(provenance ? { provenance: provenance.device } : {}),
         securityStore: stores.security,
         dataDir: join(config.dataDir, 'registrations'),
         host: config.host,
@@ -151,6 +155,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         ...(opts.nosec ? { nosec: { port: config.coapPort === 0 ? 0 : config.coapPort - 1 } } : {}),
       });
       cleanups.push(() => (lwm2m as Lwm2mServer).close());
+      if (provenance) provenance.recordEvents(lwm2m.events);
       // Refused registrations become anomalies, one per endpoint, reason and source a minute, 60 a minute at most.
       const reporter = new AnomalyReporter({ log: anomalies, maxPerWindow: 60 });
       lwm2m.events.on('unauthorized', (e) => {
@@ -180,6 +185,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           devices: deviceApiFromServer({ registrations: lwm2m.registrations, devices: lwm2m.devices, security: stores.security }),
           anomalies,
           events,
+          ...(provenance ? { provenance: provenance.api } : {}),
           jwt: {
             keys: { algorithm: 'HS256', secret: jwtSecret(config, env) },
             issuer: 'chainm2m',
