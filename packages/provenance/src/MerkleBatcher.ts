@@ -1,7 +1,8 @@
 /**
  * Turns durable records into batches: every `batchSize` records or `intervalMs` (whichever comes
- * first) the hashes of the records since the last batch become an OpenZeppelin StandardMerkleTree
- * (leaf encoding `bytes32`, so Solidity's `MerkleProof` verifies the proofs). Each batch is
+ * first) the hashes of the records since the last batch become a Merkle tree identical to
+ * OpenZeppelin's StandardMerkleTree of leaf encoding `bytes32` (`RecordMerkleTree`; Solidity's
+ * `MerkleProof` verifies the proofs). Each batch is
  * written to `batches.jsonl` (fsync) before it is anchored through the `AnchorLedger`, strictly in
  * order, retried with backoff while the ledger fails; where it was anchored goes to
  * `anchors.jsonl`. After a restart the batches not anchored yet are anchored, and the records not
@@ -9,7 +10,7 @@
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
+import { RecordMerkleTree, verifyRecordProof } from './RecordMerkleTree.js';
 import type { Clock, TimerHandle } from '@chainm2m/lwm2m';
 import { ProvenanceError } from './ProvenanceError.js';
 import { ZERO_ROOT, type AnchorBatch, type AnchorLedger, type AnchorPlacement } from './AnchorLedger.js';
@@ -44,19 +45,12 @@ export interface BatchInfo extends AnchorBatch {
   readonly placement: AnchorPlacement | undefined;
 }
 
-export function merkleTreeOf(hashes: readonly string[]): StandardMerkleTree<[string]> {
-  return StandardMerkleTree.of(
-    hashes.map((h) => [`0x${h}`] as [string]),
-    [...LEAF_ENCODING],
-  );
+export function merkleTreeOf(hashes: readonly string[]): RecordMerkleTree {
+  return RecordMerkleTree.of(hashes);
 }
 
 export function verifyMerkleProof(root: string, recordHashHex: string, proof: readonly string[]): boolean {
-  try {
-    return StandardMerkleTree.verify(root, [...LEAF_ENCODING], [`0x${recordHashHex}`], [...proof]);
-  } catch {
-    return false;
-  }
+  return verifyRecordProof(root, recordHashHex, proof);
 }
 
 export class MerkleBatcher {
@@ -70,7 +64,7 @@ export class MerkleBatcher {
   private retryMs: number;
   private lastCutAt: number;
   private closed = false;
-  private readonly trees = new Map<string, StandardMerkleTree<[string]>>();
+  private readonly trees = new Map<string, RecordMerkleTree>();
   private readonly batchSize: number;
   private readonly intervalMs: number;
   private readonly retryMinMs: number;
@@ -223,11 +217,7 @@ export class MerkleBatcher {
       tree = merkleTreeOf(hashes);
       this.remember(b.root, tree);
     }
-    try {
-      return tree.getProof([`0x${hash}`]);
-    } catch {
-      return undefined;
-    }
+    return tree.proof(hash);
   }
 
   /** When record `seq` is expected to be anchored (clock ms), for a 404's `expectedAt`. */
@@ -254,7 +244,7 @@ export class MerkleBatcher {
     for (const w of this.waiters.splice(0)) w();
   }
 
-  private remember(root: string, tree: StandardMerkleTree<[string]>): void {
+  private remember(root: string, tree: RecordMerkleTree): void {
     this.trees.set(root, tree);
     if (this.trees.size > 8) this.trees.delete(this.trees.keys().next().value as string);
   }

@@ -2,7 +2,8 @@
  * The transactions the records describe, in memory, rebuilt from the log: a valid `begin` opens
  * one (provenance = its sender), a valid `end` closes it. A begin whose operation is not one that
  * expects follow-ups (`transaction.begin`, `observe`) is a one-operation transaction, closed by
- * its only record.
+ * its only record: it is not kept (so the book does not grow with every request), and continuing
+ * it is refused as an unknown transaction.
  */
 import type { RecordBody } from './ProvenanceRecord.js';
 import type { Party, PolicyState, TransactionState } from './validate.js';
@@ -34,8 +35,9 @@ export class TransactionBook implements PolicyState {
   apply(r: Pick<RecordBody, 'valid' | 'action' | 'tx' | 'operation' | 'sender' | 'senderClearance'>): void {
     if (!r.valid) return;
     if (r.action === 'begin') {
+      if (!OPENING_OPERATIONS.has(r.operation)) return;
       const provenance: Party = { id: r.sender, clearance: r.senderClearance };
-      this.txs.set(r.tx, { provenance, closed: !OPENING_OPERATIONS.has(r.operation) });
+      this.txs.set(r.tx, { provenance, closed: false });
     } else if (r.action === 'end') {
       const t = this.txs.get(r.tx);
       if (t) this.txs.set(r.tx, { provenance: t.provenance, closed: true });

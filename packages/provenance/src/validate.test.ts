@@ -77,12 +77,13 @@ describe('validate (M2MHub message validation)', () => {
 });
 
 describe('TransactionBook', () => {
-  it('a one-operation begin is closed by its record, an observe and transaction.begin stay open, invalid records change nothing', () => {
+  it('a one-operation begin is not kept (continuing it is unknown), an observe and transaction.begin stay open, invalid records change nothing', () => {
     const b = new TransactionBook();
     b.apply({ valid: true, action: 'begin', tx: 'r', operation: 'read', sender: top.id, senderClearance: 9 });
     b.apply({ valid: true, action: 'begin', tx: 'o', operation: 'observe', sender: top.id, senderClearance: 9 });
     b.apply({ valid: false, action: 'begin', tx: 'x', operation: 'transaction.begin', sender: low.id, senderClearance: 1 });
-    expect(b.transaction('r')?.closed).toBe(true);
+    expect(b.transaction('r')).toBeUndefined();
+    expect(validate({ action: 'continue', tx: 'r', sender: top, receiver: low }, b)).toMatchObject({ reason: VerdictReason.UnknownTransaction });
     expect(b.transaction('o')).toEqual({ provenance: top, closed: false });
     expect(b.transaction('x')).toBeUndefined();
     b.apply({ valid: true, action: 'end', tx: 'o', operation: 'transaction.end', sender: top.id, senderClearance: 9 });
