@@ -75,26 +75,23 @@ function parsePartialDeployment(text: string): PartialDeployment {
 }
 
 function readPartialDeployment(dataDir: string): PartialDeployment | undefined {
-  let text: string;
+  const text = readDeploymentText(dataDir);
+  return text === undefined ? undefined : parsePartialDeployment(text);
+}
+
+function readDeploymentText(dataDir: string): string | undefined {
   try {
-    text = readFileSync(deploymentFilePath(dataDir), 'utf8');
+    return readFileSync(deploymentFilePath(dataDir), 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new ChainAdapterError('CHAIN_BAD_DEPLOYMENT', 'cannot read the deployment file', { cause: e });
   }
-  return parsePartialDeployment(text);
 }
 
 /** Reads `<dataDir>/deployment.json`; `undefined` when there is none. */
 export function readDeployment(dataDir: string): Deployment | undefined {
-  let text: string;
-  try {
-    text = readFileSync(deploymentFilePath(dataDir), 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new ChainAdapterError('CHAIN_BAD_DEPLOYMENT', 'cannot read the deployment file', { cause: e });
-  }
-  return parseDeployment(text);
+  const text = readDeploymentText(dataDir);
+  return text === undefined ? undefined : parseDeployment(text);
 }
 
 /** Writes the deployment file atomically (temp file, fsync, rename). */
