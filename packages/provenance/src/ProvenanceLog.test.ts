@@ -63,6 +63,20 @@ describe('ProvenanceLog', () => {
     await again.close();
   });
 
+  it('one writer at a time: a live writer holds LOCK, a dead one\'s lock is taken over, readers need none', async () => {
+    const { spawnSync } = await import('node:child_process');
+    writeFileSync(join(dir, 'LOCK'), `${process.ppid}\n`); // a live process that is not us
+    await expect(ProvenanceLog.open({ dir })).rejects.toThrow(/in use by process/);
+    const reader = await ProvenanceLog.open({ dir, readOnly: true });
+    await reader.close();
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    writeFileSync(join(dir, 'LOCK'), `${gone}\n`);
+    const log = await ProvenanceLog.open({ dir });
+    expect(readFileSync(join(dir, 'LOCK'), 'utf8').trim()).toBe(String(process.pid));
+    await log.close();
+    expect(readdirSync(dir)).not.toContain('LOCK');
+  });
+
   it('reopen truncates only a torn tail', async () => {
     const log = await ProvenanceLog.open({ dir });
     const records = chainOf(10);
@@ -88,6 +102,6 @@ describe('ProvenanceLog', () => {
     const before = readFileSync(path);
     await expect(ProvenanceLog.open({ dir })).rejects.toMatchObject({ code: 'PROV_LOG_CORRUPT' });
     expect(readFileSync(path)).toEqual(before);
-    expect(readdirSync(dir)).toEqual([segmentName(1)]);
+    expect(readdirSync(dir).filter((n) => n !== 'LOCK')).toEqual([segmentName(1)]);
   });
 });

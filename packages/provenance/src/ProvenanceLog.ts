@@ -6,7 +6,7 @@
  * ever rewritten in place. `open` after a crash truncates only a torn tail (bytes after the last
  * newline of the last segment); anything else that is not a record is reported, never repaired.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, truncateSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { open as openFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ProvenanceError } from './ProvenanceError.js';
@@ -129,6 +129,7 @@ export class ProvenanceLog {
     } catch (e) {
       throw new ProvenanceError('PROV_LOG_IO', `cannot create the provenance log directory ${dir}`, { cause: e });
     }
+    if (!readOnly) takeLock(dir);
     const found = listSegments(dir);
     const segments: Segment[] = [];
     let lastSeq = 0;
@@ -334,6 +335,45 @@ export class ProvenanceLog {
     this.closed = true;
     await this.handle?.close();
     this.handle = undefined;
+    if (!this.readOnly) releaseLock(this.dir);
+  }
+}
+
+export const LOCK_FILE = 'LOCK';
+
+/** One writer per log: `LOCK` holds the writer's pid; a lock of a process that is gone is taken over. */
+function takeLock(dir: string): void {
+  const path = join(dir, LOCK_FILE);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(path, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new ProvenanceError('PROV_LOG_IO', `cannot lock the provenance log ${dir}`, { cause: e });
+    }
+    const pid = Number(readFileSync(path, 'utf8').trim());
+    if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+      throw new ProvenanceError('PROV_LOG_IO', `the provenance log ${dir} is in use by process ${pid}`, { details: { pid } });
+    }
+    unlinkSync(path);
+  }
+  throw new ProvenanceError('PROV_LOG_IO', `cannot lock the provenance log ${dir}`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function releaseLock(dir: string): void {
+  try {
+    if (Number(readFileSync(join(dir, LOCK_FILE), 'utf8').trim()) === process.pid) unlinkSync(join(dir, LOCK_FILE));
+  } catch {
+    // already gone
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * The transactions the records describe, in memory, rebuilt from the log: a valid `begin` opens
  * one (provenance = its sender), a valid `end` closes it. A begin whose operation is not one that
- * expects follow-ups (`transaction.begin`, `observe`) is a one-operation transaction, closed by
+ * expects follow-ups (`transaction.begin`, `observe`, `bootstrap`) is a one-operation transaction, closed by
  * its only record: it is not kept (so the book does not grow with every request), and continuing
  * it is refused as an unknown transaction.
  */
@@ -9,7 +9,7 @@ import type { RecordBody } from './ProvenanceRecord.js';
 import type { Party, PolicyState, TransactionState } from './validate.js';
 
 /** Operations whose begin leaves the transaction open. */
-export const OPENING_OPERATIONS: ReadonlySet<string> = new Set(['transaction.begin', 'observe']);
+export const OPENING_OPERATIONS: ReadonlySet<string> = new Set(['transaction.begin', 'observe', 'bootstrap']);
 
 export class TransactionBook implements PolicyState {
   private readonly txs = new Map<string, TransactionState>();

@@ -27,7 +27,7 @@ export {
 } from './RecordSigner.js';
 export { validate, VerdictReason, type Party, type PolicyState, type TransactionState, type Message, type Verdict } from './validate.js';
 export { TransactionBook, OPENING_OPERATIONS } from './TransactionBook.js';
-export { ProvenanceLog, listSegments, segmentName, recordLine, DEFAULT_MAX_SEGMENT_BYTES, type ProvenanceLogOptions, type OpenReport } from './ProvenanceLog.js';
+export { ProvenanceLog, listSegments, segmentName, recordLine, DEFAULT_MAX_SEGMENT_BYTES, LOCK_FILE, type ProvenanceLogOptions, type OpenReport } from './ProvenanceLog.js';
 export { ZERO_ROOT, type AnchorBatch, type AnchorPlacement, type AnchorLedger, type AnchorCheck, type AnchorReader } from './AnchorLedger.js';
 export { MerkleBatcher, merkleTreeOf, verifyMerkleProof, BATCHES_FILE, ANCHORS_FILE, LEAF_ENCODING, type MerkleBatcherOptions, type BatchInfo } from './MerkleBatcher.js';
 export { verifyReceipt, verifyReceiptOffline, RECEIPT_VERSION, type Receipt, type ReceiptCheck, type ReceiptCheckName, type ReceiptVerdict } from './receipt.js';

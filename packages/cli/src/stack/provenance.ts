@@ -11,7 +11,10 @@ import { ChainAnchorLedger, type ChainConnection } from '@chainm2m/chain-adapter
 import { SystemClock, type SecurityStore } from '@chainm2m/lwm2m';
 import { AppKeyRegistry, RecorderDeviceProvenance, recordServerEvents, type Lwm2mServerEvents, type ProvenanceApiDeps } from '@chainm2m/lwm2m-server';
 import { ProvenanceRecorder, SIGNING_KEY_FILE, loadOrCreateSigningKeyFile, provenanceDir } from '@chainm2m/provenance';
+import type { BootstrapEventMap } from '@chainm2m/bootstrap-server';
+import type { EditableSecurityStore, TypedEmitter } from '@chainm2m/lwm2m';
 import { CliError } from '../CliError.js';
+import { recordBootstrapSessions, recordEndpointChanges } from './provenanceEvents.js';
 
 export interface StackProvenance {
   readonly recorder: ProvenanceRecorder;
@@ -19,6 +22,8 @@ export interface StackProvenance {
   readonly api: ProvenanceApiDeps;
   /** Records the LwM2M server's registration events; returns the unsubscribe function. */
   recordEvents(events: Lwm2mServerEvents): () => void;
+  /** Records the bootstrap server's sessions. */
+  recordBootstrap(events: TypedEmitter<BootstrapEventMap>): () => void;
   close(): Promise<void>;
 }
 
@@ -34,7 +39,7 @@ export async function openStackProvenance(opts: {
   readonly dataDir: string;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly connection: ChainConnection;
-  readonly security: Pick<SecurityStore, 'getByEndpoint'>;
+  readonly security: Pick<SecurityStore, 'getByEndpoint'> & Pick<EditableSecurityStore, 'addListener'>;
   readonly log: (line: string) => void;
 }): Promise<StackProvenance | undefined> {
   const { env, log } = opts;
@@ -60,6 +65,7 @@ export async function openStackProvenance(opts: {
     if (await ledger.publishSigningKey(signer.publicKeyBytes32)) log(`provenance     server key ${signer.publicKey} published in AuditAnchor`);
   };
   await publish().catch((e: unknown) => log(`provenance     cannot publish the server key yet (${(e as Error).message})`));
+  const offEndpoints = recordEndpointChanges(opts.security, recorder, log);
   const report = recorder.openReport;
   log(`provenance     ${provenanceDir(opts.dataDir)} (${report.records} records${report.truncatedBytes ? `, a torn tail of ${report.truncatedBytes} bytes cut` : ''}${created ? ', new signing key' : ''})`);
   return {
@@ -67,6 +73,10 @@ export async function openStackProvenance(opts: {
     device: new RecorderDeviceProvenance(recorder, opts.security, log),
     api: { recorder, appKeys: new AppKeyRegistry(join(provenanceDir(opts.dataDir), 'app-keys.json')) },
     recordEvents: (events) => recordServerEvents(events, recorder, opts.security, log),
-    close: () => recorder.close(),
+    recordBootstrap: (events) => recordBootstrapSessions(events, recorder, opts.security, log),
+    close: async () => {
+      offEndpoints();
+      await recorder.close();
+    },
   };
 }

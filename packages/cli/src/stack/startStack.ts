@@ -126,6 +126,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     // Made once the servers are bound: new endpoints are told the ports actually in use.
     const endpointService = (): EndpointService =>
       new EndpointService(stores.security, endpointDefaults(config, env, ports), SystemRandom, stores.connection.address ?? 'chainm2m');
+    // One writer of the provenance log: the process serving the LwM2M server (and bootstrap, when in the same process).
+    const provenance = services.has('server') ? await openStackProvenance({ dataDir: config.dataDir, env, connection: stores.connection, security: stores.security, log }) : undefined;
+    if (provenance) cleanups.push(() => provenance.close());
     let bootstrap: BootstrapServer | undefined;
     if (services.has('bootstrap')) {
       bootstrap = await startBootstrapServer({
@@ -136,6 +139,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       });
       cleanups.push(() => (bootstrap as BootstrapServer).close());
       const reporting = reportBootstrapAnomalies({ events: bootstrap.events, log: anomalies, securityStore: stores.security });
+      if (provenance) provenance.recordBootstrap(bootstrap.events);
       cleanups.push(async () => reporting.stop());
       ports.bootstrap = bootstrap.address.port;
       log(`bootstrap      coaps://${config.host}:${bootstrap.address.port}${bootstrap.nosecAddress ? ` and coap://${config.host}:${bootstrap.nosecAddress.port}` : ''}`);
@@ -144,8 +148,6 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     let api: ApiApp | undefined;
     let endpoints: EndpointService | undefined;
     if (services.has('server')) {
-      const provenance = await openStackProvenance({ dataDir: config.dataDir, env, connection: stores.connection, security: stores.security, log });
-      if (provenance) cleanups.push(() => provenance.close());
       lwm2m = await startLwm2mServer({
         ...(provenance ? { provenance: provenance.device } : {}),
         securityStore: stores.security,
