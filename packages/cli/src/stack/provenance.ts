@@ -14,7 +14,7 @@ import { ProvenanceRecorder, SIGNING_KEY_FILE, loadOrCreateSigningKeyFile, prove
 import type { BootstrapEventMap } from '@chainm2m/bootstrap-server';
 import type { EditableSecurityStore, TypedEmitter } from '@chainm2m/lwm2m';
 import { CliError } from '../CliError.js';
-import { recordBootstrapSessions, recordEndpointChanges } from './provenanceEvents.js';
+import { recordAnomaly, recordBootstrapSessions, recordEndpointChanges } from './provenanceEvents.js';
 
 export interface StackProvenance {
   readonly recorder: ProvenanceRecorder;
@@ -22,6 +22,8 @@ export interface StackProvenance {
   readonly api: ProvenanceApiDeps;
   /** Records the LwM2M server's registration events; returns the unsubscribe function. */
   recordEvents(events: Lwm2mServerEvents): () => void;
+  /** Records an anomaly appended by this process (its value only as a SHA-256). */
+  recordAnomaly(a: { readonly endpoint: string; readonly kind: string; readonly value: string }): void;
   /** Records the bootstrap server's sessions. */
   recordBootstrap(events: TypedEmitter<BootstrapEventMap>): () => void;
   close(): Promise<void>;
@@ -74,6 +76,7 @@ export async function openStackProvenance(opts: {
     api: { recorder, appKeys: new AppKeyRegistry(join(provenanceDir(opts.dataDir), 'app-keys.json')) },
     recordEvents: (events) => recordServerEvents(events, recorder, opts.security, log),
     recordBootstrap: (events) => recordBootstrapSessions(events, recorder, opts.security, log),
+    recordAnomaly: (a) => recordAnomaly(recorder, a, log),
     close: async () => {
       offEndpoints();
       await recorder.close();

@@ -6,7 +6,7 @@ import { InMemorySecurityStore, TypedEmitter } from '@chainm2m/lwm2m';
 import { makeSecurityInfo } from '@chainm2m/lwm2m/testing';
 import { ProvenanceRecorder, RecordSigner } from '@chainm2m/provenance';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { recordBootstrapSessions, recordEndpointChanges } from './provenanceEvents.js';
+import { recordAnomaly, recordBootstrapSessions, recordEndpointChanges } from './provenanceEvents.js';
 
 describe('provenance of bootstrap sessions and endpoint changes', () => {
   let dir: string;
@@ -29,7 +29,8 @@ describe('provenance of bootstrap sessions and endpoint changes', () => {
     events.emit('unauthorized', { endpoint: 'intruder', peer, reason: 'unknown-endpoint', code: '4.00', at: Date.now() });
     await security.add({ ...makeSecurityInfo('bs-dev-2'), clearance: 4 });
     await security.remove('bs-dev-2', true);
-    await vi.waitFor(() => expect(rec.lastSeq).toBe(8), { timeout: 5_000, interval: 10 });
+    recordAnomaly(rec, { endpoint: 'bs-dev-1', kind: 'temperature-out-of-range', value: '81.5 C' }, () => {});
+    await vi.waitFor(() => expect(rec.lastSeq).toBe(9), { timeout: 5_000, interval: 10 });
     const first = rec.list({}).items.find((r) => r.operation === 'bootstrap');
     expect(first).toMatchObject({ operation: 'bootstrap', action: 'begin', sender: 'endpoint:bs-dev-1', senderClearance: 2, valid: true });
     expect(rec.transaction(first?.tx as string).map((r) => [r.action, r.operation, r.outcome, r.valid])).toEqual([
@@ -45,6 +46,7 @@ describe('provenance of bootstrap sessions and endpoint changes', () => {
         ['bootstrap-refused.unknown-endpoint', 'server', '4.00'],
         ['endpoint.added', 'endpoint:bs-dev-2', null],
         ['endpoint.removed.compromised', 'endpoint:bs-dev-2', null],
+        ['anomaly.temperature-out-of-range', 'endpoint:bs-dev-1', null],
       ]),
     );
     off();

@@ -2,7 +2,8 @@
  * More of the stack on record, from the events where the operations pass: each bootstrap session
  * is one transaction (Bootstrap-Request begins it, every Delete/Write/Discover/Finish step
  * continues it, finished/failed ends it), refused Bootstrap-Requests are records of their own, and
- * every endpoint added, rotated or removed in the security store is a management record.
+ * every endpoint added, rotated or removed in the security store is a management record, and so
+ * is every anomaly appended (its value kept only as a SHA-256).
  */
 import type { BootstrapEventMap } from '@chainm2m/bootstrap-server';
 import type { EditableSecurityStore, SecurityStore, TypedEmitter } from '@chainm2m/lwm2m';
@@ -63,4 +64,11 @@ export function recordEndpointChanges(store: Pick<EditableSecurityStore, 'addLis
       .record({ sender: SERVER_PARTY, receiver: endpointParty(endpoint, clearance), operation, path: null, outcome: null })
       .catch((e: unknown) => log(`provenance     cannot record ${operation} of ${endpoint}: ${e instanceof Error ? e.message : String(e)}`));
   });
+}
+
+/** Records one anomaly (server -> endpoint, operation `anomaly.<kind>`, value as request SHA-256). */
+export function recordAnomaly(recorder: ProvenanceRecorder, a: { readonly endpoint: string; readonly kind: string; readonly value: string }, log: Log): void {
+  void recorder
+    .record({ sender: SERVER_PARTY, receiver: endpointParty(a.endpoint, 0), operation: `anomaly.${a.kind}`.slice(0, 64), path: null, request: a.value, outcome: null })
+    .catch((e: unknown) => log(`provenance     cannot record an anomaly of ${a.endpoint}: ${e instanceof Error ? e.message : String(e)}`));
 }

@@ -101,10 +101,12 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     // Every appended anomaly (from the API, the CLI in this process, or the refused-attempt
     // reporters) is also announced on the API's event stream once that exists.
     let announce: ((event: ApiEvent) => void) | undefined;
+    let recordAnomaly: ((a: { endpoint: string; kind: string; value: string }) => void) | undefined;
     const anomalies: AnomalyLog = {
       append: async (a) => {
         const r = await stores.anomalies.append(a);
         announce?.({ type: 'anomaly', endpoint: a.endpoint, data: { ...a, ...r } });
+        recordAnomaly?.(a);
         return r;
       },
       appendMany: (a) => stores.anomalies.appendMany(a),
@@ -129,6 +131,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     // One writer of the provenance log: the process serving the LwM2M server (and bootstrap, when in the same process).
     const provenance = services.has('server') ? await openStackProvenance({ dataDir: config.dataDir, env, connection: stores.connection, security: stores.security, log }) : undefined;
     if (provenance) cleanups.push(() => provenance.close());
+    recordAnomaly = provenance?.recordAnomaly;
     let bootstrap: BootstrapServer | undefined;
     if (services.has('bootstrap')) {
       bootstrap = await startBootstrapServer({
