@@ -101,7 +101,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     // Every appended anomaly (from the API, the CLI in this process, or the refused-attempt
     // reporters) is also announced on the API's event stream once that exists.
     let announce: ((event: ApiEvent) => void) | undefined;
-    let recordAnomaly: ((a: { endpoint: string; kind: string; value: string }) => void) | undefined;
+    let recordAnomaly: ((a: { endpoint: string; kind: string; value: string }) => void) | undefined = undefined;
     const anomalies: AnomalyLog = {
       append: async (a) => {
         const r = await stores.anomalies.append(a);
