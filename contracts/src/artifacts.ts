@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ContractsError } from './ContractsError.js';
 
 /** The deployable contracts. */
-export const CONTRACT_NAMES = ['ClientStore', 'UserStore', 'AnomalyStore', 'TrustStore'] as const;
+export const CONTRACT_NAMES = ['ClientStore', 'UserStore', 'AnomalyStore', 'TrustStore', 'AuditAnchor'] as const;
 export type ContractName = (typeof CONTRACT_NAMES)[number];
 
 /** One ABI parameter (structurally compatible with ethers' `JsonFragmentType`). */

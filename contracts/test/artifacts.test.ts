@@ -90,6 +90,32 @@ const SPEC: Record<ContractName, { functions: string[]; events: string[]; errors
       'AccessControlUnauthorizedAccount(address,bytes32)',
     ],
   },
+  AuditAnchor: {
+    functions: [
+      'anchorRoot(bytes32,uint64,uint64,uint64,bytes32)',
+      'publishSigningKey(bytes32)',
+      'revokeSigningKey(bytes32)',
+      'checkRoot(bytes32,bytes32)',
+      'getAnchor(bytes32)',
+      'verifyRecord(bytes32,bytes32,bytes32[])',
+      'nextSeq()',
+      'lastRoot()',
+      'anchorCount()',
+      'rootAt(uint256)',
+      'isSigningKey(bytes32)',
+    ],
+    events: ['RootAnchored(bytes32,uint64,uint64,uint64,bytes32,address)', 'SigningKeyPublished(bytes32,uint64,address)', 'SigningKeyRevoked(bytes32,address)'],
+    errors: [
+      'AuditAnchor__AlreadyAnchored(bytes32)',
+      'AuditAnchor__OutOfSequence(uint64,uint64)',
+      'AuditAnchor__WrongPrevRoot(bytes32,bytes32)',
+      'AuditAnchor__InvalidInput(string)',
+      'AuditAnchor__NotFound(bytes32)',
+      'AuditAnchor__KeyAlreadyPublished(bytes32)',
+      'AuditAnchor__KeyNotPublished(bytes32)',
+      'AccessControlUnauthorizedAccount(address,bytes32)',
+    ],
+  },
 };
 
 describe('artifacts', () => {

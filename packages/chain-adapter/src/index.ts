@@ -71,3 +71,4 @@ export { validateSecurityInfo, type SealedClientRecord } from './stores/clientCo
 
 // trust
 export { ChainTrustLedger, type ChainTrustLedgerOptions } from './trust/ChainTrustLedger.js';
+export { ChainAnchorLedger, chainAnchorReader, type ChainAnchorLedgerOptions } from './stores/ChainAnchorLedger.js';

@@ -32,6 +32,7 @@ import { RegistrationHandler, type NoSecPolicy, type RegistrationHandlerStats } 
 import { RegistrationService } from './registration/RegistrationService.js';
 import { watchRevocations } from './security/RevocationWatcher.js';
 import { FileRegistrationStore } from './store/FileRegistrationStore.js';
+import type { DeviceProvenance } from './provenance/DeviceProvenance.js';
 
 export type DtlsOptions = Omit<DtlsServerOptions, 'host' | 'port' | 'pskResolver' | 'clock' | 'random'>;
 export type CoapOptions = Omit<CoapEndpointOptions, 'transport' | 'clock' | 'random' | 'handler'>;
@@ -64,6 +65,8 @@ export interface StartLwm2mServerOptions {
   readonly requestTimeoutMs?: number;
   readonly queueMode?: QueueModeOptions;
   readonly expiryGraceMs?: number;
+  /** Provenance recording of device exchanges (see `RecorderDeviceProvenance`). */
+  readonly provenance?: DeviceProvenance;
 }
 
 export interface Lwm2mServerStats {
@@ -183,6 +186,7 @@ export async function startLwm2mServer(opts: StartLwm2mServerOptions): Promise<L
       objects,
       ...(opts.requestTimeoutMs !== undefined ? { requestTimeoutMs: opts.requestTimeoutMs } : {}),
       ...(opts.queueMode !== undefined ? { queueMode: opts.queueMode } : {}),
+      provenance: opts.provenance,
     });
     cleanups.push(() => devices.close());
     const registrations = new RegistrationService({ store, handler, events });

@@ -48,7 +48,7 @@ export interface ParsedLog {
   readonly transactionHash: string;
 }
 
-export const CONTRACT_NAMES: readonly ContractName[] = ['ClientStore', 'UserStore', 'AnomalyStore', 'TrustStore'];
+export const CONTRACT_NAMES: readonly ContractName[] = ['ClientStore', 'UserStore', 'AnomalyStore', 'TrustStore', 'AuditAnchor'];
 
 let interfaceCache: Record<ContractName, Interface> | undefined;
 

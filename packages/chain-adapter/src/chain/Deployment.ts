@@ -3,6 +3,8 @@
  * `{ chainId, addresses: { ClientStore, UserStore, AnomalyStore, TrustStore }, block, deployer }`.
  * A second `deploy()` reuses the file when the node is the same chain and the code is there;
  * otherwise it deploys again (a file of another chain is kept as `deployment.json.chain-<id>.bak`).
+ * A file written before a contract existed (e.g. without `AuditAnchor`) is completed: only the
+ * missing contracts are deployed, the stores keep their addresses and data.
  */
 import { closeSync, copyFileSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,13 +29,14 @@ export const DEPLOYMENT_FILE = 'deployment.json';
  * Contracts added after the first deployments: a deployment file without them is still valid
  * (their address reads as the zero address, which has no code), and `deploy()` adds just them.
  */
-const ADDED_LATER: readonly ContractName[] = ['TrustStore'];
+const ADDED_LATER: readonly ContractName[] = ['TrustStore', 'AuditAnchor'];
 const NO_ADDRESS = '0x0000000000000000000000000000000000000000';
 
 export function deploymentFilePath(dataDir: string): string {
   return join(dataDir, DEPLOYMENT_FILE);
 }
 
+/** A deployment file; contracts added since it was written read as the zero address (`deploy()` adds them). */
 export function parseDeployment(text: string): Deployment {
   let o: unknown;
   try {
@@ -64,16 +67,19 @@ export function parseDeployment(text: string): Deployment {
   }
 }
 
-/** Reads `<dataDir>/deployment.json`; `undefined` when there is none. */
-export function readDeployment(dataDir: string): Deployment | undefined {
-  let text: string;
+function readDeploymentText(dataDir: string): string | undefined {
   try {
-    text = readFileSync(deploymentFilePath(dataDir), 'utf8');
+    return readFileSync(deploymentFilePath(dataDir), 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new ChainAdapterError('CHAIN_BAD_DEPLOYMENT', 'cannot read the deployment file', { cause: e });
   }
-  return parseDeployment(text);
+}
+
+/** Reads `<dataDir>/deployment.json`; `undefined` when there is none. */
+export function readDeployment(dataDir: string): Deployment | undefined {
+  const text = readDeploymentText(dataDir);
+  return text === undefined ? undefined : parseDeployment(text);
 }
 
 /** Writes the deployment file atomically (temp file, fsync, rename). */

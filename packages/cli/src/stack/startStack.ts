@@ -26,10 +26,11 @@ import { endpointDefaults, hasher, openChainStores, removeRuntime, signerKeyFor,
 import { maintainJournal, superviseDevChain, trackHealth, type ChainSupervisor } from './chainSupervisor.js';
 import { acquireStackLock } from './stackLock.js';
 import { recordBootstrapFailures } from './bootstrapFailures.js';
+import { startStackTrust, trustWindowSeconds, type StackTrust } from './trust.js';
+import { openStackProvenance } from './provenance.js';
 
 /** How long one part of the stack may take to close on stop before the next is stopped anyway. */
 const STOP_PART_MS = 2000;
-import { startStackTrust, trustWindowSeconds, type StackTrust } from './trust.js';
 
 export type ServiceName = 'bootstrap' | 'server' | 'api';
 export const ALL_SERVICES: readonly ServiceName[] = ['bootstrap', 'server', 'api'];
@@ -164,6 +165,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     // count as trust evidence there.
     let announce: ((event: ApiEvent) => void) | undefined;
     let trust: StackTrust | undefined;
+    let recordAnomaly: ((a: { endpoint: string; kind: string; value: string }) => void) | undefined = undefined;
     const anomalies: AnomalyLog = stores.anomalies;
 
     const users = new UserService(stores.users, hasher);
@@ -184,6 +186,14 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     // Made once the servers are bound: new endpoints are told the ports actually in use.
     const endpointService = (): EndpointService =>
       new EndpointService(stores.security, endpointDefaults(config, env, ports), SystemRandom, stores.connection.address ?? 'chainm2m');
+    // One writer of the provenance log: the process serving the LwM2M server (and bootstrap, when in the same process).
+    const provenance = services.has('server') ? await openStackProvenance({ dataDir: config.dataDir, env, connection: stores.connection, security: stores.security, log }) : undefined;
+    if (provenance) {
+      const closeProvenance = (): Promise<void> => provenance.close();
+      patient.add(closeProvenance);
+      cleanups.push(closeProvenance);
+    }
+    recordAnomaly = provenance?.recordAnomaly;
     let bootstrap: BootstrapServer | undefined;
     if (services.has('bootstrap')) {
       bootstrap = await startBootstrapServer({
@@ -194,6 +204,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       });
       cleanups.push(() => (bootstrap as BootstrapServer).close());
       const reporting = reportBootstrapAnomalies({ events: bootstrap.events, log: anomalies, securityStore: stores.security });
+      if (provenance) provenance.recordBootstrap(bootstrap.events);
       cleanups.push(async () => reporting.stop());
       // Every failed bootstrap: a log line, and the latest in the data dir for `chainm2m status`.
       const failures = recordBootstrapFailures(bootstrap.events, { dataDir: config.dataDir, log });
@@ -209,6 +220,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       if (models.loaded.length > 0) log(`object models  ${models.loaded.length} from ${config.modelsDir}`);
       lwm2m = await startLwm2mServer({
         objects: models.registry,
+        ...(provenance ? { provenance: provenance.device } : {}),
         securityStore: stores.security,
         dataDir: join(config.dataDir, 'registrations'),
         host: config.host,
@@ -216,6 +228,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         ...(opts.nosec ? { nosec: { ...opts.nosec, port: config.coapPort === 0 ? 0 : config.coapPort - 1 } } : {}),
       });
       cleanups.push(() => (lwm2m as Lwm2mServer).close());
+      if (provenance) provenance.recordEvents(lwm2m.events);
       // Refused registrations become anomalies, one per endpoint, reason and source a minute, 60 a minute at most.
       const reporter = new AnomalyReporter({ log: anomalies, maxPerWindow: 60 });
       lwm2m.events.on('unauthorized', (e) => {
@@ -252,6 +265,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           (rec) => {
             events.emit({ type: 'anomaly', endpoint: rec.endpoint, data: { ...rec, committed: true } });
             trust?.onAnomaly(rec);
+            recordAnomaly?.({ endpoint: rec.endpoint, kind: rec.kind, value: rec.value });
           },
           { pollIntervalMs: 200 },
         );
@@ -277,6 +291,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           trust: trust.service,
           anomalies,
           events,
+          ...(provenance ? { provenance: provenance.api } : {}),
           jwt: {
             keys: { algorithm: 'HS256', secret: jwtSecret(config, env) },
             issuer: 'chainm2m',

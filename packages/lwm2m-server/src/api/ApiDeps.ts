@@ -5,6 +5,7 @@ import type { TrustService } from '../trust/TrustService.js';
 import type { JwtConfig } from './jwt.js';
 import type { LoginRateLimits } from './LoginRateLimiter.js';
 import type { DeviceDataApi } from './deviceDataApi.js';
+import type { ProvenanceApiDeps } from './routes/provenanceRoutes.js';
 
 /** Options of a device operation, from the query string. */
 export interface DeviceCallOptions {
@@ -76,6 +77,8 @@ export interface ApiDeps {
   readonly objects?: ObjectRegistry;
   /** Directory of the built web console, served at `/` when given. */
   readonly consoleDir?: string;
+  /** Provenance routes and recording context; absent: no provenance API. */
+  readonly provenance?: ProvenanceApiDeps | undefined;
   /** fastify's logger option; off by default. Never logs bodies (they may carry keys or passwords). */
   readonly logger?: boolean;
 }

@@ -22,6 +22,7 @@ import { modelRoutes } from './routes/modelRoutes.js';
 import { endpointBulkRoutes } from './routes/endpointBulkRoutes.js';
 import { consoleStatic } from './consoleStatic.js';
 import { trustRoutes } from './routes/trustRoutes.js';
+import { provenanceRoutes } from './routes/provenanceRoutes.js';
 
 /**
  * Builds the REST API (fastify) without listening: `app.inject()` in tests, `app.listen()` in
@@ -112,6 +113,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(async (open) => authRoutes(open, { users: deps.users, issuer, limiter, metrics, nowSec }));
   await app.register(async (secured) => {
     secured.addHook('onRequest', verifyBearer(issuer, accounts, nowSec));
+    if (deps.provenance) await provenanceRoutes(secured, deps.provenance);
     await clientRoutes(secured, deps.devices);
     if (deps.deviceData) await compositeRoutes(secured, deps.deviceData);
     if (deps.deviceData) await dataRoutes(secured, deps.deviceData);

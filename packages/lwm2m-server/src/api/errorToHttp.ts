@@ -64,6 +64,15 @@ export const HTTP_STATUS: Readonly<Record<string, number>> = {
   COAP_PEER_FORGOTTEN: 502,
   COAP_CLOSED: 503,
   DTLS_HANDSHAKE_FAILED: 502,
+  // provenance: a request the transaction rules refuse (recorded as invalid with the reason)
+  PROV_REFUSED: 403,
+  PROV_INVALID_INPUT: 400,
+  PROV_NOT_FOUND: 404,
+  PROV_NOT_ANCHORED: 404,
+  PROV_CLOSED: 503,
+  PROV_LOG_IO: 503,
+  PROV_LOG_CORRUPT: 500,
+  PROV_KEY_FILE: 500,
   // @chainm2m/trust
   TRUST_INVALID_INPUT: 400,
   TRUST_NOT_FOUND: 404,

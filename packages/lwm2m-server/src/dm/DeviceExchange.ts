@@ -20,11 +20,14 @@ import { isSuccess, type CoapClientPort, type CoapObservationHandle, type Device
 import { Lwm2mServerError } from '../Lwm2mServerError.js';
 import type { DeviceContent } from './DeviceContent.js';
 import type { QueueModeGate } from './QueueModeGate.js';
+import type { DeviceProvenance } from '../provenance/DeviceProvenance.js';
 
 export interface DeviceExchangeOptions {
   readonly gate: QueueModeGate;
   readonly transportFor: (registration: Registration) => CoapClientPort | undefined;
   readonly objects: ObjectRegistry;
+  /** Records every exchange (and may refuse one by throwing); none without. */
+  readonly provenance?: DeviceProvenance | undefined;
 }
 
 export interface Exchanged<R extends DownlinkRequest> {
@@ -66,26 +69,44 @@ export class DeviceExchange {
   /** Runs `req`; a non-2.xx answer throws DEVICE_ERROR, an undecodable one BAD_RESPONSE. */
   async run<R extends DownlinkRequest>(reg: Registration, req: R, timeoutMs: number, where: string): Promise<Exchanged<R>> {
     const coap = this.coapRequest(reg, req, timeoutMs, where);
-    const response = await this.opts.gate.run(reg.endpoint, reg.queueMode, async () => {
-      try {
-        return await this.port(reg).request(this.peer(reg), coap);
-      } catch (err) {
-        throw this.mapError(err, reg.endpoint, where);
-      }
-    });
+    const response = await this.recorded(reg, coap, where, undefined, () =>
+      this.opts.gate.run(reg.endpoint, reg.queueMode, async () => {
+        try {
+          return await this.port(reg).request(this.peer(reg), coap);
+        } catch (err) {
+          throw this.mapError(err, reg.endpoint, where);
+        }
+      }),
+    );
     return { result: this.parse(reg, req, response, where), response };
   }
 
+  /** Runs `exchange` between the provenance hook's two calls (before: may refuse; after: the outcome). */
+  private async recorded<T extends DeviceCoapResponse | CoapObservationHandle>(reg: Registration, coap: DeviceCoapRequest, where: string, observationId: string | undefined, exchange: () => Promise<T>): Promise<T> {
+    const done = await this.opts.provenance?.exchange({ endpoint: reg.endpoint, method: coap.method, path: where, accept: coap.accept, contentFormat: coap.contentFormat, payload: coap.payload, observationId });
+    let out: T;
+    try {
+      out = await exchange();
+    } catch (err) {
+      await done?.({ error: err });
+      throw err;
+    }
+    await done?.('response' in out ? out.response : out);
+    return out;
+  }
+
   /** Starts an observation; the caller checks `handle.response`. */
-  async observe(reg: Registration, req: DownlinkRequest, timeoutMs: number, where: string, onNotify: (r: DeviceCoapResponse) => void): Promise<CoapObservationHandle> {
+  async observe(reg: Registration, req: DownlinkRequest, timeoutMs: number, where: string, onNotify: (r: DeviceCoapResponse) => void, observationId?: string): Promise<CoapObservationHandle> {
     const coap = this.coapRequest(reg, req, timeoutMs, where);
-    return this.opts.gate.run(reg.endpoint, reg.queueMode, async () => {
-      try {
-        return await this.port(reg).observe(this.peer(reg), coap, onNotify);
-      } catch (err) {
-        throw this.mapError(err, reg.endpoint, where);
-      }
-    });
+    return this.recorded(reg, coap, where, observationId, () =>
+      this.opts.gate.run(reg.endpoint, reg.queueMode, async () => {
+        try {
+          return await this.port(reg).observe(this.peer(reg), coap, onNotify);
+        } catch (err) {
+          throw this.mapError(err, reg.endpoint, where);
+        }
+      }),
+    );
   }
 
   /** Parses an answer to `req`; error answers throw DEVICE_ERROR. */

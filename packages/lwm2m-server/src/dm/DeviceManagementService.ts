@@ -29,6 +29,7 @@ import { Lwm2mServerError } from '../Lwm2mServerError.js';
 import type { DeviceContent } from './DeviceContent.js';
 import { DeviceExchange } from './DeviceExchange.js';
 import { multiNodeFormats, readFormats } from './contentFormats.js';
+import type { DeviceProvenance } from '../provenance/DeviceProvenance.js';
 import { QueueModeGate, type QueueModeOptions } from './QueueModeGate.js';
 import { createPlans, writeFormats, writeNode, type CreateContent, type WriteContent } from './writeContent.js';
 
@@ -80,6 +81,8 @@ export interface DeviceManagementOptions {
   /** Default overall deadline of one device exchange (default 30 s). */
   readonly requestTimeoutMs?: number;
   readonly queueMode?: QueueModeOptions;
+  /** Records every exchange and notification (and may refuse an exchange); none without. */
+  readonly provenance?: DeviceProvenance | undefined;
 }
 
 interface ObservationEntry {
@@ -135,7 +138,7 @@ export class DeviceManagementService {
   constructor(private readonly opts: DeviceManagementOptions) {
     this.objects = opts.objects ?? new ObjectRegistry();
     this.gate = new QueueModeGate(opts.clock, opts.queueMode);
-    this.exchange = new DeviceExchange({ gate: this.gate, transportFor: opts.transportFor, objects: this.objects });
+    this.exchange = new DeviceExchange({ gate: this.gate, transportFor: opts.transportFor, objects: this.objects, provenance: opts.provenance });
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
     const ev = opts.events;
     this.unsubscribe.push(
@@ -408,6 +411,7 @@ export class DeviceManagementService {
     const info: ObservationInfo = { id, endpoint: reg.endpoint, registrationId: reg.id, paths: [...paths], composite, createdAt: this.opts.wallTime() };
     const onNotify = (r: DeviceCoapResponse): void => {
       if (!this.observationsById.has(id)) return;
+      this.opts.provenance?.notification({ endpoint: reg.endpoint, observationId: id, path: paths.join(','), code: r.code, payload: r.payload });
       if (!isSuccess(r.code)) {
         this.observationsById.delete(id);
         return;
@@ -422,7 +426,7 @@ export class DeviceManagementService {
       });
     };
     const where = paths.join(',');
-    const handle = await this.exchange.observe(reg, req, this.deadline(opts), where, onNotify);
+    const handle = await this.exchange.observe(reg, req, this.deadline(opts), where, onNotify, id);
     const res = handle.response;
     if (!isSuccess(res.code)) throw this.exchange.deviceError(res.code, res.payload, reg.endpoint, where);
     const content = this.exchange.content(req, res);
@@ -437,7 +441,10 @@ export class DeviceManagementService {
       return { content };
     }
     this.observationsById.set(id, { info, handle });
-    handle.onEnd?.(() => this.observationsById.delete(id));
+    handle.onEnd?.(() => {
+      this.observationsById.delete(id);
+      this.opts.provenance?.observationEnded(id);
+    });
     return { content, observation: info };
   }
 }
