@@ -14,8 +14,9 @@ import { encodeAlert, parseAlert } from './handshake/messages/Alert.js';
 import { parseClientHello, type ClientHello } from './handshake/messages/ClientHello.js';
 import { encodeHelloVerifyRequest } from './handshake/messages/HelloVerifyRequest.js';
 import { NodeUdpSocket, type UdpSocket } from './net/UdpSocket.js';
-import { parseRecords, plainRecord, type DtlsRecord } from './record/Record.js';
+import { isDtlsRecordVersion, parseRecords, plainRecord, type DtlsRecord } from './record/Record.js';
 import { CookieFactory } from './server/CookieFactory.js';
+import { DropStats, type DropCounts, type DropReason, type DtlsLogger } from './server/DropStats.js';
 import { ServerHandshake, type ServerHandshakeContext, type ServerHandshakeEvents } from './server/ServerHandshake.js';
 import type { Session } from './Session.js';
 import { SystemClock, SystemRandom, peerKey, type Clock, type DatagramTransport, type InboundDatagram, type PeerAddress, type Random, type SessionEvent, type TimerHandle } from './types.js';
@@ -49,6 +50,8 @@ export interface DtlsServerOptions {
   socketBufferBytes?: number;
   /** A socket to use instead of binding `host`/`port` (tests). */
   socket?: UdpSocket;
+  /** Debug lines (every dropped datagram with peer and reason). */
+  logger?: DtlsLogger;
 }
 
 export interface HandshakeFailedEvent {
@@ -65,10 +68,8 @@ export interface DtlsServerStats {
   reassemblyBytes: number;
   datagramsIn: number;
   recordsIn: number;
-  malformedDropped: number;
-  unexpectedDropped: number;
-  replayDropped: number;
-  badRecordDropped: number;
+  /** Records (or unparseable datagram tails) dropped, by reason. */
+  drops: DropCounts;
   helloVerifyRequestsSent: number;
   handshakesCompleted: number;
   handshakesFailed: number;
@@ -95,6 +96,7 @@ export class DtlsServer implements DatagramTransport {
   private readonly maxSessions: number;
   private readonly maxHandshakes: number;
   private readonly idleTimeoutMs: number;
+  private readonly drops: DropStats;
   private datagramHandler: (d: InboundDatagram) => void = () => {};
   private readonly sessionHandlers = new Set<(e: SessionEvent) => void>();
   private readonly failedHandlers = new Set<(e: HandshakeFailedEvent) => void>();
@@ -105,10 +107,6 @@ export class DtlsServer implements DatagramTransport {
   private readonly counters = {
     datagramsIn: 0,
     recordsIn: 0,
-    malformedDropped: 0,
-    unexpectedDropped: 0,
-    replayDropped: 0,
-    badRecordDropped: 0,
     helloVerifyRequestsSent: 0,
     handshakesCompleted: 0,
     handshakesFailed: 0,
@@ -133,6 +131,7 @@ export class DtlsServer implements DatagramTransport {
     this.maxSessions = opts.maxSessions ?? 100_000;
     this.maxHandshakes = opts.maxHandshakes ?? 10_000;
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 15 * 60_000;
+    this.drops = new DropStats(opts.logger);
     const resolver = opts.pskResolver;
     this.ctx = {
       clock: this.clock,
@@ -251,7 +250,7 @@ export class DtlsServer implements DatagramTransport {
   stats(): DtlsServerStats {
     let reassemblyBytes = 0;
     for (const st of this.peers.values()) reassemblyBytes += st.handshake?.bufferedBytes ?? 0;
-    return { sessions: this.sessionCount, handshakes: this.handshakeCount, reassemblyBytes, ...this.counters };
+    return { sessions: this.sessionCount, handshakes: this.handshakeCount, reassemblyBytes, ...this.counters, drops: this.drops.snapshot() };
   }
 
   /** Number of peers with any state (session or handshake): 0 after a spoofed ClientHello flood. */
@@ -265,39 +264,45 @@ export class DtlsServer implements DatagramTransport {
     if (this.closed) return;
     this.counters.datagramsIn += 1;
     const records: DtlsRecord[] = [];
-    if (!parseRecords(data, records)) this.counters.malformedDropped += 1;
+    const problem = parseRecords(data, records);
+    if (problem) this.drops.drop(problem, peer);
     if (records.length === 0) return;
     this.counters.recordsIn += records.length;
     const key = peerKey(peer);
     for (const rec of records) {
       try {
         if (rec.epoch === 0) this.onPlainRecord(rec, peer, key);
-        else this.onProtectedRecord(rec, key);
+        else if (rec.version !== ProtocolVersion.Dtls12) this.drop('unknownVersion', peer);
+        else this.onProtectedRecord(rec, key, peer);
       } catch {
         // A bug or hostile input in one record never takes the server down.
-        this.counters.malformedDropped += 1;
+        this.drop('malformed', peer);
       }
     }
   }
 
+  private drop(reason: DropReason, peer: PeerAddress): void {
+    this.drops.drop(reason, peer);
+  }
+
   private onPlainRecord(rec: DtlsRecord, peer: PeerAddress, key: string): void {
     const st = this.peers.get(key);
+    // A ClientHello may come in any 0xfe record version (fe 00 from mbedTLS); everything else in fe fd / fe ff.
+    const hello = rec.type === ContentType.Handshake && rec.fragment.length >= 12 && rec.fragment[0] === HandshakeType.ClientHello;
+    if (!hello && !isDtlsRecordVersion(rec.version)) return this.drop('unknownVersion', peer);
     switch (rec.type) {
       case ContentType.Handshake:
-        if (rec.fragment.length >= 12 && rec.fragment[0] === HandshakeType.ClientHello) return this.onClientHello(rec, peer, key, st);
+        if (hello) return this.onClientHello(rec, peer, key, st);
         if (st?.handshake) return st.handshake.onPlainHandshake(rec);
-        this.counters.unexpectedDropped += 1;
-        return;
+        return this.drop('unexpected', peer);
       case ContentType.ChangeCipherSpec:
         if (st?.handshake) return st.handshake.onChangeCipherSpec(rec.fragment);
-        this.counters.unexpectedDropped += 1;
-        return;
+        return this.drop('unexpected', peer);
       case ContentType.Alert:
         if (st?.handshake) return st.handshake.onPlainAlert(rec.fragment);
-        this.counters.unexpectedDropped += 1;
-        return;
+        return this.drop('unexpected', peer);
       default:
-        this.counters.unexpectedDropped += 1;
+        this.drop('unexpected', peer);
     }
   }
 
@@ -306,16 +311,12 @@ export class DtlsServer implements DatagramTransport {
     parseFragments(rec.fragment, frags);
     const f = frags[0];
     // A ClientHello must arrive unfragmented: before the cookie we keep no reassembly state.
-    if (!f || f.type !== HandshakeType.ClientHello || f.offset !== 0 || f.body.length !== f.length) {
-      this.counters.malformedDropped += 1;
-      return;
-    }
+    if (!f || f.type !== HandshakeType.ClientHello || f.offset !== 0 || f.body.length !== f.length) return this.drop('malformed', peer);
     let hello: ClientHello;
     try {
       hello = parseClientHello(f.body);
     } catch {
-      this.counters.malformedDropped += 1;
-      return;
+      return this.drop('malformed', peer);
     }
     if (st?.handshake && st.handshake.state !== 'failed' && st.handshake.clientRandom.equals(hello.random)) {
       st.handshake.onClientHelloRetransmit();
@@ -323,8 +324,7 @@ export class DtlsServer implements DatagramTransport {
     }
     if (st?.session?.clientRandom?.equals(hello.random)) {
       // A late duplicate of the ClientHello that created the current session.
-      this.counters.unexpectedDropped += 1;
-      return;
+      return this.drop('unexpected', peer);
     }
     if (!this.cookies.verify(peer, hello.random, hello.cookie)) {
       const hvr = encodeHandshake(HandshakeType.HelloVerifyRequest, f.seq, encodeHelloVerifyRequest(this.cookies.make(peer, hello.random)));
@@ -348,15 +348,9 @@ export class DtlsServer implements DatagramTransport {
     }
     const suite = this.suites.find((s) => hello.cipherSuites.includes(s.id));
     if (!suite) return reject('no common cipher suite', AlertDescription.HandshakeFailure);
-    if (!st?.handshake && this.handshakeCount >= this.maxHandshakes) {
-      this.counters.handshakesRejected += 1;
-      return;
-    }
+    if (!st?.handshake && this.handshakeCount >= this.maxHandshakes) return this.rejectCapped(peer);
     // Handshakes in progress count too, so completed handshakes can never push sessions past the cap.
-    if (!st?.session && !st?.handshake && this.sessionCount + this.handshakeCount >= this.maxSessions) {
-      this.counters.handshakesRejected += 1;
-      return;
-    }
+    if (!st?.session && !st?.handshake && this.sessionCount + this.handshakeCount >= this.maxSessions) return this.rejectCapped(peer);
     let state = st;
     if (!state) {
       state = { peer: { address: peer.address, port: peer.port }, session: undefined, handshake: undefined };
@@ -371,30 +365,24 @@ export class DtlsServer implements DatagramTransport {
     hs.start();
   }
 
-  private onProtectedRecord(rec: DtlsRecord, key: string): void {
+  private rejectCapped(peer: PeerAddress): void {
+    this.counters.handshakesRejected += 1;
+    this.drop('capped', peer);
+  }
+
+  private onProtectedRecord(rec: DtlsRecord, key: string, peer: PeerAddress): void {
     const st = this.peers.get(key);
-    if (!st) {
-      this.counters.unexpectedDropped += 1;
-      return;
-    }
+    if (!st) return this.drop('noSession', peer);
     const session = st.session;
     if (st.handshake?.wantsEpoch(rec.epoch)) {
       const mine = st.handshake.onProtected(rec, session !== undefined && session.readEpoch === rec.epoch);
       if (mine) return;
     }
-    if (!session || rec.epoch !== session.readEpoch) {
-      this.counters.unexpectedDropped += 1;
-      return;
-    }
+    if (!session) return this.drop(st.handshake ? 'badEpoch' : 'noSession', peer);
+    if (rec.epoch !== session.readEpoch) return this.drop('badEpoch', peer);
     const pt = session.open(rec);
-    if (pt === 'replay') {
-      this.counters.replayDropped += 1;
-      return;
-    }
-    if (pt === 'bad') {
-      this.counters.badRecordDropped += 1;
-      return;
-    }
+    if (pt === 'replay') return this.drop('replay', peer);
+    if (pt === 'bad') return this.drop('badMac', peer);
     session.lastActivity = this.clock.now();
     switch (rec.type) {
       case ContentType.ApplicationData:
@@ -423,7 +411,7 @@ export class DtlsServer implements DatagramTransport {
         else this.socket.send(session.seal(ContentType.Alert, encodeAlert(AlertLevel.Warning, AlertDescription.NoRenegotiation)), st.peer);
         return;
       default:
-        this.counters.unexpectedDropped += 1;
+        this.drop('unexpected', peer);
     }
   }
 
@@ -455,7 +443,7 @@ export class DtlsServer implements DatagramTransport {
     st.session = session;
     this.sessionCount += 1;
     this.emitSession({ kind: 'up', peer: st.peer, security: session.security });
-    for (const rec of hs.takeLeftover()) this.onProtectedRecord(rec, peerKey(st.peer));
+    for (const rec of hs.takeLeftover()) this.onProtectedRecord(rec, peerKey(st.peer), st.peer);
   }
 
   private onHandshakeFailed(hs: ServerHandshake, reason: string, alert: number | undefined, identity: string | undefined): void {

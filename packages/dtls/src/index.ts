@@ -2,6 +2,7 @@ export { DtlsServer, type DtlsServerOptions, type DtlsServerStats, type Handshak
 export { DtlsClient, type DtlsClientOptions } from './DtlsClient.js';
 export { UdpTransport } from './UdpTransport.js';
 export { DtlsError, type DtlsErrorCode } from './DtlsError.js';
+export { DROP_REASONS, type DropCounts, type DropReason, type DtlsLogger } from './server/DropStats.js';
 export { CipherSuites, DEFAULT_CIPHER_SUITES, type CipherSuiteName, type CipherSuiteInfo } from './crypto/CipherSuite.js';
 export { AlertDescription, ContentType, HandshakeType } from './constants.js';
 export { NodeUdpSocket, type UdpSocket } from './net/UdpSocket.js';

@@ -10,32 +10,44 @@ export interface DtlsRecord {
   readonly fragment: Buffer;
 }
 
+/** Why a datagram (or its tail) was not split into records. */
+export type RecordProblem = 'unknownVersion' | 'tooBig' | 'malformed';
+
 const MAX_FRAGMENT = 16384 + 2048;
 
 /**
- * Splits a datagram into records. Returns false when it is malformed (any bad header or length); the
+ * Splits a datagram into records. Returns undefined when all of it parsed, else what was wrong; the
  * records before the bad one are still returned in `out` (RFC 6347 §4.1.2.7: drop the rest).
+ *
+ * Any record version whose major byte is 0xfe is framed (RFC 5246 Appendix E.1, inherited by DTLS 1.2:
+ * a server accepts any record-layer version on a ClientHello; mbedTLS clients send `fe 00`). Which
+ * versions a record of a given epoch may carry is the receiver's decision.
  */
-export function parseRecords(datagram: Buffer, out: DtlsRecord[]): boolean {
+export function parseRecords(datagram: Buffer, out: DtlsRecord[]): RecordProblem | undefined {
   let pos = 0;
   while (pos < datagram.length) {
-    if (datagram.length - pos < RECORD_HEADER_LENGTH) return false;
+    if (datagram.length - pos < RECORD_HEADER_LENGTH) return 'malformed';
     const type = datagram[pos] as number;
-    const version = datagram.readUInt16BE(pos + 1);
     const length = datagram.readUInt16BE(pos + 11);
-    if (type < 20 || type > 23) return false;
-    if (version !== ProtocolVersion.Dtls12 && version !== ProtocolVersion.Dtls10) return false;
-    if (length > MAX_FRAGMENT || pos + RECORD_HEADER_LENGTH + length > datagram.length) return false;
+    if (type < 20 || type > 23) return 'malformed';
+    if (datagram[pos + 1] !== 0xfe) return 'unknownVersion';
+    if (length > MAX_FRAGMENT) return 'tooBig';
+    if (pos + RECORD_HEADER_LENGTH + length > datagram.length) return 'malformed';
     out.push({
       type,
-      version,
+      version: datagram.readUInt16BE(pos + 1),
       epoch: datagram.readUInt16BE(pos + 3),
       seq: datagram.readUIntBE(pos + 5, 6),
       fragment: datagram.subarray(pos + RECORD_HEADER_LENGTH, pos + RECORD_HEADER_LENGTH + length),
     });
     pos += RECORD_HEADER_LENGTH + length;
   }
-  return true;
+  return undefined;
+}
+
+/** The record versions DTLS 1.0/1.2 peers use after the first ClientHello. */
+export function isDtlsRecordVersion(version: number): boolean {
+  return version === ProtocolVersion.Dtls12 || version === ProtocolVersion.Dtls10;
 }
 
 /** An unprotected record (epoch 0). */
