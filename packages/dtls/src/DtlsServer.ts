@@ -42,7 +42,11 @@ export interface DtlsServerOptions {
   maxRetransmissions?: number;
   /** Largest datagram we send (default 1400). */
   mtu?: number;
-  /** Alert for an unknown identity: `unknown_psk_identity` (default) or `decrypt_error` (RFC 4279 §2, hides which identities exist). */
+  /**
+   * Alert for an unknown identity: `decrypt_error` (default; RFC 4279 §2: the handshake fails at the
+   * client's Finished exactly as with a wrong key, so nobody can list which identities exist) or
+   * `unknown_psk_identity` (115, at once).
+   */
   unknownIdentityAlert?: 'unknown_psk_identity' | 'decrypt_error';
   /** Cookie secret rotation period (default 60 s). */
   cookieRotateMs?: number;
@@ -141,7 +145,7 @@ export class DtlsServer implements DatagramTransport {
       retransmitMaxMs: opts.retransmitMaxMs ?? 60_000,
       maxRetransmissions: opts.maxRetransmissions ?? 5,
       identityHint: opts.identityHint,
-      unknownIdentityAlert: opts.unknownIdentityAlert === 'decrypt_error' ? AlertDescription.DecryptError : AlertDescription.UnknownPskIdentity,
+      unknownIdentityAlert: opts.unknownIdentityAlert === 'unknown_psk_identity' ? AlertDescription.UnknownPskIdentity : AlertDescription.DecryptError,
       resolvePsk: (identity, peer) => resolver(identity, peer),
       sendDatagram: (peer, data) => this.socket.send(data, peer),
     };

@@ -41,6 +41,10 @@ export interface ServerHandshakeContext {
   readonly retransmitMaxMs: number;
   readonly maxRetransmissions: number;
   readonly identityHint: string | undefined;
+  /**
+   * Alert for an unknown identity. `decrypt_error`: the handshake goes on with a random key and fails at
+   * the client's Finished exactly as a wrong key does (RFC 4279 §2), so no one can list identities.
+   */
   readonly unknownIdentityAlert: number;
   resolvePsk(identity: string, peer: PeerAddress): Promise<Uint8Array | undefined>;
   sendDatagram(peer: PeerAddress, data: Buffer): void;
@@ -75,6 +79,8 @@ export class ServerHandshake {
   private replayIndex = 0;
   private identity: string | undefined;
   private master: Buffer | undefined;
+  /** The identity was unknown and a random key stands in for it (the failure is reported as such). */
+  private unknownIdentity = false;
 
   constructor(
     private readonly ctx: ServerHandshakeContext,
@@ -207,8 +213,14 @@ export class ServerHandshake {
 
   private onPsk(psk: Uint8Array | undefined): void {
     if (this.state !== 'resolvingPsk') return;
-    if (!psk || psk.length === 0) return this.fail('unknown PSK identity', this.ctx.unknownIdentityAlert);
-    const pms = pskPremasterSecret(psk);
+    let key = psk;
+    if (!key || key.length === 0) {
+      if (this.ctx.unknownIdentityAlert !== AlertDescription.DecryptError) return this.fail('unknown PSK identity', this.ctx.unknownIdentityAlert);
+      // Same path as a wrong key: derive keys from a random PSK; the client's Finished cannot verify.
+      this.unknownIdentity = true;
+      key = this.ctx.random.bytes(16);
+    }
+    const pms = pskPremasterSecret(key);
     this.master = this.useEms
       ? extendedMasterSecret(pms, this.transcript.copy().digest())
       : masterSecret(pms, this.clientRandom, this.serverRandom);
@@ -311,8 +323,9 @@ export class ServerHandshake {
     this.events.completed(this, session);
   }
 
-  fail(reason: string, alert: number | undefined): void {
+  fail(why: string, alert: number | undefined): void {
     if (this.state === 'done' || this.state === 'failed') return;
+    const reason = this.unknownIdentity && alert === AlertDescription.DecryptError ? 'unknown PSK identity' : why;
     this.state = 'failed';
     this.timer.cancel();
     this.early = [];
