@@ -16,6 +16,8 @@ import { encodeHelloVerifyRequest } from './handshake/messages/HelloVerifyReques
 import { NodeUdpSocket, type UdpSocket } from './net/UdpSocket.js';
 import { isDtlsRecordVersion, parseRecords, plainRecord, type DtlsRecord } from './record/Record.js';
 import { CookieFactory } from './server/CookieFactory.js';
+import { FairInbox } from './server/FairInbox.js';
+import { SourceQuota } from './server/SourceQuota.js';
 import { DropStats, type DropCounts, type DropReason, type DtlsLogger } from './server/DropStats.js';
 import { ServerHandshake, type ServerHandshakeContext, type ServerHandshakeEvents } from './server/ServerHandshake.js';
 import type { Session } from './Session.js';
@@ -34,7 +36,20 @@ export interface DtlsServerOptions {
   clock?: Clock;
   random?: Random;
   maxSessions?: number;
+  /** Handshakes in progress, all sources (default 10,000). */
   maxHandshakes?: number;
+  /**
+   * Handshakes in progress per source IPv4 address or IPv6 /64 (default 64). Devices behind one
+   * carrier-grade NAT share it: raise it for such fleets.
+   */
+  maxHandshakesPerSource?: number;
+  /**
+   * Fair service under overload: datagrams queued per source (IPv4 address, IPv6 /64) and served
+   * round-robin, `perTurn` per event-loop turn (defaults 32 / 8192 total / 16).
+   */
+  inbox?: { perSource?: number; total?: number; perTurn?: number };
+  /** A handshake not completed within this time is abandoned and its state freed (default 15 s). */
+  handshakeTimeoutMs?: number;
   idleTimeoutMs?: number;
   retransmitInitialMs?: number;
   retransmitMaxMs?: number;
@@ -101,6 +116,8 @@ export class DtlsServer implements DatagramTransport {
   private readonly maxHandshakes: number;
   private readonly idleTimeoutMs: number;
   private readonly drops: DropStats;
+  private readonly quota: SourceQuota;
+  private readonly inbox: FairInbox;
   private datagramHandler: (d: InboundDatagram) => void = () => {};
   private readonly sessionHandlers = new Set<(e: SessionEvent) => void>();
   private readonly failedHandlers = new Set<(e: HandshakeFailedEvent) => void>();
@@ -136,6 +153,7 @@ export class DtlsServer implements DatagramTransport {
     this.maxHandshakes = opts.maxHandshakes ?? 10_000;
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 15 * 60_000;
     this.drops = new DropStats(opts.logger);
+    this.quota = new SourceQuota(opts.maxHandshakesPerSource ?? 64);
     const resolver = opts.pskResolver;
     this.ctx = {
       clock: this.clock,
@@ -144,6 +162,7 @@ export class DtlsServer implements DatagramTransport {
       retransmitInitialMs: opts.retransmitInitialMs ?? 1000,
       retransmitMaxMs: opts.retransmitMaxMs ?? 60_000,
       maxRetransmissions: opts.maxRetransmissions ?? 5,
+      handshakeTimeoutMs: opts.handshakeTimeoutMs ?? 15_000,
       identityHint: opts.identityHint,
       unknownIdentityAlert: opts.unknownIdentityAlert === 'unknown_psk_identity' ? AlertDescription.UnknownPskIdentity : AlertDescription.DecryptError,
       resolvePsk: (identity, peer) => resolver(identity, peer),
@@ -153,7 +172,16 @@ export class DtlsServer implements DatagramTransport {
       completed: (hs, session) => this.onHandshakeCompleted(hs, session),
       failed: (hs, reason, alert, identity) => this.onHandshakeFailed(hs, reason, alert, identity),
     };
-    socket.onMessage((data, peer) => this.onDatagramIn(data, peer));
+    this.inbox = new FairInbox(
+      { perSource: opts.inbox?.perSource ?? 32, total: opts.inbox?.total ?? 8192, perTurn: opts.inbox?.perTurn ?? 16, defer: (fn) => setImmediate(fn) },
+      (data, peer) => this.onDatagramIn(data, peer),
+      (peer) => this.drop('overload', peer),
+    );
+    socket.onMessage((data, peer) => {
+      if (this.closed) return;
+      this.counters.datagramsIn += 1;
+      this.inbox.push(data, peer);
+    });
     this.armSweep();
   }
 
@@ -203,6 +231,8 @@ export class DtlsServer implements DatagramTransport {
     this.peers.clear();
     this.sessionCount = 0;
     this.handshakeCount = 0;
+    this.quota.clear();
+    this.inbox.clear();
     for (const st of down) this.emitSession({ kind: 'down', peer: st.peer, reason: 'server closed' });
     await Promise.all(flushed);
     await this.socket.close();
@@ -266,7 +296,6 @@ export class DtlsServer implements DatagramTransport {
 
   private onDatagramIn(data: Buffer, peer: PeerAddress): void {
     if (this.closed) return;
-    this.counters.datagramsIn += 1;
     const records: DtlsRecord[] = [];
     const problem = parseRecords(data, records);
     if (problem) this.drops.drop(problem, peer);
@@ -353,6 +382,8 @@ export class DtlsServer implements DatagramTransport {
     const suite = this.suites.find((s) => hello.cipherSuites.includes(s.id));
     if (!suite) return reject('no common cipher suite', AlertDescription.HandshakeFailure);
     if (!st?.handshake && this.handshakeCount >= this.maxHandshakes) return this.rejectCapped(peer);
+    // One source (address, or IPv6 /64) cannot take the whole table.
+    if (!st?.handshake && !this.quota.allows(peer.address)) return this.rejectCapped(peer);
     // Handshakes in progress count too, so completed handshakes can never push sessions past the cap.
     if (!st?.session && !st?.handshake && this.sessionCount + this.handshakeCount >= this.maxSessions) return this.rejectCapped(peer);
     let state = st;
@@ -422,8 +453,14 @@ export class DtlsServer implements DatagramTransport {
   // ---- bookkeeping ----
 
   private setHandshake(st: PeerState, hs: ServerHandshake | undefined): void {
-    if (st.handshake && !hs) this.handshakeCount -= 1;
-    if (!st.handshake && hs) this.handshakeCount += 1;
+    if (st.handshake && !hs) {
+      this.handshakeCount -= 1;
+      this.quota.remove(st.peer.address);
+    }
+    if (!st.handshake && hs) {
+      this.handshakeCount += 1;
+      this.quota.add(st.peer.address);
+    }
     st.handshake = hs;
   }
 

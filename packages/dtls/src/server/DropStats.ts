@@ -22,9 +22,11 @@ export type DropReason =
   /** Well-formed but out of place (a handshake message with no handshake, a late duplicate hello). */
   | 'unexpected'
   /** A valid cookie'd ClientHello refused by a cap on handshakes or sessions. */
-  | 'capped';
+  | 'capped'
+  /** The server is overloaded and this datagram's source already has its share queued. */
+  | 'overload';
 
-export const DROP_REASONS: readonly DropReason[] = ['unknownVersion', 'badEpoch', 'badMac', 'replay', 'noSession', 'tooBig', 'malformed', 'unexpected', 'capped'];
+export const DROP_REASONS: readonly DropReason[] = ['unknownVersion', 'badEpoch', 'badMac', 'replay', 'noSession', 'tooBig', 'malformed', 'unexpected', 'capped', 'overload'];
 
 /** The logging seam: one line per event, never any key material. */
 export interface DtlsLogger {
@@ -34,7 +36,7 @@ export interface DtlsLogger {
 export type DropCounts = Record<DropReason, number>;
 
 export function emptyDropCounts(): DropCounts {
-  return { unknownVersion: 0, badEpoch: 0, badMac: 0, replay: 0, noSession: 0, tooBig: 0, malformed: 0, unexpected: 0, capped: 0 };
+  return { unknownVersion: 0, badEpoch: 0, badMac: 0, replay: 0, noSession: 0, tooBig: 0, malformed: 0, unexpected: 0, capped: 0, overload: 0 };
 }
 
 export class DropStats {

@@ -29,7 +29,7 @@ import { encodeServerKeyExchange } from '../handshake/messages/ServerKeyExchange
 import type { DtlsRecord } from '../record/Record.js';
 import { ReplayWindow } from '../record/ReplayWindow.js';
 import { Session } from '../Session.js';
-import type { Clock, PeerAddress, Random } from '../types.js';
+import type { Clock, PeerAddress, Random, TimerHandle } from '../types.js';
 
 export type ServerHandshakeState = 'waitClientKeyExchange' | 'resolvingPsk' | 'waitChangeCipherSpec' | 'waitFinished' | 'done' | 'failed';
 
@@ -40,6 +40,8 @@ export interface ServerHandshakeContext {
   readonly retransmitInitialMs: number;
   readonly retransmitMaxMs: number;
   readonly maxRetransmissions: number;
+  /** The whole handshake's deadline: abandoned state is freed after it. */
+  readonly handshakeTimeoutMs: number;
   readonly identityHint: string | undefined;
   /**
    * Alert for an unknown identity. `decrypt_error`: the handshake goes on with a random key and fails at
@@ -68,6 +70,7 @@ export class ServerHandshake {
   private readCipher: RecordCipher | undefined;
   private readonly readWindow = new ReplayWindow();
   private readonly timer: RetransmitTimer;
+  private deadline: TimerHandle | undefined;
   private readonly flight4: FlightEntry[];
   private readonly useEms: boolean;
   private readonly secureRenegotiation: boolean;
@@ -137,6 +140,7 @@ export class ServerHandshake {
   start(): void {
     this.sendFlight(this.flight4);
     this.timer.start();
+    this.deadline = this.ctx.clock.setTimer(this.ctx.handshakeTimeoutMs, () => this.fail('handshake timeout', undefined));
   }
 
   private sendFlight(entries: readonly FlightEntry[]): void {
@@ -312,6 +316,7 @@ export class ServerHandshake {
     this.message(HandshakeType.Finished, encodeFinished(master, false, this.transcript.copy().digest()), w1.cipher?.overhead ?? 0, true, out);
     this.sendFlight(out);
     this.timer.cancel();
+    this.deadline?.cancel();
     this.state = 'done';
     // The session inherits the replay window, so the client's Finished record cannot be replayed into it.
     const session = new Session(this.peer, this.identity ?? '', this.suite, 1, readCipher, w1, this.ctx.clock.now(), this.readWindow);
@@ -328,6 +333,7 @@ export class ServerHandshake {
     const reason = this.unknownIdentity && alert === AlertDescription.DecryptError ? 'unknown PSK identity' : why;
     this.state = 'failed';
     this.timer.cancel();
+    this.deadline?.cancel();
     this.early = [];
     this.reassembler.clear();
     if (alert !== undefined) this.ctx.sendDatagram(this.peer, writeRecord(this.w0, ContentType.Alert, encodeAlert(AlertLevel.Fatal, alert)));
@@ -339,6 +345,7 @@ export class ServerHandshake {
     if (this.state === 'done' || this.state === 'failed') return;
     this.state = 'failed';
     this.timer.cancel();
+    this.deadline?.cancel();
     this.early = [];
     this.reassembler.clear();
   }

@@ -103,7 +103,7 @@ describe('record versions of a ClientHello', () => {
     clientSock.send(copy, { address: '127.0.0.1', port: 5684 }); // replay
     const forged = Buffer.from(copy);
     forged.writeUIntBE(99, 5, 6);
-    (forged as Buffer)[forged.length - 1] ^= 1;
+    forged.writeUInt8((forged.at(-1) as number) ^ 1, forged.length - 1);
     clientSock.send(forged, { address: '127.0.0.1', port: 5684 }); // forgery
     const epoch2 = Buffer.from(copy);
     epoch2.writeUInt16BE(2, 3);
