@@ -4,7 +4,7 @@
  */
 import { isIPv6 } from 'node:net';
 import { AlertDescription, AlertLevel, ContentType, MAX_PLAINTEXT } from './constants.js';
-import { ClientHandshake } from './client/ClientHandshake.js';
+import { ClientHandshake, type ResumableSession } from './client/ClientHandshake.js';
 import { CipherSuites, DEFAULT_CIPHER_SUITES, type CipherSuiteName } from './crypto/CipherSuite.js';
 import { DtlsError } from './DtlsError.js';
 import { encodeAlert, parseAlert } from './handshake/messages/Alert.js';
@@ -33,6 +33,11 @@ export interface DtlsClientOptions {
   mtu?: number;
   /** A socket to use instead of binding one (tests). */
   socket?: UdpSocket;
+  /**
+   * A session from an earlier connection's `resumable()`, offered for an abbreviated handshake
+   * (RFC 5246 §7.3); a full handshake follows when the server does not resume it.
+   */
+  resume?: ResumableSession;
 }
 
 export class DtlsClient implements DatagramTransport {
@@ -46,6 +51,9 @@ export class DtlsClient implements DatagramTransport {
     private readonly socket: UdpSocket,
     private session: Session | undefined,
     private readonly clock: Clock,
+    private readonly resumableSession: ResumableSession | undefined,
+    /** The handshake was abbreviated: the server resumed the offered session. */
+    readonly resumed: boolean,
   ) {
     if (!session) throw new DtlsError('DTLS_HANDSHAKE_FAILED', 'no session');
     this.peer = session.peer;
@@ -64,6 +72,11 @@ export class DtlsClient implements DatagramTransport {
     return this.session !== undefined;
   }
 
+  /** The session to offer as `resume` on a later connect, when the server gave it an id. */
+  resumable(): ResumableSession | undefined {
+    return this.resumableSession;
+  }
+
   static async connect(opts: DtlsClientOptions): Promise<DtlsClient> {
     const clock = opts.clock ?? SystemClock;
     const random = opts.random ?? SystemRandom;
@@ -80,8 +93,10 @@ export class DtlsClient implements DatagramTransport {
     const peer: PeerAddress = { address: opts.host === 'localhost' ? '127.0.0.1' : opts.host, port: opts.port };
     let deadline: TimerHandle | undefined;
     try {
+      let resumable: ResumableSession | undefined;
+      let resumed = false;
       const session = await new Promise<Session>((resolve, reject) => {
-        const hs = new ClientHandshake({
+        const hs: ClientHandshake = new ClientHandshake({
           peer,
           identity: opts.identity,
           key: opts.key,
@@ -92,8 +107,13 @@ export class DtlsClient implements DatagramTransport {
           retransmitInitialMs: opts.retransmitInitialMs ?? 1000,
           retransmitMaxMs: opts.retransmitMaxMs ?? 60_000,
           maxRetransmissions: opts.maxRetransmissions ?? 6,
+          ...(opts.resume ? { resume: opts.resume } : {}),
           sendDatagram: (d) => socket.send(d, peer),
-          completed: resolve,
+          completed: (s, r) => {
+            resumable = r;
+            resumed = hs.resumed;
+            resolve(s);
+          },
           failed: (reason, alert) =>
             reject(
               new DtlsError(alert !== undefined ? 'DTLS_ALERT' : reason === 'handshake timeout' ? 'DTLS_HANDSHAKE_TIMEOUT' : 'DTLS_HANDSHAKE_FAILED', `DTLS handshake failed: ${reason}`, alert !== undefined ? { alert } : {}),
@@ -108,7 +128,7 @@ export class DtlsClient implements DatagramTransport {
         });
         hs.start();
       });
-      return new DtlsClient(socket, session, clock);
+      return new DtlsClient(socket, session, clock, resumable, resumed);
     } catch (err) {
       if (!opts.socket) await socket.close();
       throw err;
@@ -172,12 +192,15 @@ export class DtlsClient implements DatagramTransport {
     if (!s || from.port !== this.peer.port || from.address !== this.peer.address) return;
     const recs: DtlsRecord[] = [];
     parseRecords(data, recs);
+    // The server repeats its last flight of an abbreviated handshake: our CCS + Finished were lost.
+    if (s.resendFinalFlight && recs.some((r) => r.epoch === 0 && r.type === ContentType.Handshake)) s.resendFinalFlight();
     for (const rec of recs) {
       if (rec.epoch !== s.readEpoch) continue;
       const pt = s.open(rec);
       if (typeof pt === 'string') continue;
       s.lastActivity = this.clock.now();
       if (rec.type === ContentType.ApplicationData) {
+        s.resendFinalFlight = undefined; // the server has our Finished
         try {
           this.datagramHandler({ peer: this.peer, data: pt, security: s.security });
         } catch {

@@ -10,6 +10,7 @@ import { AlertDescription, AlertLevel, ContentType, ExtensionType, HandshakeType
 import { CipherSuites, DEFAULT_CIPHER_SUITES, type CipherSuiteInfo, type CipherSuiteName } from './crypto/CipherSuite.js';
 import { DtlsError } from './DtlsError.js';
 import { encodeHandshake, parseFragments, type HandshakeFragment } from './handshake/HandshakeFragment.js';
+import { hasExtension } from './handshake/Extensions.js';
 import { encodeAlert, parseAlert } from './handshake/messages/Alert.js';
 import { parseClientHello, type ClientHello } from './handshake/messages/ClientHello.js';
 import { encodeHelloVerifyRequest } from './handshake/messages/HelloVerifyRequest.js';
@@ -17,6 +18,7 @@ import { NodeUdpSocket, type UdpSocket } from './net/UdpSocket.js';
 import { isDtlsRecordVersion, parseRecords, plainRecord, type DtlsRecord } from './record/Record.js';
 import { CookieFactory } from './server/CookieFactory.js';
 import { FairInbox } from './server/FairInbox.js';
+import { SessionCache, type CachedSession } from './server/SessionCache.js';
 import { SourceQuota } from './server/SourceQuota.js';
 import { DropStats, type DropCounts, type DropReason, type DtlsLogger } from './server/DropStats.js';
 import { ServerHandshake, type ServerHandshakeContext, type ServerHandshakeEvents } from './server/ServerHandshake.js';
@@ -48,6 +50,11 @@ export interface DtlsServerOptions {
    * round-robin, `perTurn` per event-loop turn (defaults 32 / 8192 total / 16).
    */
   inbox?: { perSource?: number; total?: number; perTurn?: number };
+  /**
+   * Resumption by session id (RFC 5246 §7.3): sessions with an extended master secret are cached,
+   * at most `maxEntries` (default 10,000; 0 turns resumption off) for `lifetimeMs` (default 24 h).
+   */
+  sessionCache?: { maxEntries?: number; lifetimeMs?: number };
   /** A handshake not completed within this time is abandoned and its state freed (default 15 s). */
   handshakeTimeoutMs?: number;
   idleTimeoutMs?: number;
@@ -90,7 +97,12 @@ export interface DtlsServerStats {
   /** Records (or unparseable datagram tails) dropped, by reason. */
   drops: DropCounts;
   helloVerifyRequestsSent: number;
+  /** Full and abbreviated handshakes completed. */
   handshakesCompleted: number;
+  /** Of which abbreviated (resumed by session id). */
+  handshakesResumed: number;
+  /** Sessions the resumption cache holds. */
+  resumableSessions: number;
   handshakesFailed: number;
   handshakesRejected: number;
   /** Exceptions thrown by the `onDatagram` handler (caught). */
@@ -118,6 +130,7 @@ export class DtlsServer implements DatagramTransport {
   private readonly drops: DropStats;
   private readonly quota: SourceQuota;
   private readonly inbox: FairInbox;
+  private readonly cache: SessionCache;
   private datagramHandler: (d: InboundDatagram) => void = () => {};
   private readonly sessionHandlers = new Set<(e: SessionEvent) => void>();
   private readonly failedHandlers = new Set<(e: HandshakeFailedEvent) => void>();
@@ -130,6 +143,7 @@ export class DtlsServer implements DatagramTransport {
     recordsIn: 0,
     helloVerifyRequestsSent: 0,
     handshakesCompleted: 0,
+    handshakesResumed: 0,
     handshakesFailed: 0,
     handshakesRejected: 0,
     handlerErrors: 0,
@@ -153,6 +167,7 @@ export class DtlsServer implements DatagramTransport {
     this.maxHandshakes = opts.maxHandshakes ?? 10_000;
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 15 * 60_000;
     this.drops = new DropStats(opts.logger);
+    this.cache = new SessionCache({ maxEntries: opts.sessionCache?.maxEntries ?? 10_000, lifetimeMs: opts.sessionCache?.lifetimeMs ?? 24 * 3600_000 });
     this.quota = new SourceQuota(opts.maxHandshakesPerSource ?? 64);
     const resolver = opts.pskResolver;
     this.ctx = {
@@ -233,6 +248,7 @@ export class DtlsServer implements DatagramTransport {
     this.handshakeCount = 0;
     this.quota.clear();
     this.inbox.clear();
+    this.cache.clear();
     for (const st of down) this.emitSession({ kind: 'down', peer: st.peer, reason: 'server closed' });
     await Promise.all(flushed);
     await this.socket.close();
@@ -267,7 +283,9 @@ export class DtlsServer implements DatagramTransport {
     return had;
   }
 
+  /** Drops the identity's sessions and forgets its resumable ones (rotated or removed credentials). */
   dropSessionsByIdentity(identity: string, reason = 'dropped'): number {
+    this.cache.dropIdentity(identity);
     let n = 0;
     for (const st of [...this.peers.values()]) {
       if (st.session?.identity === identity && this.dropSession(st.peer, reason)) n += 1;
@@ -284,7 +302,7 @@ export class DtlsServer implements DatagramTransport {
   stats(): DtlsServerStats {
     let reassemblyBytes = 0;
     for (const st of this.peers.values()) reassemblyBytes += st.handshake?.bufferedBytes ?? 0;
-    return { sessions: this.sessionCount, handshakes: this.handshakeCount, reassemblyBytes, ...this.counters, drops: this.drops.snapshot() };
+    return { sessions: this.sessionCount, handshakes: this.handshakeCount, reassemblyBytes, ...this.counters, resumableSessions: this.cache.size, drops: this.drops.snapshot() };
   }
 
   /** Number of peers with any state (session or handshake): 0 after a spoofed ClientHello flood. */
@@ -379,8 +397,22 @@ export class DtlsServer implements DatagramTransport {
     if (reneg && !(reneg.data.length === 1 && reneg.data[0] === 0)) {
       return reject('non-empty renegotiation_info in an initial handshake', AlertDescription.HandshakeFailure); // RFC 5746 §3.6
     }
-    const suite = this.suites.find((s) => hello.cipherSuites.includes(s.id));
+    let suite = this.suites.find((s) => hello.cipherSuites.includes(s.id));
     if (!suite) return reject('no common cipher suite', AlertDescription.HandshakeFailure);
+    const ems = hasExtension(hello.extensions, ExtensionType.ExtendedMasterSecret);
+    let resume: CachedSession | undefined;
+    const cached = this.cache.get(hello.sessionId, this.clock.now());
+    if (cached) {
+      // RFC 7627 §5.3: an EMS session (we cache no others) is never resumed without the extension.
+      if (!ems) return reject('resumption without extended_master_secret', AlertDescription.HandshakeFailure);
+      // The client must offer the session's suite; otherwise a full handshake.
+      if (hello.cipherSuites.includes(cached.suite.id)) {
+        resume = cached;
+        suite = cached.suite;
+      }
+    }
+    // A resumable session gets a fresh id; only EMS sessions are resumable (RFC 7627 §5.3).
+    const sessionId = resume ? resume.id : this.cache.enabled && ems ? Buffer.from(this.random.bytes(32)) : Buffer.alloc(0);
     if (!st?.handshake && this.handshakeCount >= this.maxHandshakes) return this.rejectCapped(peer);
     // One source (address, or IPv6 /64) cannot take the whole table.
     if (!st?.handshake && !this.quota.allows(peer.address)) return this.rejectCapped(peer);
@@ -395,7 +427,7 @@ export class DtlsServer implements DatagramTransport {
       state.handshake.abort();
       this.setHandshake(state, undefined);
     }
-    const hs = new ServerHandshake(this.ctx, state.peer, hello, { type: f.type, seq: f.seq, body: f.body }, rec.seq, suite, this.hsEvents);
+    const hs = new ServerHandshake(this.ctx, state.peer, hello, { type: f.type, seq: f.seq, body: f.body }, rec.seq, suite, this.hsEvents, sessionId, resume);
     this.setHandshake(state, hs);
     hs.start();
   }
@@ -480,6 +512,9 @@ export class DtlsServer implements DatagramTransport {
     if (!st || st.handshake !== hs) return;
     this.setHandshake(st, undefined);
     this.counters.handshakesCompleted += 1;
+    if (hs.resumed) this.counters.handshakesResumed += 1;
+    const resumable = hs.resumable();
+    if (resumable) this.cache.put({ id: hs.sessionId, identity: resumable.identity, suite: hs.suite, master: Buffer.from(resumable.master), createdAt: this.clock.now() });
     if (st.session) this.removeSession(st, 'replaced by a new handshake');
     st.session = session;
     this.sessionCount += 1;

@@ -1,5 +1,6 @@
 export { DtlsServer, type DtlsServerOptions, type DtlsServerStats, type HandshakeFailedEvent, type PskResolver } from './DtlsServer.js';
 export { DtlsClient, type DtlsClientOptions } from './DtlsClient.js';
+export type { ResumableSession } from './client/ClientHandshake.js';
 export { UdpTransport } from './UdpTransport.js';
 export { DtlsError, type DtlsErrorCode } from './DtlsError.js';
 export { DROP_REASONS, type DropCounts, type DropReason, type DtlsLogger } from './server/DropStats.js';

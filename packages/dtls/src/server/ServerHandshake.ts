@@ -27,6 +27,7 @@ import { encodeServerHello } from '../handshake/messages/ServerHello.js';
 import { encodeServerHelloDone } from '../handshake/messages/ServerHelloDone.js';
 import { encodeServerKeyExchange } from '../handshake/messages/ServerKeyExchange.js';
 import type { DtlsRecord } from '../record/Record.js';
+import type { CachedSession } from './SessionCache.js';
 import { ReplayWindow } from '../record/ReplayWindow.js';
 import { Session } from '../Session.js';
 import type { Clock, PeerAddress, Random, TimerHandle } from '../types.js';
@@ -84,6 +85,8 @@ export class ServerHandshake {
   private master: Buffer | undefined;
   /** The identity was unknown and a random key stands in for it (the failure is reported as such). */
   private unknownIdentity = false;
+  /** An abbreviated handshake (RFC 5246 §7.3) resuming this cached session. */
+  readonly resumed: boolean;
 
   constructor(
     private readonly ctx: ServerHandshakeContext,
@@ -93,10 +96,18 @@ export class ServerHandshake {
     helloRecordSeq: number,
     readonly suite: CipherSuiteInfo,
     private readonly events: ServerHandshakeEvents,
+    /** Sent in the ServerHello: a new id for a resumable session, the cached one when resuming, or empty. */
+    readonly sessionId: Buffer = Buffer.alloc(0),
+    resume?: CachedSession,
   ) {
     this.clientRandom = Buffer.from(hello.random);
     this.serverRandom = Buffer.from(ctx.random.bytes(32));
     this.useEms = hasExtension(hello.extensions, ExtensionType.ExtendedMasterSecret);
+    this.resumed = resume !== undefined;
+    if (resume) {
+      this.identity = resume.identity;
+      this.master = Buffer.from(resume.master);
+    }
     this.secureRenegotiation = hasExtension(hello.extensions, ExtensionType.RenegotiationInfo) || hello.cipherSuites.includes(EmptyRenegotiationInfoScsv);
     this.w0 = { epoch: 0, seq: helloRecordSeq, cipher: undefined };
     this.reassembler = new HandshakeReassembler(helloMessage.seq + 1);
@@ -104,6 +115,7 @@ export class ServerHandshake {
     this.transcript.update(encodeHandshake(helloMessage.type, helloMessage.seq, helloMessage.body));
     this.timer = new RetransmitTimer(ctx.clock, ctx.retransmitInitialMs, ctx.retransmitMaxMs, (n) => this.onTimer(n));
     this.flight4 = this.buildFlight4();
+    if (this.resumed) this.state = 'waitChangeCipherSpec';
   }
 
   get bufferedBytes(): number {
@@ -125,13 +137,20 @@ export class ServerHandshake {
     const sh = encodeServerHello({
       version: ProtocolVersion.Dtls12,
       random: this.serverRandom,
-      sessionId: Buffer.alloc(0),
+      sessionId: this.sessionId,
       cipherSuite: this.suite.id,
       compressionMethod: 0,
       extensions: exts,
     });
     const out: FlightEntry[] = [];
     this.message(HandshakeType.ServerHello, sh, 0, false, out);
+    if (this.master) {
+      // Abbreviated handshake: ServerHello, ChangeCipherSpec, Finished under the resumed master secret.
+      this.deriveKeys(this.master);
+      out.push({ type: ContentType.ChangeCipherSpec, payload: CHANGE_CIPHER_SPEC, nextEpoch: false });
+      this.message(HandshakeType.Finished, encodeFinished(this.master, false, this.transcript.copy().digest()), this.w1?.cipher?.overhead ?? 0, true, out);
+      return out;
+    }
     if (this.ctx.identityHint !== undefined) this.message(HandshakeType.ServerKeyExchange, encodeServerKeyExchange(this.ctx.identityHint), 0, false, out);
     this.message(HandshakeType.ServerHelloDone, encodeServerHelloDone(), 0, false, out);
     return out;
@@ -153,13 +172,13 @@ export class ServerHandshake {
       this.fail('handshake timeout', undefined);
       return;
     }
-    if (this.state === 'waitClientKeyExchange') this.sendFlight(this.flight4);
+    if (this.state === 'waitClientKeyExchange' || this.resumed) this.sendFlight(this.flight4);
     this.timer.arm();
   }
 
   /** The same ClientHello (same random) came again: our flight 4 was lost. */
   onClientHelloRetransmit(): void {
-    if (this.state === 'waitClientKeyExchange') this.sendFlight(this.flight4);
+    if (this.state === 'waitClientKeyExchange' || (this.resumed && this.state !== 'failed')) this.sendFlight(this.flight4);
   }
 
   /** An epoch-0 handshake record other than a ClientHello. */
@@ -229,12 +248,22 @@ export class ServerHandshake {
       ? extendedMasterSecret(pms, this.transcript.copy().digest())
       : masterSecret(pms, this.clientRandom, this.serverRandom);
     pms.fill(0);
-    const keys = splitKeyBlock(this.suite, keyBlock(this.master, this.clientRandom, this.serverRandom, keyBlockLength(this.suite)));
+    this.deriveKeys(this.master);
+    this.state = this.earlyCcs ? 'waitFinished' : 'waitChangeCipherSpec';
+    this.replayEarly();
+  }
+
+  private deriveKeys(master: Buffer): void {
+    const keys = splitKeyBlock(this.suite, keyBlock(master, this.clientRandom, this.serverRandom, keyBlockLength(this.suite)));
     const rnd = (n: number): Uint8Array => this.ctx.random.bytes(n);
     this.readCipher = createRecordCipher(this.suite, keys.clientKey, keys.clientIv, keys.clientMacKey, rnd);
     this.w1 = { epoch: 1, seq: 0, cipher: createRecordCipher(this.suite, keys.serverKey, keys.serverIv, keys.serverMacKey, rnd) };
-    this.state = this.earlyCcs ? 'waitFinished' : 'waitChangeCipherSpec';
-    this.replayEarly();
+  }
+
+  /** What the session cache keeps of a completed full handshake (EMS only, RFC 7627 §5.3); undefined otherwise. */
+  resumable(): { identity: string; master: Buffer } | undefined {
+    if (this.state !== 'done' || this.resumed || !this.useEms || this.sessionId.length === 0 || !this.master || this.identity === undefined) return undefined;
+    return { identity: this.identity, master: this.master };
   }
 
   /** Records that arrived before the keys existed; the ones after the Finished go to the new session. */
@@ -312,6 +341,18 @@ export class ServerHandshake {
       return this.fail('client Finished does not verify (wrong key?)', AlertDescription.DecryptError);
     }
     this.transcript.update(encodeHandshake(m.type, m.seq, m.body));
+    if (this.resumed) {
+      // The client's Finished ends an abbreviated handshake: nothing more to send.
+      this.timer.cancel();
+      this.deadline?.cancel();
+      this.state = 'done';
+      const session = new Session(this.peer, this.identity ?? '', this.suite, 1, readCipher, w1, this.ctx.clock.now(), this.readWindow);
+      session.clientRandom = this.clientRandom;
+      this.leftover = this.replayQueue.slice(this.replayIndex + 1);
+      this.replayQueue = [];
+      this.events.completed(this, session);
+      return;
+    }
     const out: FlightEntry[] = [{ type: ContentType.ChangeCipherSpec, payload: CHANGE_CIPHER_SPEC, nextEpoch: false }];
     this.message(HandshakeType.Finished, encodeFinished(master, false, this.transcript.copy().digest()), w1.cipher?.overhead ?? 0, true, out);
     this.sendFlight(out);

@@ -5,7 +5,7 @@
  *
  *   node --import tsx helloFlood.ts <targetPort> <durationMs> [sourceAddress=127.0.0.2] [sockets=256]
  *
- * Prints `flooding` once every socket is bound and a JSON summary when done.
+ * Prints `flooding` once every socket is bound, then a JSON summary every second and when done.
  */
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
@@ -75,7 +75,12 @@ await Promise.all(
 );
 process.stdout.write('flooding\n');
 const end = Date.now() + Number(durationMs);
+let lastReport = Date.now();
 while (Date.now() < end) {
+  if (Date.now() - lastReport >= 1000) {
+    lastReport = Date.now();
+    process.stdout.write(`${JSON.stringify(stats)}\n`);
+  }
   // Every socket keeps one ClientHello outstanding; one unanswered for 50 ms is replaced.
   const now = Date.now();
   for (const s of sockets) if (now - (sentAt.get(s) ?? 0) > 50) fresh(s);
