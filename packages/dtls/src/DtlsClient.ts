@@ -38,6 +38,8 @@ export interface DtlsClientOptions {
    * (RFC 5246 §7.3); a full handshake follows when the server does not resume it.
    */
   resume?: ResumableSession;
+  /** Offer Connection ID (RFC 9146; our CID empty): the session survives a change of our address/port. */
+  connectionId?: boolean;
 }
 
 export class DtlsClient implements DatagramTransport {
@@ -48,12 +50,15 @@ export class DtlsClient implements DatagramTransport {
   private closed = false;
 
   private constructor(
-    private readonly socket: UdpSocket,
+    private socket: UdpSocket,
     private session: Session | undefined,
     private readonly clock: Clock,
     private readonly resumableSession: ResumableSession | undefined,
     /** The handshake was abbreviated: the server resumed the offered session. */
     readonly resumed: boolean,
+    /** The server issued a connection id (RFC 9146): `rebind` keeps the session. */
+    readonly connectionId: boolean,
+    private readonly localHost: string,
   ) {
     if (!session) throw new DtlsError('DTLS_HANDSHAKE_FAILED', 'no session');
     this.peer = session.peer;
@@ -70,6 +75,19 @@ export class DtlsClient implements DatagramTransport {
 
   get connected(): boolean {
     return this.session !== undefined;
+  }
+
+  /**
+   * Moves to a new local port (as a NAT rebinding does): later records leave from `socket` (default: a
+   * new socket on an ephemeral port). With a connection id the server follows; without, it cannot.
+   */
+  async rebind(socket?: UdpSocket): Promise<PeerAddress> {
+    const next = socket ?? (await NodeUdpSocket.bind({ host: this.localHost, port: 0 }));
+    const old = this.socket;
+    this.socket = next;
+    next.onMessage((data, from) => this.onDatagramIn(data, from));
+    await old.close();
+    return next.address();
   }
 
   /** The session to offer as `resume` on a later connect, when the server gave it an id. */
@@ -95,6 +113,7 @@ export class DtlsClient implements DatagramTransport {
     try {
       let resumable: ResumableSession | undefined;
       let resumed = false;
+      let cid = false;
       const session = await new Promise<Session>((resolve, reject) => {
         const hs: ClientHandshake = new ClientHandshake({
           peer,
@@ -108,10 +127,12 @@ export class DtlsClient implements DatagramTransport {
           retransmitMaxMs: opts.retransmitMaxMs ?? 60_000,
           maxRetransmissions: opts.maxRetransmissions ?? 6,
           ...(opts.resume ? { resume: opts.resume } : {}),
+          ...(opts.connectionId ? { connectionId: true } : {}),
           sendDatagram: (d) => socket.send(d, peer),
           completed: (s, r) => {
             resumable = r;
             resumed = hs.resumed;
+            cid = (hs.serverCid?.length ?? 0) > 0;
             resolve(s);
           },
           failed: (reason, alert) =>
@@ -128,7 +149,7 @@ export class DtlsClient implements DatagramTransport {
         });
         hs.start();
       });
-      return new DtlsClient(socket, session, clock, resumable, resumed);
+      return new DtlsClient(socket, session, clock, resumable, resumed, cid, localHost);
     } catch (err) {
       if (!opts.socket) await socket.close();
       throw err;
@@ -199,14 +220,14 @@ export class DtlsClient implements DatagramTransport {
       const pt = s.open(rec);
       if (typeof pt === 'string') continue;
       s.lastActivity = this.clock.now();
-      if (rec.type === ContentType.ApplicationData) {
+      if (s.openedType === ContentType.ApplicationData) {
         s.resendFinalFlight = undefined; // the server has our Finished
         try {
           this.datagramHandler({ peer: this.peer, data: pt, security: s.security });
         } catch {
           // An exception in the upper layer must not escape into the socket's event emitter.
         }
-      } else if (rec.type === ContentType.Alert) {
+      } else if (s.openedType === ContentType.Alert) {
         const a = parseAlert(pt);
         if (a && (a.description === AlertDescription.CloseNotify || a.level === AlertLevel.Fatal)) {
           this.down(a.description === AlertDescription.CloseNotify ? 'close_notify' : `server alert ${a.description}`);

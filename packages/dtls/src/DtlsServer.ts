@@ -18,99 +18,21 @@ import { NodeUdpSocket, type UdpSocket } from './net/UdpSocket.js';
 import { isDtlsRecordVersion, parseRecords, plainRecord, type DtlsRecord } from './record/Record.js';
 import { CookieFactory } from './server/CookieFactory.js';
 import { FairInbox } from './server/FairInbox.js';
+import { CidRegistry } from './server/CidRegistry.js';
+import { CONNECTION_ID_EXTENSION, parseCidExtension, SERVER_CID_LENGTH } from './record/ConnectionId.js';
 import { SessionCache, type CachedSession } from './server/SessionCache.js';
 import { SourceQuota } from './server/SourceQuota.js';
-import { DropStats, type DropCounts, type DropReason, type DtlsLogger } from './server/DropStats.js';
+import type { DtlsServerOptions, DtlsServerStats, HandshakeFailedEvent, PeerMovedEvent } from './server/DtlsServerOptions.js';
+
+export type { DtlsServerOptions, DtlsServerStats, HandshakeFailedEvent, PeerMovedEvent, PskResolver } from './server/DtlsServerOptions.js';
+import { DropStats, type DropReason } from './server/DropStats.js';
 import { ServerHandshake, type ServerHandshakeContext, type ServerHandshakeEvents } from './server/ServerHandshake.js';
 import type { Session } from './Session.js';
 import { SystemClock, SystemRandom, peerKey, type Clock, type DatagramTransport, type InboundDatagram, type PeerAddress, type Random, type SessionEvent, type TimerHandle } from './types.js';
 
-export type PskResolver = (identity: string, peer: PeerAddress) => Promise<Uint8Array | undefined>;
-
-export interface DtlsServerOptions {
-  host?: string;
-  port?: number;
-  pskResolver: PskResolver;
-  /** Server preference order. */
-  cipherSuites?: CipherSuiteName[];
-  /** Sent in a ServerKeyExchange only when set. */
-  identityHint?: string;
-  clock?: Clock;
-  random?: Random;
-  maxSessions?: number;
-  /** Handshakes in progress, all sources (default 10,000). */
-  maxHandshakes?: number;
-  /**
-   * Handshakes in progress per source IPv4 address or IPv6 /64 (default 64). Devices behind one
-   * carrier-grade NAT share it: raise it for such fleets.
-   */
-  maxHandshakesPerSource?: number;
-  /**
-   * Fair service under overload: datagrams queued per source (IPv4 address, IPv6 /64) and served
-   * round-robin, `perTurn` per event-loop turn (defaults 32 / 8192 total / 16).
-   */
-  inbox?: { perSource?: number; total?: number; perTurn?: number };
-  /**
-   * Resumption by session id (RFC 5246 §7.3): sessions with an extended master secret are cached,
-   * at most `maxEntries` (default 10,000; 0 turns resumption off) for `lifetimeMs` (default 24 h).
-   */
-  sessionCache?: { maxEntries?: number; lifetimeMs?: number };
-  /** A handshake not completed within this time is abandoned and its state freed (default 15 s). */
-  handshakeTimeoutMs?: number;
-  idleTimeoutMs?: number;
-  retransmitInitialMs?: number;
-  retransmitMaxMs?: number;
-  /** Expiries of the flight timer before a handshake is abandoned (default 5). */
-  maxRetransmissions?: number;
-  /** Largest datagram we send (default 1400). */
-  mtu?: number;
-  /**
-   * Alert for an unknown identity: `decrypt_error` (default; RFC 4279 §2: the handshake fails at the
-   * client's Finished exactly as with a wrong key, so nobody can list which identities exist) or
-   * `unknown_psk_identity` (115, at once).
-   */
-  unknownIdentityAlert?: 'unknown_psk_identity' | 'decrypt_error';
-  /** Cookie secret rotation period (default 60 s). */
-  cookieRotateMs?: number;
-  /** Kernel receive/send buffer for the bound socket (default 4 MiB, capped by the kernel). */
-  socketBufferBytes?: number;
-  /** A socket to use instead of binding `host`/`port` (tests). */
-  socket?: UdpSocket;
-  /** Debug lines (every dropped datagram with peer and reason). */
-  logger?: DtlsLogger;
-}
-
-export interface HandshakeFailedEvent {
-  readonly peer: PeerAddress;
-  readonly identity?: string;
-  readonly reason: string;
-  readonly alert?: number;
-}
-
-export interface DtlsServerStats {
-  sessions: number;
-  handshakes: number;
-  /** Bytes held by handshake reassembly buffers. */
-  reassemblyBytes: number;
-  datagramsIn: number;
-  recordsIn: number;
-  /** Records (or unparseable datagram tails) dropped, by reason. */
-  drops: DropCounts;
-  helloVerifyRequestsSent: number;
-  /** Full and abbreviated handshakes completed. */
-  handshakesCompleted: number;
-  /** Of which abbreviated (resumed by session id). */
-  handshakesResumed: number;
-  /** Sessions the resumption cache holds. */
-  resumableSessions: number;
-  handshakesFailed: number;
-  handshakesRejected: number;
-  /** Exceptions thrown by the `onDatagram` handler (caught). */
-  handlerErrors: number;
-}
 
 interface PeerState {
-  readonly peer: PeerAddress;
+  peer: PeerAddress;
   session: Session | undefined;
   handshake: ServerHandshake | undefined;
 }
@@ -131,6 +53,8 @@ export class DtlsServer implements DatagramTransport {
   private readonly quota: SourceQuota;
   private readonly inbox: FairInbox;
   private readonly cache: SessionCache;
+  private readonly cids: CidRegistry<PeerState> | undefined;
+  private readonly movedHandlers = new Set<(e: PeerMovedEvent) => void>();
   private datagramHandler: (d: InboundDatagram) => void = () => {};
   private readonly sessionHandlers = new Set<(e: SessionEvent) => void>();
   private readonly failedHandlers = new Set<(e: HandshakeFailedEvent) => void>();
@@ -144,6 +68,7 @@ export class DtlsServer implements DatagramTransport {
     helloVerifyRequestsSent: 0,
     handshakesCompleted: 0,
     handshakesResumed: 0,
+    peersMoved: 0,
     handshakesFailed: 0,
     handshakesRejected: 0,
     handlerErrors: 0,
@@ -168,6 +93,7 @@ export class DtlsServer implements DatagramTransport {
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 15 * 60_000;
     this.drops = new DropStats(opts.logger);
     this.cache = new SessionCache({ maxEntries: opts.sessionCache?.maxEntries ?? 10_000, lifetimeMs: opts.sessionCache?.lifetimeMs ?? 24 * 3600_000 });
+    this.cids = opts.connectionId === false ? undefined : new CidRegistry<PeerState>(this.random, SERVER_CID_LENGTH);
     this.quota = new SourceQuota(opts.maxHandshakesPerSource ?? 64);
     const resolver = opts.pskResolver;
     this.ctx = {
@@ -249,6 +175,7 @@ export class DtlsServer implements DatagramTransport {
     this.quota.clear();
     this.inbox.clear();
     this.cache.clear();
+    this.cids?.clear();
     for (const st of down) this.emitSession({ kind: 'down', peer: st.peer, reason: 'server closed' });
     await Promise.all(flushed);
     await this.socket.close();
@@ -256,13 +183,17 @@ export class DtlsServer implements DatagramTransport {
 
   // ---- management ----
 
-  on(event: 'handshakeFailed', cb: (e: HandshakeFailedEvent) => void): this {
-    if (event === 'handshakeFailed') this.failedHandlers.add(cb);
+  on(event: 'handshakeFailed', cb: (e: HandshakeFailedEvent) => void): this;
+  on(event: 'peerMoved', cb: (e: PeerMovedEvent) => void): this;
+  on(event: 'handshakeFailed' | 'peerMoved', cb: ((e: HandshakeFailedEvent) => void) | ((e: PeerMovedEvent) => void)): this {
+    if (event === 'handshakeFailed') this.failedHandlers.add(cb as (e: HandshakeFailedEvent) => void);
+    else this.movedHandlers.add(cb as (e: PeerMovedEvent) => void);
     return this;
   }
 
-  off(event: 'handshakeFailed', cb: (e: HandshakeFailedEvent) => void): this {
-    if (event === 'handshakeFailed') this.failedHandlers.delete(cb);
+  off(event: 'handshakeFailed' | 'peerMoved', cb: ((e: HandshakeFailedEvent) => void) | ((e: PeerMovedEvent) => void)): this {
+    if (event === 'handshakeFailed') this.failedHandlers.delete(cb as (e: HandshakeFailedEvent) => void);
+    else this.movedHandlers.delete(cb as (e: PeerMovedEvent) => void);
     return this;
   }
 
@@ -302,7 +233,15 @@ export class DtlsServer implements DatagramTransport {
   stats(): DtlsServerStats {
     let reassemblyBytes = 0;
     for (const st of this.peers.values()) reassemblyBytes += st.handshake?.bufferedBytes ?? 0;
-    return { sessions: this.sessionCount, handshakes: this.handshakeCount, reassemblyBytes, ...this.counters, resumableSessions: this.cache.size, drops: this.drops.snapshot() };
+    return {
+      sessions: this.sessionCount,
+      handshakes: this.handshakeCount,
+      reassemblyBytes,
+      ...this.counters,
+      resumableSessions: this.cache.size,
+      cidSessions: this.cids?.size ?? 0,
+      drops: this.drops.snapshot(),
+    };
   }
 
   /** Number of peers with any state (session or handshake): 0 after a spoofed ClientHello flood. */
@@ -315,7 +254,7 @@ export class DtlsServer implements DatagramTransport {
   private onDatagramIn(data: Buffer, peer: PeerAddress): void {
     if (this.closed) return;
     const records: DtlsRecord[] = [];
-    const problem = parseRecords(data, records);
+    const problem = parseRecords(data, records, this.cids ? SERVER_CID_LENGTH : 0);
     if (problem) this.drops.drop(problem, peer);
     if (records.length === 0) return;
     this.counters.recordsIn += records.length;
@@ -324,6 +263,7 @@ export class DtlsServer implements DatagramTransport {
       try {
         if (rec.epoch === 0) this.onPlainRecord(rec, peer, key);
         else if (rec.version !== ProtocolVersion.Dtls12) this.drop('unknownVersion', peer);
+        else if (rec.cid) this.onCidRecord(rec, peer);
         else this.onProtectedRecord(rec, key, peer);
       } catch {
         // A bug or hostile input in one record never takes the server down.
@@ -411,6 +351,12 @@ export class DtlsServer implements DatagramTransport {
         suite = cached.suite;
       }
     }
+    let cidExt: Buffer | undefined;
+    const cidOffer = this.cids ? hello.extensions.find((x) => x.type === CONNECTION_ID_EXTENSION) : undefined;
+    if (cidOffer) {
+      cidExt = parseCidExtension(cidOffer.data);
+      if (!cidExt) return reject('malformed connection_id extension', AlertDescription.DecodeError);
+    }
     // A resumable session gets a fresh id; only EMS sessions are resumable (RFC 7627 §5.3).
     const sessionId = resume ? resume.id : this.cache.enabled && ems ? Buffer.from(this.random.bytes(32)) : Buffer.alloc(0);
     if (!st?.handshake && this.handshakeCount >= this.maxHandshakes) return this.rejectCapped(peer);
@@ -427,7 +373,8 @@ export class DtlsServer implements DatagramTransport {
       state.handshake.abort();
       this.setHandshake(state, undefined);
     }
-    const hs = new ServerHandshake(this.ctx, state.peer, hello, { type: f.type, seq: f.seq, body: f.body }, rec.seq, suite, this.hsEvents, sessionId, resume);
+    const cid = cidExt && this.cids ? { ours: this.cids.allocate(state), peers: Buffer.from(cidExt) } : undefined;
+    const hs = new ServerHandshake(this.ctx, state.peer, hello, { type: f.type, seq: f.seq, body: f.body }, rec.seq, suite, this.hsEvents, sessionId, resume, cid);
     this.setHandshake(state, hs);
     hs.start();
   }
@@ -437,8 +384,44 @@ export class DtlsServer implements DatagramTransport {
     this.drop('capped', peer);
   }
 
-  private onProtectedRecord(rec: DtlsRecord, key: string, peer: PeerAddress): void {
-    const st = this.peers.get(key);
+  /** A tls12_cid record: routed by its CID, whatever address it came from (RFC 9146 §6). */
+  private onCidRecord(rec: DtlsRecord, from: PeerAddress): void {
+    const st = this.cids?.lookup(rec.cid as Buffer);
+    if (!st) return this.drop('noSession', from);
+    this.onProtectedRecord(rec, peerKey(st.peer), from, st);
+  }
+
+  /** Moves a session to the address its newest authenticated CID record came from. */
+  private movePeer(st: PeerState, session: Session, to: PeerAddress): void {
+    const from = st.peer;
+    const newKey = peerKey(to);
+    const other = this.peers.get(newKey);
+    if (other && other !== st) {
+      // Whatever was at the new address is gone: that address now belongs to this session's client.
+      if (other.handshake) {
+        other.handshake.abort();
+        this.setHandshake(other, undefined);
+      }
+      this.removeSession(other, 'address taken over by a connection-id session');
+      this.peers.delete(newKey);
+    }
+    this.peers.delete(peerKey(from));
+    st.peer = { address: to.address, port: to.port };
+    session.peer = st.peer;
+    this.peers.set(newKey, st);
+    this.counters.peersMoved += 1;
+    const e: PeerMovedEvent = { from, to: st.peer, identity: session.identity };
+    for (const h of this.movedHandlers) {
+      try {
+        h(e);
+      } catch {
+        // listeners must not break the server
+      }
+    }
+  }
+
+  private onProtectedRecord(rec: DtlsRecord, key: string, peer: PeerAddress, routed?: PeerState): void {
+    const st = routed ?? this.peers.get(key);
     if (!st) return this.drop('noSession', peer);
     const session = st.session;
     if (st.handshake?.wantsEpoch(rec.epoch)) {
@@ -451,7 +434,9 @@ export class DtlsServer implements DatagramTransport {
     if (pt === 'replay') return this.drop('replay', peer);
     if (pt === 'bad') return this.drop('badMac', peer);
     session.lastActivity = this.clock.now();
-    switch (rec.type) {
+    // RFC 9146 §6: only an authenticated CID record newer than any seen moves the peer.
+    if (rec.cid && session.openedNewest && (peer.port !== st.peer.port || peer.address !== st.peer.address)) this.movePeer(st, session, peer);
+    switch (session.openedType) {
       case ContentType.ApplicationData:
         session.resendFinalFlight = undefined;
         try {
@@ -485,6 +470,8 @@ export class DtlsServer implements DatagramTransport {
   // ---- bookkeeping ----
 
   private setHandshake(st: PeerState, hs: ServerHandshake | undefined): void {
+    // A CID issued for a handshake that never became a session is free again.
+    if (st.handshake && st.handshake !== hs && st.handshake.state !== 'done') this.cids?.free(st.handshake.cid?.ours);
     if (st.handshake && !hs) {
       this.handshakeCount -= 1;
       this.quota.remove(st.peer.address);
@@ -498,6 +485,7 @@ export class DtlsServer implements DatagramTransport {
 
   private removeSession(st: PeerState, reason: string): void {
     if (!st.session) return;
+    this.cids?.free(st.session.readCid);
     st.session = undefined;
     this.sessionCount -= 1;
     this.emitSession({ kind: 'down', peer: st.peer, reason });

@@ -2,6 +2,7 @@
 import type { CipherSuiteInfo } from './crypto/CipherSuite.js';
 import type { RecordCipher } from './crypto/RecordCipher.js';
 import { writeRecord, type WriteState } from './flight/Flight.js';
+import { openRecord, TLS12_CID } from './record/ConnectionId.js';
 import { ReplayWindow } from './record/ReplayWindow.js';
 import type { DtlsRecord } from './record/Record.js';
 import type { PeerAddress, PeerSecurity } from './types.js';
@@ -17,9 +18,15 @@ export class Session {
 
   /** What the upper layer is told about this peer (one frozen object per session). */
   readonly security: PeerSecurity;
+  /** The connection id we issued (RFC 9146): when set, the peer's protected records must carry it. */
+  readCid: Buffer | undefined;
+  /** Real content type of the record `open` last returned (differs from the outer one for `tls12_cid`). */
+  openedType = 0;
+  /** `open` last accepted a record newer than any before it (RFC 9146 §6: only such a record may move the peer). */
+  openedNewest = false;
 
   constructor(
-    readonly peer: PeerAddress,
+    public peer: PeerAddress,
     readonly identity: string,
     readonly suite: CipherSuiteInfo,
     readonly readEpoch: number,
@@ -34,11 +41,15 @@ export class Session {
 
   /** Replay check, authentication and decryption of a record of `readEpoch`. */
   open(rec: DtlsRecord): OpenResult {
+    // With a CID issued, only tls12_cid records carrying it; without, none (RFC 9146 §4).
+    if ((rec.type === TLS12_CID) !== (this.readCid !== undefined)) return 'bad';
     if (!this.window.check(rec.seq)) return 'replay';
-    const pt = this.readCipher.open(rec.type, rec.epoch, rec.seq, rec.fragment);
-    if (!pt) return 'bad';
+    const r = openRecord(this.readCipher, rec);
+    if (!r) return 'bad';
+    this.openedNewest = rec.seq > this.window.highest;
     this.window.mark(rec.seq);
-    return pt;
+    this.openedType = r.type;
+    return r.content;
   }
 
   seal(type: number, payload: Uint8Array): Buffer {

@@ -1,4 +1,4 @@
-export { DtlsServer, type DtlsServerOptions, type DtlsServerStats, type HandshakeFailedEvent, type PskResolver } from './DtlsServer.js';
+export { DtlsServer, type DtlsServerOptions, type DtlsServerStats, type HandshakeFailedEvent, type PeerMovedEvent, type PskResolver } from './DtlsServer.js';
 export { DtlsClient, type DtlsClientOptions } from './DtlsClient.js';
 export type { ResumableSession } from './client/ClientHandshake.js';
 export { UdpTransport } from './UdpTransport.js';

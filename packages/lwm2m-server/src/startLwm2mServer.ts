@@ -28,6 +28,7 @@ import { Lwm2mServerEvents } from './events/ServerEvents.js';
 import { Interner } from './registration/Interner.js';
 import { RegistrationHandler, type RegistrationHandlerStats } from './registration/RegistrationHandler.js';
 import { RegistrationService } from './registration/RegistrationService.js';
+import { followPeerMoves } from './registration/followPeerMoves.js';
 import { watchRevocations } from './security/RevocationWatcher.js';
 import { FileRegistrationStore } from './store/FileRegistrationStore.js';
 
@@ -184,6 +185,10 @@ export async function startLwm2mServer(opts: StartLwm2mServerOptions): Promise<L
       forgetPeer: (r) => transportFor(r)?.forgetPeer({ address: r.address.address, port: r.address.port }),
     });
     cleanups.push(stopRevocations);
+    if (dtls) {
+      const follow = followPeerMoves({ securityStore: opts.securityStore, registrations: store, events, forgetPeer: (p) => coaps.forgetPeer(p) });
+      dtls.on('peerMoved', (e) => void follow(e).catch(() => {}));
+    }
 
     let closed = false;
     return {

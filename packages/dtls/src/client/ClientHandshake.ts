@@ -29,6 +29,7 @@ import { parseHelloVerifyRequest } from '../handshake/messages/HelloVerifyReques
 import { parseServerHello } from '../handshake/messages/ServerHello.js';
 import { parseServerHelloDone } from '../handshake/messages/ServerHelloDone.js';
 import { parseServerKeyExchange } from '../handshake/messages/ServerKeyExchange.js';
+import { CONNECTION_ID_EXTENSION, parseCidExtension } from '../record/ConnectionId.js';
 import type { DtlsRecord } from '../record/Record.js';
 import { ReplayWindow } from '../record/ReplayWindow.js';
 import { Session } from '../Session.js';
@@ -58,6 +59,11 @@ export interface ClientHandshakeOptions {
   readonly maxRetransmissions: number;
   /** Offered for resumption; a full handshake follows when the server does not resume it. */
   readonly resume?: ResumableSession;
+  /**
+   * Offer Connection ID (RFC 9146) with an empty CID of ours: the server's records to us carry none,
+   * ours to it carry the CID it issues, so the session survives a change of our address or port.
+   */
+  readonly connectionId?: boolean;
   sendDatagram(data: Buffer): void;
   completed(session: Session, resumable: ResumableSession | undefined): void;
   failed(reason: string, alert: number | undefined): void;
@@ -81,6 +87,8 @@ export class ClientHandshake {
   private useEms = false;
   private master: Buffer | undefined;
   private sessionId: Buffer = Buffer.alloc(0);
+  /** The CID the server issued (records we send carry it). */
+  serverCid: Buffer | undefined;
   /** The server resumed `o.resume`. */
   resumed = false;
 
@@ -104,6 +112,7 @@ export class ClientHandshake {
       extensions: [
         { type: ExtensionType.ExtendedMasterSecret, data: Buffer.alloc(0) },
         { type: ExtensionType.RenegotiationInfo, data: Buffer.from([0]) },
+        ...(this.o.connectionId ? [{ type: CONNECTION_ID_EXTENSION, data: Buffer.from([0]) }] : []),
       ],
     });
     const seq = this.nextSendSeq++;
@@ -212,6 +221,12 @@ export class ClientHandshake {
     this.serverRandom = Buffer.from(sh.random);
     this.useEms = hasExtension(sh.extensions, ExtensionType.ExtendedMasterSecret);
     this.sessionId = Buffer.from(sh.sessionId);
+    const cidExt = sh.extensions.find((e) => e.type === CONNECTION_ID_EXTENSION);
+    if (cidExt) {
+      const cid = this.o.connectionId ? parseCidExtension(cidExt.data) : undefined;
+      if (!cid) return this.fail('unexpected or malformed connection_id extension', AlertDescription.IllegalParameter);
+      this.serverCid = Buffer.from(cid);
+    }
     this.transcript = createHash('sha256');
     if (this.hello) this.transcript.update(this.hello);
     this.transcript.update(encodeHandshake(m.type, m.seq, m.body));
@@ -237,6 +252,7 @@ export class ClientHandshake {
     this.readCipher = createRecordCipher(suite, keys.serverKey, keys.serverIv, keys.serverMacKey, rnd);
     const writeCipher = createRecordCipher(suite, keys.clientKey, keys.clientIv, keys.clientMacKey, rnd);
     this.w1 = { epoch: 1, seq: 0, cipher: writeCipher };
+    if (this.serverCid && this.serverCid.length > 0) this.w1.cid = this.serverCid;
     return writeCipher;
   }
 

@@ -8,6 +8,8 @@ export interface DtlsRecord {
   /** 48-bit sequence number (fits a JS number exactly). */
   readonly seq: number;
   readonly fragment: Buffer;
+  /** The connection id of a `tls12_cid` record (RFC 9146 §4). */
+  readonly cid?: Buffer;
 }
 
 /** Why a datagram (or its tail) was not split into records. */
@@ -23,24 +25,26 @@ const MAX_FRAGMENT = 16384 + 2048;
  * a server accepts any record-layer version on a ClientHello; mbedTLS clients send `fe 00`). Which
  * versions a record of a given epoch may carry is the receiver's decision.
  */
-export function parseRecords(datagram: Buffer, out: DtlsRecord[]): RecordProblem | undefined {
+export function parseRecords(datagram: Buffer, out: DtlsRecord[], cidLength = 0): RecordProblem | undefined {
   let pos = 0;
   while (pos < datagram.length) {
     if (datagram.length - pos < RECORD_HEADER_LENGTH) return 'malformed';
     const type = datagram[pos] as number;
-    const length = datagram.readUInt16BE(pos + 11);
-    if (type < 20 || type > 23) return 'malformed';
+    // A tls12_cid record (RFC 9146 §4) has the CID, of the length the receiver issued, before the length.
+    const cid = type === 25 ? cidLength : 0;
+    if ((type < 20 || type > 23) && !(type === 25 && cidLength > 0)) return 'malformed';
     if (datagram[pos + 1] !== 0xfe) return 'unknownVersion';
+    const header = RECORD_HEADER_LENGTH + cid;
+    if (datagram.length - pos < header) return 'malformed';
+    const length = datagram.readUInt16BE(pos + 11 + cid);
     if (length > MAX_FRAGMENT) return 'tooBig';
-    if (pos + RECORD_HEADER_LENGTH + length > datagram.length) return 'malformed';
-    out.push({
-      type,
-      version: datagram.readUInt16BE(pos + 1),
-      epoch: datagram.readUInt16BE(pos + 3),
-      seq: datagram.readUIntBE(pos + 5, 6),
-      fragment: datagram.subarray(pos + RECORD_HEADER_LENGTH, pos + RECORD_HEADER_LENGTH + length),
-    });
-    pos += RECORD_HEADER_LENGTH + length;
+    if (pos + header + length > datagram.length) return 'malformed';
+    const version = datagram.readUInt16BE(pos + 1);
+    const epoch = datagram.readUInt16BE(pos + 3);
+    const seq = datagram.readUIntBE(pos + 5, 6);
+    const fragment = datagram.subarray(pos + header, pos + header + length);
+    out.push(cid > 0 ? { type, version, epoch, seq, fragment, cid: datagram.subarray(pos + 11, pos + 11 + cid) } : { type, version, epoch, seq, fragment });
+    pos += header + length;
   }
   return undefined;
 }

@@ -26,6 +26,7 @@ import { encodeFinished, verifyFinished } from '../handshake/messages/Finished.j
 import { encodeServerHello } from '../handshake/messages/ServerHello.js';
 import { encodeServerHelloDone } from '../handshake/messages/ServerHelloDone.js';
 import { encodeServerKeyExchange } from '../handshake/messages/ServerKeyExchange.js';
+import { CONNECTION_ID_EXTENSION, encodeCidExtension, openRecord } from '../record/ConnectionId.js';
 import type { DtlsRecord } from '../record/Record.js';
 import type { CachedSession } from './SessionCache.js';
 import { ReplayWindow } from '../record/ReplayWindow.js';
@@ -99,6 +100,8 @@ export class ServerHandshake {
     /** Sent in the ServerHello: a new id for a resumable session, the cached one when resuming, or empty. */
     readonly sessionId: Buffer = Buffer.alloc(0),
     resume?: CachedSession,
+    /** Connection ids (RFC 9146) when negotiated: the one we issued, the one the client asked for (may be empty). */
+    readonly cid?: { readonly ours: Buffer; readonly peers: Buffer },
   ) {
     this.clientRandom = Buffer.from(hello.random);
     this.serverRandom = Buffer.from(ctx.random.bytes(32));
@@ -134,6 +137,7 @@ export class ServerHandshake {
     const exts = [];
     if (this.secureRenegotiation) exts.push({ type: ExtensionType.RenegotiationInfo, data: Buffer.from([0]) });
     if (this.useEms) exts.push({ type: ExtensionType.ExtendedMasterSecret, data: Buffer.alloc(0) });
+    if (this.cid) exts.push({ type: CONNECTION_ID_EXTENSION, data: encodeCidExtension(this.cid.ours) });
     const sh = encodeServerHello({
       version: ProtocolVersion.Dtls12,
       random: this.serverRandom,
@@ -258,6 +262,7 @@ export class ServerHandshake {
     const rnd = (n: number): Uint8Array => this.ctx.random.bytes(n);
     this.readCipher = createRecordCipher(this.suite, keys.clientKey, keys.clientIv, keys.clientMacKey, rnd);
     this.w1 = { epoch: 1, seq: 0, cipher: createRecordCipher(this.suite, keys.serverKey, keys.serverIv, keys.serverMacKey, rnd) };
+    if (this.cid && this.cid.peers.length > 0) this.w1.cid = this.cid.peers;
   }
 
   /** What the session cache keeps of a completed full handshake (EMS only, RFC 7627 §5.3); undefined otherwise. */
@@ -316,16 +321,18 @@ export class ServerHandshake {
     }
     if (this.state !== 'waitFinished' || !this.readCipher) return false;
     if (!this.readWindow.check(rec.seq)) return true;
-    const pt = this.readCipher.open(rec.type, rec.epoch, rec.seq, rec.fragment);
-    if (!pt) {
+    // With a CID negotiated the client's epoch-1 records are tls12_cid records (RFC 9146 §4).
+    const opened = (rec.type === 25) === (this.cid !== undefined) ? openRecord(this.readCipher, rec) : undefined;
+    if (!opened) {
       if (mayBelongElsewhere) return false;
       this.fail('client Finished does not authenticate (wrong key?)', AlertDescription.DecryptError);
       return true;
     }
     this.readWindow.mark(rec.seq);
-    if (rec.type === ContentType.Handshake) {
+    const pt = opened.content;
+    if (opened.type === ContentType.Handshake) {
       if (!this.feed(pt)) this.fail('malformed handshake record', AlertDescription.DecodeError);
-    } else if (rec.type === ContentType.Alert) {
+    } else if (opened.type === ContentType.Alert) {
       const a = parseAlert(pt);
       if (a && a.level === AlertLevel.Fatal) this.fail(`peer sent alert ${a.description}`, undefined);
     }
@@ -348,6 +355,7 @@ export class ServerHandshake {
       this.state = 'done';
       const session = new Session(this.peer, this.identity ?? '', this.suite, 1, readCipher, w1, this.ctx.clock.now(), this.readWindow);
       session.clientRandom = this.clientRandom;
+      session.readCid = this.cid?.ours;
       this.leftover = this.replayQueue.slice(this.replayIndex + 1);
       this.replayQueue = [];
       this.events.completed(this, session);
@@ -363,6 +371,7 @@ export class ServerHandshake {
     const session = new Session(this.peer, this.identity ?? '', this.suite, 1, readCipher, w1, this.ctx.clock.now(), this.readWindow);
     session.resendFinalFlight = () => this.sendFlight(out);
     session.clientRandom = this.clientRandom;
+    session.readCid = this.cid?.ours;
     // Buffered records behind the Finished being replayed now belong to the session.
     this.leftover = this.replayQueue.slice(this.replayIndex + 1);
     this.replayQueue = [];
