@@ -25,7 +25,7 @@ import { SourceQuota } from './server/SourceQuota.js';
 import type { DtlsServerOptions, DtlsServerStats, HandshakeFailedEvent, PeerMovedEvent } from './server/DtlsServerOptions.js';
 
 export type { DtlsServerOptions, DtlsServerStats, HandshakeFailedEvent, PeerMovedEvent, PskResolver } from './server/DtlsServerOptions.js';
-import { DropStats, type DropReason } from './server/DropStats.js';
+import { DropStats, handshakeFailureKind, type DropReason, type HandshakeFailureKind } from './server/DropStats.js';
 import { ServerHandshake, type ServerHandshakeContext, type ServerHandshakeEvents } from './server/ServerHandshake.js';
 import type { Session } from './Session.js';
 import { SystemClock, SystemRandom, peerKey, type Clock, type DatagramTransport, type InboundDatagram, type PeerAddress, type Random, type SessionEvent, type TimerHandle } from './types.js';
@@ -55,6 +55,7 @@ export class DtlsServer implements DatagramTransport {
   private readonly cache: SessionCache;
   private readonly cids: CidRegistry<PeerState> | undefined;
   private readonly movedHandlers = new Set<(e: PeerMovedEvent) => void>();
+  private readonly failures: Partial<Record<HandshakeFailureKind, number>> = {};
   private datagramHandler: (d: InboundDatagram) => void = () => {};
   private readonly sessionHandlers = new Set<(e: SessionEvent) => void>();
   private readonly failedHandlers = new Set<(e: HandshakeFailedEvent) => void>();
@@ -240,6 +241,7 @@ export class DtlsServer implements DatagramTransport {
       ...this.counters,
       resumableSessions: this.cache.size,
       cidSessions: this.cids?.size ?? 0,
+      failures: { ...this.failures },
       drops: this.drops.snapshot(),
     };
   }
@@ -524,6 +526,8 @@ export class DtlsServer implements DatagramTransport {
   }
 
   private emitFailed(e: HandshakeFailedEvent): void {
+    const kind = handshakeFailureKind(e.reason);
+    this.failures[kind] = (this.failures[kind] ?? 0) + 1;
     for (const h of this.failedHandlers) {
       try {
         h(e);

@@ -32,6 +32,7 @@ export { valueNode, inferResourceType } from './dm/valueNode.js';
 export { multiNodeFormats, readFormats, isSingleValue } from './dm/contentFormats.js';
 export type { QueueModeOptions } from './dm/QueueModeGate.js';
 export { watchRevocations, isEditableSecurityStore, type RevocationDeps } from './security/RevocationWatcher.js';
+export { reportHandshakeFailures, HANDSHAKE_FAILED_KIND, type ReportHandshakeFailuresOptions } from './security/reportHandshakeFailures.js';
 export type { CoapClientPort } from './coap/CoapPorts.js';
 export {
   startLwm2mServer,
@@ -43,3 +44,4 @@ export {
 } from './startLwm2mServer.js';
 export * from './api/index.js';
 export * from './management/index.js';
+export { Metrics, type MetricSample } from './api/metrics.js';

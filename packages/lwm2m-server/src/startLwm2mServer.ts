@@ -83,6 +83,8 @@ export interface Lwm2mServer {
   /** Bound addresses (`coap` only with NoSec). */
   readonly addresses: { readonly coaps: PeerAddress; readonly coap?: PeerAddress };
   stats(): Promise<Lwm2mServerStats>;
+  /** The DTLS server's counters, synchronously (absent with an injected `secureTransport`). */
+  dtlsStats?(): ReturnType<DtlsServer['stats']>;
   close(): Promise<void>;
 }
 
@@ -196,6 +198,7 @@ export async function startLwm2mServer(opts: StartLwm2mServerOptions): Promise<L
       devices,
       events,
       addresses: { coaps: coaps.address(), ...(coap ? { coap: coap.address() } : {}) },
+      ...(dtls ? { dtlsStats: () => (dtls as DtlsServer).stats() } : {}),
       async stats() {
         return {
           registrations: await store.count(),

@@ -10,6 +10,7 @@ import {
   buildApp,
   deviceApiFromServer,
   EndpointService,
+  reportHandshakeFailures,
   startLwm2mServer,
   UserService,
   type ApiEvent,
@@ -19,6 +20,7 @@ import {
 type ApiApp = Awaited<ReturnType<typeof buildApp>>;
 import { CliError } from '../CliError.js';
 import type { CliConfig } from '../config.js';
+import { dtlsMetricSeries } from './dtlsMetrics.js';
 import { endpointDefaults, hasher, openChainStores, removeRuntime, signerKeyFor, writeRuntime, type ChainStores } from './chain.js';
 
 export type ServiceName = 'bootstrap' | 'server' | 'api';
@@ -163,6 +165,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           value: `${e.operation}: ${e.reason}${e.identity ? `; identity=${e.identity}` : ''}; from ${e.peer.address}:${e.peer.port}`,
         });
       });
+      // Failed DTLS handshakes too (the bootstrap server's reporter covers its own).
+      const stopFailureReports = reportHandshakeFailures({ events: lwm2m.events, reporter, securityStore: stores.security });
+      cleanups.push(async () => stopFailureReports());
       ports.coaps = lwm2m.addresses.coaps.port;
       log(`LwM2M server   coaps://${config.host}:${lwm2m.addresses.coaps.port}${lwm2m.addresses.coap ? ` and coap://${config.host}:${lwm2m.addresses.coap.port}` : ''}`);
       endpoints = endpointService();
@@ -196,6 +201,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
             chainm2m_anomaly_outbox: { help: 'Anomaly records waiting for the chain', read: () => stores.anomalies.pending() },
             chainm2m_chain_stale: { help: '1 when the credential cache could not sync recently', read: () => (stores.security.isStale() ? 1 : 0) },
           },
+          series: dtlsMetricSeries({ bootstrap: bootstrap ? () => bootstrap?.stats().dtls : undefined, lwm2m: lwm2m.dtlsStats }),
         });
         await app.listen({ host: config.host, port: config.apiPort });
         api = app;

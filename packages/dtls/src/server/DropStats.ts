@@ -53,3 +53,16 @@ export class DropStats {
     return { ...this.counts };
   }
 }
+
+/** A stable class of a handshake failure's reason, for counting (the reason text is for people). */
+export type HandshakeFailureKind = 'unknownIdentity' | 'wrongKey' | 'timeout' | 'noCommonSuite' | 'peerAlert' | 'resolver' | 'protocol';
+
+export function handshakeFailureKind(reason: string): HandshakeFailureKind {
+  if (reason === 'unknown PSK identity') return 'unknownIdentity';
+  if (reason.includes('wrong key')) return 'wrongKey';
+  if (reason === 'handshake timeout') return 'timeout';
+  if (reason === 'no common cipher suite') return 'noCommonSuite';
+  if (reason.startsWith('peer sent alert')) return 'peerAlert';
+  if (reason.startsWith('PSK resolution') || reason.startsWith('internal error')) return 'resolver';
+  return 'protocol';
+}

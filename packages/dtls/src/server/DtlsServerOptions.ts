@@ -2,7 +2,7 @@
 import type { CipherSuiteName } from '../crypto/CipherSuite.js';
 import type { UdpSocket } from '../net/UdpSocket.js';
 import type { Clock, PeerAddress, Random } from '../types.js';
-import type { DropCounts, DtlsLogger } from './DropStats.js';
+import type { DropCounts, DtlsLogger, HandshakeFailureKind } from './DropStats.js';
 
 export type PskResolver = (identity: string, peer: PeerAddress) => Promise<Uint8Array | undefined>;
 
@@ -99,6 +99,8 @@ export interface DtlsServerStats {
   cidSessions: number;
   /** Sessions moved to a new address by a CID record. */
   peersMoved: number;
+  /** Failed handshakes by kind of reason (unknownIdentity, wrongKey, timeout, ...). */
+  failures: Partial<Record<HandshakeFailureKind, number>>;
   handshakesFailed: number;
   handshakesRejected: number;
   /** Exceptions thrown by the `onDatagram` handler (caught). */

@@ -3,6 +3,7 @@ import type { EndpointService } from '../management/EndpointService.js';
 import type { UserService } from '../management/UserService.js';
 import type { JwtConfig } from './jwt.js';
 import type { LoginRateLimits } from './LoginRateLimiter.js';
+import type { MetricSample } from './metrics.js';
 
 /** Options of a device operation, from the query string. */
 export interface DeviceCallOptions {
@@ -64,6 +65,8 @@ export interface ApiDeps {
   readonly health?: () => Promise<{ readonly ok: boolean } & Readonly<Record<string, unknown>>>;
   /** Extra gauges for `/metrics`, read at scrape time. */
   readonly gauges?: Readonly<Record<string, { readonly help: string; readonly read: () => number }>>;
+  /** Extra labelled series for `/metrics` (e.g. DTLS counters by reason), read at scrape time. */
+  readonly series?: Readonly<Record<string, { readonly help: string; readonly type: 'counter' | 'gauge'; readonly read: () => readonly MetricSample[] }>>;
   /** fastify's logger option; off by default. Never logs bodies (they may carry keys or passwords). */
   readonly logger?: boolean;
 }

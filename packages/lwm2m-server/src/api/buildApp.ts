@@ -29,6 +29,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   metrics.counter('chainm2m_http_requests_total', 'HTTP requests by route, method and status');
   metrics.counter('chainm2m_login_failures_total', 'Failed logins');
   for (const [name, g] of Object.entries(deps.gauges ?? {})) metrics.gauge(name, g.help, g.read);
+  for (const [name, g] of Object.entries(deps.series ?? {})) metrics.series(name, g.type, g.help, g.read);
 
   const app = Fastify({
     logger: deps.logger ?? false,
