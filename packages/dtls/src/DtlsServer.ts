@@ -22,6 +22,8 @@ import { CidRegistry } from './server/CidRegistry.js';
 import { CONNECTION_ID_EXTENSION, parseCidExtension, SERVER_CID_LENGTH } from './record/ConnectionId.js';
 import { SessionCache, type CachedSession } from './server/SessionCache.js';
 import { SourceQuota } from './server/SourceQuota.js';
+import { DEFAULT_SEQ_MARGIN, restoreSession, saveSession, type SavedSession } from './server/SessionPersistence.js';
+import { createHash } from 'node:crypto';
 import type { DtlsServerOptions, DtlsServerStats, HandshakeFailedEvent, PeerMovedEvent } from './server/DtlsServerOptions.js';
 
 export type { DtlsServerOptions, DtlsServerStats, HandshakeFailedEvent, PeerMovedEvent, PskResolver } from './server/DtlsServerOptions.js';
@@ -56,6 +58,8 @@ export class DtlsServer implements DatagramTransport {
   private readonly cids: CidRegistry<PeerState> | undefined;
   private readonly movedHandlers = new Set<(e: PeerMovedEvent) => void>();
   private readonly failures: Partial<Record<HandshakeFailureKind, number>> = {};
+  private readonly resolver: DtlsServerOptions['pskResolver'];
+  private readonly closeNotify: boolean;
   private datagramHandler: (d: InboundDatagram) => void = () => {};
   private readonly sessionHandlers = new Set<(e: SessionEvent) => void>();
   private readonly failedHandlers = new Set<(e: HandshakeFailedEvent) => void>();
@@ -70,6 +74,7 @@ export class DtlsServer implements DatagramTransport {
     handshakesCompleted: 0,
     handshakesResumed: 0,
     peersMoved: 0,
+    restoredSessions: 0,
     handshakesFailed: 0,
     handshakesRejected: 0,
     handlerErrors: 0,
@@ -97,6 +102,8 @@ export class DtlsServer implements DatagramTransport {
     this.cids = opts.connectionId === false ? undefined : new CidRegistry<PeerState>(this.random, SERVER_CID_LENGTH);
     this.quota = new SourceQuota(opts.maxHandshakesPerSource ?? 64);
     const resolver = opts.pskResolver;
+    this.resolver = resolver;
+    this.closeNotify = opts.closeNotify ?? true;
     this.ctx = {
       clock: this.clock,
       random: this.random,
@@ -164,7 +171,7 @@ export class DtlsServer implements DatagramTransport {
     for (const st of this.peers.values()) {
       st.handshake?.abort();
       const s = st.session;
-      if (s) {
+      if (s && this.closeNotify) {
         const alert = s.seal(ContentType.Alert, encodeAlert(AlertLevel.Warning, AlertDescription.CloseNotify));
         flushed.push(new Promise<void>((resolve) => this.socket.send(alert, st.peer, () => resolve())));
       }
@@ -223,6 +230,43 @@ export class DtlsServer implements DatagramTransport {
       if (st.session?.identity === identity && this.dropSession(st.peer, reason)) n += 1;
     }
     return n;
+  }
+
+  /** Established sessions as records that hold their secrets: seal them (`sealSessions`) before they leave memory. */
+  exportSessions(): SavedSession[] {
+    const out: SavedSession[] = [];
+    for (const st of this.peers.values()) {
+      const r = st.session ? saveSession(st.session) : undefined;
+      if (r) out.push(r);
+    }
+    return out;
+  }
+
+  /**
+   * Restores saved sessions (after a restart): only those whose identity still resolves to the same key
+   * (a rotated or removed endpoint's are skipped), with our sequence numbers `seqMargin` ahead.
+   */
+  async restoreSessions(saved: readonly SavedSession[], opts: { seqMargin?: number } = {}): Promise<{ restored: number; skipped: number }> {
+    let restored = 0;
+    for (const r of saved) {
+      try {
+        const key = await this.resolver(r.identity, r.peer);
+        if (!key || !createHash('sha256').update(key).digest().subarray(0, 16).equals(Buffer.from(r.pskHash, 'hex'))) continue;
+        const s = restoreSession(r, this.clock.now(), opts.seqMargin ?? DEFAULT_SEQ_MARGIN, (n) => this.random.bytes(n));
+        const k = peerKey(s.peer);
+        if (this.closed || this.peers.has(k) || this.sessionCount >= this.maxSessions) continue;
+        const st: PeerState = { peer: s.peer, session: s, handshake: undefined };
+        if (s.readCid && !this.cids?.adopt(s.readCid, st)) continue;
+        this.peers.set(k, st);
+        this.sessionCount += 1;
+        this.counters.restoredSessions += 1;
+        restored += 1;
+        this.emitSession({ kind: 'up', peer: s.peer, security: s.security });
+      } catch {
+        // a bad record or a failing resolver: that session is not restored
+      }
+    }
+    return { restored, skipped: saved.length - restored };
   }
 
   /** The session's authenticated identity and suite, if the peer has one. */
@@ -504,7 +548,7 @@ export class DtlsServer implements DatagramTransport {
     this.counters.handshakesCompleted += 1;
     if (hs.resumed) this.counters.handshakesResumed += 1;
     const resumable = hs.resumable();
-    if (resumable) this.cache.put({ id: hs.sessionId, identity: resumable.identity, suite: hs.suite, master: Buffer.from(resumable.master), createdAt: this.clock.now() });
+    if (resumable) this.cache.put({ id: hs.sessionId, identity: resumable.identity, suite: hs.suite, master: Buffer.from(resumable.master), pskHash: resumable.pskHash, createdAt: this.clock.now() });
     if (st.session) this.removeSession(st, 'replaced by a new handshake');
     st.session = session;
     this.sessionCount += 1;

@@ -9,6 +9,16 @@ import type { PeerAddress, PeerSecurity } from './types.js';
 
 export type OpenResult = Buffer | 'replay' | 'bad';
 
+export interface SessionSecrets {
+  readonly master: Buffer;
+  readonly clientRandom: Buffer;
+  readonly serverRandom: Buffer;
+  /** First 16 bytes of SHA-256 of the PSK: a restored session is dropped when the key changed. */
+  readonly pskHash: Buffer;
+  /** The CID the peer asked us to put in our records (RFC 9146), if any. */
+  readonly peerCid?: Buffer;
+}
+
 export class Session {
   lastActivity: number;
   /** Re-sends our last handshake flight (server: CCS + Finished) when the peer retransmits its Finished. */
@@ -24,6 +34,8 @@ export class Session {
   openedType = 0;
   /** `open` last accepted a record newer than any before it (RFC 9146 §6: only such a record may move the peer). */
   openedNewest = false;
+  /** What a saved session needs to re-derive its keys (server side), and a hash of the PSK it used. */
+  secrets: SessionSecrets | undefined;
 
   constructor(
     public peer: PeerAddress,

@@ -19,3 +19,4 @@ export {
   type SessionEvent,
   type DatagramTransport,
 } from './types.js';
+export { sealSessions, unsealSessions, DEFAULT_SEQ_MARGIN, type SavedSession, type SessionSeal } from './server/SessionPersistence.js';

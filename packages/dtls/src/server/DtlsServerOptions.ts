@@ -40,6 +40,11 @@ export interface DtlsServerOptions {
    * authenticated record newer than any before (`peerMoved`).
    */
   connectionId?: boolean;
+  /**
+   * Send close_notify to every peer on `close()` (default true). Off when sessions are saved to be
+   * restored after a restart: the devices must keep them.
+   */
+  closeNotify?: boolean;
   /** A handshake not completed within this time is abandoned and its state freed (default 15 s). */
   handshakeTimeoutMs?: number;
   idleTimeoutMs?: number;
@@ -99,6 +104,8 @@ export interface DtlsServerStats {
   cidSessions: number;
   /** Sessions moved to a new address by a CID record. */
   peersMoved: number;
+  /** Sessions restored from a save (`restoreSessions`). */
+  restoredSessions: number;
   /** Failed handshakes by kind of reason (unknownIdentity, wrongKey, timeout, ...). */
   failures: Partial<Record<HandshakeFailureKind, number>>;
   handshakesFailed: number;

@@ -30,7 +30,7 @@ import { CONNECTION_ID_EXTENSION, encodeCidExtension, openRecord } from '../reco
 import type { DtlsRecord } from '../record/Record.js';
 import type { CachedSession } from './SessionCache.js';
 import { ReplayWindow } from '../record/ReplayWindow.js';
-import { Session } from '../Session.js';
+import { Session, type SessionSecrets } from '../Session.js';
 import type { Clock, PeerAddress, Random, TimerHandle } from '../types.js';
 
 export type ServerHandshakeState = 'waitClientKeyExchange' | 'resolvingPsk' | 'waitChangeCipherSpec' | 'waitFinished' | 'done' | 'failed';
@@ -88,6 +88,7 @@ export class ServerHandshake {
   private unknownIdentity = false;
   /** An abbreviated handshake (RFC 5246 §7.3) resuming this cached session. */
   readonly resumed: boolean;
+  private pskHash: Buffer = Buffer.alloc(16);
 
   constructor(
     private readonly ctx: ServerHandshakeContext,
@@ -110,6 +111,7 @@ export class ServerHandshake {
     if (resume) {
       this.identity = resume.identity;
       this.master = Buffer.from(resume.master);
+      this.pskHash = resume.pskHash;
     }
     this.secureRenegotiation = hasExtension(hello.extensions, ExtensionType.RenegotiationInfo) || hello.cipherSuites.includes(EmptyRenegotiationInfoScsv);
     this.w0 = { epoch: 0, seq: helloRecordSeq, cipher: undefined };
@@ -247,6 +249,7 @@ export class ServerHandshake {
       this.unknownIdentity = true;
       key = this.ctx.random.bytes(16);
     }
+    this.pskHash = createHash('sha256').update(key).digest().subarray(0, 16);
     const pms = pskPremasterSecret(key);
     this.master = this.useEms
       ? extendedMasterSecret(pms, this.transcript.copy().digest())
@@ -266,9 +269,19 @@ export class ServerHandshake {
   }
 
   /** What the session cache keeps of a completed full handshake (EMS only, RFC 7627 §5.3); undefined otherwise. */
-  resumable(): { identity: string; master: Buffer } | undefined {
+  resumable(): { identity: string; master: Buffer; pskHash: Buffer } | undefined {
     if (this.state !== 'done' || this.resumed || !this.useEms || this.sessionId.length === 0 || !this.master || this.identity === undefined) return undefined;
-    return { identity: this.identity, master: this.master };
+    return { identity: this.identity, master: this.master, pskHash: this.pskHash };
+  }
+
+  private secrets(): SessionSecrets {
+    return {
+      master: this.master ?? Buffer.alloc(48),
+      clientRandom: this.clientRandom,
+      serverRandom: this.serverRandom,
+      pskHash: this.pskHash,
+      ...(this.cid && this.cid.peers.length > 0 ? { peerCid: this.cid.peers } : {}),
+    };
   }
 
   /** Records that arrived before the keys existed; the ones after the Finished go to the new session. */
@@ -356,6 +369,7 @@ export class ServerHandshake {
       const session = new Session(this.peer, this.identity ?? '', this.suite, 1, readCipher, w1, this.ctx.clock.now(), this.readWindow);
       session.clientRandom = this.clientRandom;
       session.readCid = this.cid?.ours;
+      session.secrets = this.secrets();
       this.leftover = this.replayQueue.slice(this.replayIndex + 1);
       this.replayQueue = [];
       this.events.completed(this, session);
@@ -372,6 +386,7 @@ export class ServerHandshake {
     session.resendFinalFlight = () => this.sendFlight(out);
     session.clientRandom = this.clientRandom;
     session.readCid = this.cid?.ours;
+    session.secrets = this.secrets();
     // Buffered records behind the Finished being replayed now belong to the session.
     this.leftover = this.replayQueue.slice(this.replayIndex + 1);
     this.replayQueue = [];

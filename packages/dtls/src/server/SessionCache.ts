@@ -11,6 +11,7 @@ export interface CachedSession {
   readonly identity: string;
   readonly suite: CipherSuiteInfo;
   readonly master: Buffer;
+  readonly pskHash: Buffer;
   readonly createdAt: number;
 }
 
