@@ -3,7 +3,7 @@
  * CoAP (NoSec, default 5683, only when `nosec` is given), the registration handler, the services
  * and revocation. This is the one place that picks implementations; everything is injectable.
  */
-import { DtlsServer, UdpTransport, type DtlsServerOptions } from '@chainm2m/dtls';
+import { DtlsServer, UdpTransport, type DtlsServerOptions, type SavedSession } from '@chainm2m/dtls';
 import {
   CoapEndpoint,
   ObjectRegistry,
@@ -85,6 +85,11 @@ export interface Lwm2mServer {
   stats(): Promise<Lwm2mServerStats>;
   /** The DTLS server's counters, synchronously (absent with an injected `secureTransport`). */
   dtlsStats?(): ReturnType<DtlsServer['stats']>;
+  /** Save and restore of established DTLS sessions across a restart (the records hold secrets: seal them). */
+  readonly dtlsSessions?: {
+    export(): SavedSession[];
+    restore(saved: readonly SavedSession[]): Promise<{ restored: number; skipped: number }>;
+  };
   close(): Promise<void>;
 }
 
@@ -199,6 +204,9 @@ export async function startLwm2mServer(opts: StartLwm2mServerOptions): Promise<L
       events,
       addresses: { coaps: coaps.address(), ...(coap ? { coap: coap.address() } : {}) },
       ...(dtls ? { dtlsStats: () => (dtls as DtlsServer).stats() } : {}),
+      ...(dtls
+        ? { dtlsSessions: { export: () => (dtls as DtlsServer).exportSessions(), restore: (saved: readonly SavedSession[]) => (dtls as DtlsServer).restoreSessions(saved) } }
+        : {}),
       async stats() {
         return {
           registrations: await store.count(),

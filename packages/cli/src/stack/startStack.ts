@@ -21,6 +21,7 @@ type ApiApp = Awaited<ReturnType<typeof buildApp>>;
 import { CliError } from '../CliError.js';
 import type { CliConfig } from '../config.js';
 import { dtlsMetricSeries } from './dtlsMetrics.js';
+import { persistDtlsSessions } from './dtlsSessions.js';
 import { endpointDefaults, hasher, openChainStores, removeRuntime, signerKeyFor, writeRuntime, type ChainStores } from './chain.js';
 
 export type ServiceName = 'bootstrap' | 'server' | 'api';
@@ -151,8 +152,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         host: config.host,
         port: config.coapPort,
         ...(opts.nosec ? { nosec: { port: config.coapPort === 0 ? 0 : config.coapPort - 1 } } : {}),
+        dtls: { closeNotify: false }, // devices keep their sessions across a restart (restored below)
       });
       cleanups.push(() => (lwm2m as Lwm2mServer).close());
+      if (lwm2m.dtlsSessions) {
+        const persisted = await persistDtlsSessions({ dataDir: config.dataDir, sealingKey: stores.sealingKey, sessions: lwm2m.dtlsSessions, log });
+        cleanups.push(() => persisted.stop()); // runs before the server closes (cleanups run in reverse)
+      }
       // Refused registrations become anomalies, one per endpoint, reason and source a minute, 60 a minute at most.
       const reporter = new AnomalyReporter({ log: anomalies, maxPerWindow: 60 });
       lwm2m.events.on('unauthorized', (e) => {
