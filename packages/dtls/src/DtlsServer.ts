@@ -39,6 +39,17 @@ interface PeerState {
   handshake: ServerHandshake | undefined;
 }
 
+/** Calls every listener; an exception in one never breaks the server or the others. */
+function emitAll<E>(handlers: Iterable<(e: E) => void>, e: E): void {
+  for (const h of handlers) {
+    try {
+      h(e);
+    } catch {
+      // listeners must not break the server
+    }
+  }
+}
+
 export class DtlsServer implements DatagramTransport {
   readonly secure = true as const;
   private readonly peers = new Map<string, PeerState>();
@@ -456,14 +467,7 @@ export class DtlsServer implements DatagramTransport {
     session.peer = st.peer;
     this.peers.set(newKey, st);
     this.counters.peersMoved += 1;
-    const e: PeerMovedEvent = { from, to: st.peer, identity: session.identity };
-    for (const h of this.movedHandlers) {
-      try {
-        h(e);
-      } catch {
-        // listeners must not break the server
-      }
-    }
+    emitAll(this.movedHandlers, { from, to: st.peer, identity: session.identity });
   }
 
   private onProtectedRecord(rec: DtlsRecord, key: string, peer: PeerAddress, routed?: PeerState): void {
@@ -572,23 +576,11 @@ export class DtlsServer implements DatagramTransport {
   private emitFailed(e: HandshakeFailedEvent): void {
     const kind = handshakeFailureKind(e.reason);
     this.failures[kind] = (this.failures[kind] ?? 0) + 1;
-    for (const h of this.failedHandlers) {
-      try {
-        h(e);
-      } catch {
-        // listeners must not break the server
-      }
-    }
+    emitAll(this.failedHandlers, e);
   }
 
   private emitSession(e: SessionEvent): void {
-    for (const h of this.sessionHandlers) {
-      try {
-        h(e);
-      } catch {
-        // listeners must not break the server
-      }
-    }
+    emitAll(this.sessionHandlers, e);
   }
 
   private armSweep(): void {
