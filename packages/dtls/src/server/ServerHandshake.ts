@@ -361,29 +361,20 @@ export class ServerHandshake {
       return this.fail('client Finished does not verify (wrong key?)', AlertDescription.DecryptError);
     }
     this.transcript.update(encodeHandshake(m.type, m.seq, m.body));
-    if (this.resumed) {
-      // The client's Finished ends an abbreviated handshake: nothing more to send.
-      this.timer.cancel();
-      this.deadline?.cancel();
-      this.state = 'done';
-      const session = new Session(this.peer, this.identity ?? '', this.suite, 1, readCipher, w1, this.ctx.clock.now(), this.readWindow);
-      session.clientRandom = this.clientRandom;
-      session.readCid = this.cid?.ours;
-      session.secrets = this.secrets();
-      this.leftover = this.replayQueue.slice(this.replayIndex + 1);
-      this.replayQueue = [];
-      this.events.completed(this, session);
-      return;
+    // An abbreviated handshake ends with the client's Finished; a full one with our CCS + Finished.
+    let out: FlightEntry[] | undefined;
+    if (!this.resumed) {
+      out = [{ type: ContentType.ChangeCipherSpec, payload: CHANGE_CIPHER_SPEC, nextEpoch: false }];
+      this.message(HandshakeType.Finished, encodeFinished(master, false, this.transcript.copy().digest()), w1.cipher?.overhead ?? 0, true, out);
+      this.sendFlight(out);
     }
-    const out: FlightEntry[] = [{ type: ContentType.ChangeCipherSpec, payload: CHANGE_CIPHER_SPEC, nextEpoch: false }];
-    this.message(HandshakeType.Finished, encodeFinished(master, false, this.transcript.copy().digest()), w1.cipher?.overhead ?? 0, true, out);
-    this.sendFlight(out);
     this.timer.cancel();
     this.deadline?.cancel();
     this.state = 'done';
     // The session inherits the replay window, so the client's Finished record cannot be replayed into it.
     const session = new Session(this.peer, this.identity ?? '', this.suite, 1, readCipher, w1, this.ctx.clock.now(), this.readWindow);
-    session.resendFinalFlight = () => this.sendFlight(out);
+    const final = out;
+    if (final) session.resendFinalFlight = () => this.sendFlight(final);
     session.clientRandom = this.clientRandom;
     session.readCid = this.cid?.ours;
     session.secrets = this.secrets();
