@@ -4,7 +4,7 @@
  */
 import { isIPv6 } from 'node:net';
 import { AlertDescription, AlertLevel, ContentType, MAX_PLAINTEXT } from './constants.js';
-import { ClientHandshake } from './client/ClientHandshake.js';
+import { ClientHandshake, type ResumableSession } from './client/ClientHandshake.js';
 import { CipherSuites, DEFAULT_CIPHER_SUITES, type CipherSuiteName } from './crypto/CipherSuite.js';
 import { DtlsError } from './DtlsError.js';
 import { encodeAlert, parseAlert } from './handshake/messages/Alert.js';
@@ -33,6 +33,13 @@ export interface DtlsClientOptions {
   mtu?: number;
   /** A socket to use instead of binding one (tests). */
   socket?: UdpSocket;
+  /**
+   * A session from an earlier connection's `resumable()`, offered for an abbreviated handshake
+   * (RFC 5246 §7.3); a full handshake follows when the server does not resume it.
+   */
+  resume?: ResumableSession;
+  /** Offer Connection ID (RFC 9146; our CID empty): the session survives a change of our address/port. */
+  connectionId?: boolean;
 }
 
 export class DtlsClient implements DatagramTransport {
@@ -43,9 +50,15 @@ export class DtlsClient implements DatagramTransport {
   private closed = false;
 
   private constructor(
-    private readonly socket: UdpSocket,
+    private socket: UdpSocket,
     private session: Session | undefined,
     private readonly clock: Clock,
+    private readonly resumableSession: ResumableSession | undefined,
+    /** The handshake was abbreviated: the server resumed the offered session. */
+    readonly resumed: boolean,
+    /** The server issued a connection id (RFC 9146): `rebind` keeps the session. */
+    readonly connectionId: boolean,
+    private readonly localHost: string,
   ) {
     if (!session) throw new DtlsError('DTLS_HANDSHAKE_FAILED', 'no session');
     this.peer = session.peer;
@@ -64,6 +77,24 @@ export class DtlsClient implements DatagramTransport {
     return this.session !== undefined;
   }
 
+  /**
+   * Moves to a new local port (as a NAT rebinding does): later records leave from `socket` (default: a
+   * new socket on an ephemeral port). With a connection id the server follows; without, it cannot.
+   */
+  async rebind(socket?: UdpSocket): Promise<PeerAddress> {
+    const next = socket ?? (await NodeUdpSocket.bind({ host: this.localHost, port: 0 }));
+    const old = this.socket;
+    this.socket = next;
+    next.onMessage((data, from) => this.onDatagramIn(data, from));
+    await old.close();
+    return next.address();
+  }
+
+  /** The session to offer as `resume` on a later connect, when the server gave it an id. */
+  resumable(): ResumableSession | undefined {
+    return this.resumableSession;
+  }
+
   static async connect(opts: DtlsClientOptions): Promise<DtlsClient> {
     const clock = opts.clock ?? SystemClock;
     const random = opts.random ?? SystemRandom;
@@ -80,8 +111,11 @@ export class DtlsClient implements DatagramTransport {
     const peer: PeerAddress = { address: opts.host === 'localhost' ? '127.0.0.1' : opts.host, port: opts.port };
     let deadline: TimerHandle | undefined;
     try {
+      let resumable: ResumableSession | undefined;
+      let resumed = false;
+      let cid = false;
       const session = await new Promise<Session>((resolve, reject) => {
-        const hs = new ClientHandshake({
+        const hs: ClientHandshake = new ClientHandshake({
           peer,
           identity: opts.identity,
           key: opts.key,
@@ -92,8 +126,15 @@ export class DtlsClient implements DatagramTransport {
           retransmitInitialMs: opts.retransmitInitialMs ?? 1000,
           retransmitMaxMs: opts.retransmitMaxMs ?? 60_000,
           maxRetransmissions: opts.maxRetransmissions ?? 6,
+          ...(opts.resume ? { resume: opts.resume } : {}),
+          ...(opts.connectionId ? { connectionId: true } : {}),
           sendDatagram: (d) => socket.send(d, peer),
-          completed: resolve,
+          completed: (s, r) => {
+            resumable = r;
+            resumed = hs.resumed;
+            cid = (hs.serverCid?.length ?? 0) > 0;
+            resolve(s);
+          },
           failed: (reason, alert) =>
             reject(
               new DtlsError(alert !== undefined ? 'DTLS_ALERT' : reason === 'handshake timeout' ? 'DTLS_HANDSHAKE_TIMEOUT' : 'DTLS_HANDSHAKE_FAILED', `DTLS handshake failed: ${reason}`, alert !== undefined ? { alert } : {}),
@@ -108,7 +149,7 @@ export class DtlsClient implements DatagramTransport {
         });
         hs.start();
       });
-      return new DtlsClient(socket, session, clock);
+      return new DtlsClient(socket, session, clock, resumable, resumed, cid, localHost);
     } catch (err) {
       if (!opts.socket) await socket.close();
       throw err;
@@ -172,18 +213,21 @@ export class DtlsClient implements DatagramTransport {
     if (!s || from.port !== this.peer.port || from.address !== this.peer.address) return;
     const recs: DtlsRecord[] = [];
     parseRecords(data, recs);
+    // The server repeats its last flight of an abbreviated handshake: our CCS + Finished were lost.
+    if (s.resendFinalFlight && recs.some((r) => r.epoch === 0 && r.type === ContentType.Handshake)) s.resendFinalFlight();
     for (const rec of recs) {
       if (rec.epoch !== s.readEpoch) continue;
       const pt = s.open(rec);
       if (typeof pt === 'string') continue;
       s.lastActivity = this.clock.now();
-      if (rec.type === ContentType.ApplicationData) {
+      if (s.openedType === ContentType.ApplicationData) {
+        s.resendFinalFlight = undefined; // the server has our Finished
         try {
           this.datagramHandler({ peer: this.peer, data: pt, security: s.security });
         } catch {
           // An exception in the upper layer must not escape into the socket's event emitter.
         }
-      } else if (rec.type === ContentType.Alert) {
+      } else if (s.openedType === ContentType.Alert) {
         const a = parseAlert(pt);
         if (a && (a.description === AlertDescription.CloseNotify || a.level === AlertLevel.Fatal)) {
           this.down(a.description === AlertDescription.CloseNotify ? 'close_notify' : `server alert ${a.description}`);

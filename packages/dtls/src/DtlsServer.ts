@@ -10,77 +10,44 @@ import { AlertDescription, AlertLevel, ContentType, ExtensionType, HandshakeType
 import { CipherSuites, DEFAULT_CIPHER_SUITES, type CipherSuiteInfo, type CipherSuiteName } from './crypto/CipherSuite.js';
 import { DtlsError } from './DtlsError.js';
 import { encodeHandshake, parseFragments, type HandshakeFragment } from './handshake/HandshakeFragment.js';
+import { hasExtension } from './handshake/Extensions.js';
 import { encodeAlert, parseAlert } from './handshake/messages/Alert.js';
 import { parseClientHello, type ClientHello } from './handshake/messages/ClientHello.js';
 import { encodeHelloVerifyRequest } from './handshake/messages/HelloVerifyRequest.js';
 import { NodeUdpSocket, type UdpSocket } from './net/UdpSocket.js';
-import { parseRecords, plainRecord, type DtlsRecord } from './record/Record.js';
+import { isDtlsRecordVersion, parseRecords, plainRecord, type DtlsRecord } from './record/Record.js';
 import { CookieFactory } from './server/CookieFactory.js';
+import { FairInbox } from './server/FairInbox.js';
+import { CidRegistry } from './server/CidRegistry.js';
+import { CONNECTION_ID_EXTENSION, parseCidExtension, SERVER_CID_LENGTH } from './record/ConnectionId.js';
+import { SessionCache, type CachedSession } from './server/SessionCache.js';
+import { SourceQuota } from './server/SourceQuota.js';
+import { DEFAULT_SEQ_MARGIN, restoreSession, saveSession, type SavedSession } from './server/SessionPersistence.js';
+import { createHash } from 'node:crypto';
+import type { DtlsServerOptions, DtlsServerStats, HandshakeFailedEvent, PeerMovedEvent } from './server/DtlsServerOptions.js';
+
+export type { DtlsServerOptions, DtlsServerStats, HandshakeFailedEvent, PeerMovedEvent, PskResolver } from './server/DtlsServerOptions.js';
+import { DropStats, handshakeFailureKind, type DropReason, type HandshakeFailureKind } from './server/DropStats.js';
 import { ServerHandshake, type ServerHandshakeContext, type ServerHandshakeEvents } from './server/ServerHandshake.js';
 import type { Session } from './Session.js';
 import { SystemClock, SystemRandom, peerKey, type Clock, type DatagramTransport, type InboundDatagram, type PeerAddress, type Random, type SessionEvent, type TimerHandle } from './types.js';
 
-export type PskResolver = (identity: string, peer: PeerAddress) => Promise<Uint8Array | undefined>;
-
-export interface DtlsServerOptions {
-  host?: string;
-  port?: number;
-  pskResolver: PskResolver;
-  /** Server preference order. */
-  cipherSuites?: CipherSuiteName[];
-  /** Sent in a ServerKeyExchange only when set. */
-  identityHint?: string;
-  clock?: Clock;
-  random?: Random;
-  maxSessions?: number;
-  maxHandshakes?: number;
-  idleTimeoutMs?: number;
-  retransmitInitialMs?: number;
-  retransmitMaxMs?: number;
-  /** Expiries of the flight timer before a handshake is abandoned (default 5). */
-  maxRetransmissions?: number;
-  /** Largest datagram we send (default 1400). */
-  mtu?: number;
-  /** Alert for an unknown identity: `unknown_psk_identity` (default) or `decrypt_error` (RFC 4279 §2, hides which identities exist). */
-  unknownIdentityAlert?: 'unknown_psk_identity' | 'decrypt_error';
-  /** Cookie secret rotation period (default 60 s). */
-  cookieRotateMs?: number;
-  /** Kernel receive/send buffer for the bound socket (default 4 MiB, capped by the kernel). */
-  socketBufferBytes?: number;
-  /** A socket to use instead of binding `host`/`port` (tests). */
-  socket?: UdpSocket;
-}
-
-export interface HandshakeFailedEvent {
-  readonly peer: PeerAddress;
-  readonly identity?: string;
-  readonly reason: string;
-  readonly alert?: number;
-}
-
-export interface DtlsServerStats {
-  sessions: number;
-  handshakes: number;
-  /** Bytes held by handshake reassembly buffers. */
-  reassemblyBytes: number;
-  datagramsIn: number;
-  recordsIn: number;
-  malformedDropped: number;
-  unexpectedDropped: number;
-  replayDropped: number;
-  badRecordDropped: number;
-  helloVerifyRequestsSent: number;
-  handshakesCompleted: number;
-  handshakesFailed: number;
-  handshakesRejected: number;
-  /** Exceptions thrown by the `onDatagram` handler (caught). */
-  handlerErrors: number;
-}
 
 interface PeerState {
-  readonly peer: PeerAddress;
+  peer: PeerAddress;
   session: Session | undefined;
   handshake: ServerHandshake | undefined;
+}
+
+/** Calls every listener; an exception in one never breaks the server or the others. */
+function emitAll<E>(handlers: Iterable<(e: E) => void>, e: E): void {
+  for (const h of handlers) {
+    try {
+      h(e);
+    } catch {
+      // listeners must not break the server
+    }
+  }
 }
 
 export class DtlsServer implements DatagramTransport {
@@ -95,6 +62,15 @@ export class DtlsServer implements DatagramTransport {
   private readonly maxSessions: number;
   private readonly maxHandshakes: number;
   private readonly idleTimeoutMs: number;
+  private readonly drops: DropStats;
+  private readonly quota: SourceQuota;
+  private readonly inbox: FairInbox;
+  private readonly cache: SessionCache;
+  private readonly cids: CidRegistry<PeerState> | undefined;
+  private readonly movedHandlers = new Set<(e: PeerMovedEvent) => void>();
+  private readonly failures: Partial<Record<HandshakeFailureKind, number>> = {};
+  private readonly resolver: DtlsServerOptions['pskResolver'];
+  private readonly closeNotify: boolean;
   private datagramHandler: (d: InboundDatagram) => void = () => {};
   private readonly sessionHandlers = new Set<(e: SessionEvent) => void>();
   private readonly failedHandlers = new Set<(e: HandshakeFailedEvent) => void>();
@@ -105,12 +81,11 @@ export class DtlsServer implements DatagramTransport {
   private readonly counters = {
     datagramsIn: 0,
     recordsIn: 0,
-    malformedDropped: 0,
-    unexpectedDropped: 0,
-    replayDropped: 0,
-    badRecordDropped: 0,
     helloVerifyRequestsSent: 0,
     handshakesCompleted: 0,
+    handshakesResumed: 0,
+    peersMoved: 0,
+    restoredSessions: 0,
     handshakesFailed: 0,
     handshakesRejected: 0,
     handlerErrors: 0,
@@ -133,7 +108,13 @@ export class DtlsServer implements DatagramTransport {
     this.maxSessions = opts.maxSessions ?? 100_000;
     this.maxHandshakes = opts.maxHandshakes ?? 10_000;
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 15 * 60_000;
+    this.drops = new DropStats(opts.logger);
+    this.cache = new SessionCache({ maxEntries: opts.sessionCache?.maxEntries ?? 10_000, lifetimeMs: opts.sessionCache?.lifetimeMs ?? 24 * 3600_000 });
+    this.cids = opts.connectionId === false ? undefined : new CidRegistry<PeerState>(this.random, SERVER_CID_LENGTH);
+    this.quota = new SourceQuota(opts.maxHandshakesPerSource ?? 64);
     const resolver = opts.pskResolver;
+    this.resolver = resolver;
+    this.closeNotify = opts.closeNotify ?? true;
     this.ctx = {
       clock: this.clock,
       random: this.random,
@@ -141,8 +122,9 @@ export class DtlsServer implements DatagramTransport {
       retransmitInitialMs: opts.retransmitInitialMs ?? 1000,
       retransmitMaxMs: opts.retransmitMaxMs ?? 60_000,
       maxRetransmissions: opts.maxRetransmissions ?? 5,
+      handshakeTimeoutMs: opts.handshakeTimeoutMs ?? 15_000,
       identityHint: opts.identityHint,
-      unknownIdentityAlert: opts.unknownIdentityAlert === 'decrypt_error' ? AlertDescription.DecryptError : AlertDescription.UnknownPskIdentity,
+      unknownIdentityAlert: opts.unknownIdentityAlert === 'unknown_psk_identity' ? AlertDescription.UnknownPskIdentity : AlertDescription.DecryptError,
       resolvePsk: (identity, peer) => resolver(identity, peer),
       sendDatagram: (peer, data) => this.socket.send(data, peer),
     };
@@ -150,7 +132,16 @@ export class DtlsServer implements DatagramTransport {
       completed: (hs, session) => this.onHandshakeCompleted(hs, session),
       failed: (hs, reason, alert, identity) => this.onHandshakeFailed(hs, reason, alert, identity),
     };
-    socket.onMessage((data, peer) => this.onDatagramIn(data, peer));
+    this.inbox = new FairInbox(
+      { perSource: opts.inbox?.perSource ?? 32, total: opts.inbox?.total ?? 8192, perTurn: opts.inbox?.perTurn ?? 16, defer: (fn) => setImmediate(fn) },
+      (data, peer) => this.onDatagramIn(data, peer),
+      (peer) => this.drop('overload', peer),
+    );
+    socket.onMessage((data, peer) => {
+      if (this.closed) return;
+      this.counters.datagramsIn += 1;
+      this.inbox.push(data, peer);
+    });
     this.armSweep();
   }
 
@@ -191,7 +182,7 @@ export class DtlsServer implements DatagramTransport {
     for (const st of this.peers.values()) {
       st.handshake?.abort();
       const s = st.session;
-      if (s) {
+      if (s && this.closeNotify) {
         const alert = s.seal(ContentType.Alert, encodeAlert(AlertLevel.Warning, AlertDescription.CloseNotify));
         flushed.push(new Promise<void>((resolve) => this.socket.send(alert, st.peer, () => resolve())));
       }
@@ -200,6 +191,10 @@ export class DtlsServer implements DatagramTransport {
     this.peers.clear();
     this.sessionCount = 0;
     this.handshakeCount = 0;
+    this.quota.clear();
+    this.inbox.clear();
+    this.cache.clear();
+    this.cids?.clear();
     for (const st of down) this.emitSession({ kind: 'down', peer: st.peer, reason: 'server closed' });
     await Promise.all(flushed);
     await this.socket.close();
@@ -207,13 +202,17 @@ export class DtlsServer implements DatagramTransport {
 
   // ---- management ----
 
-  on(event: 'handshakeFailed', cb: (e: HandshakeFailedEvent) => void): this {
-    if (event === 'handshakeFailed') this.failedHandlers.add(cb);
+  on(event: 'handshakeFailed', cb: (e: HandshakeFailedEvent) => void): this;
+  on(event: 'peerMoved', cb: (e: PeerMovedEvent) => void): this;
+  on(event: 'handshakeFailed' | 'peerMoved', cb: ((e: HandshakeFailedEvent) => void) | ((e: PeerMovedEvent) => void)): this {
+    if (event === 'handshakeFailed') this.failedHandlers.add(cb as (e: HandshakeFailedEvent) => void);
+    else this.movedHandlers.add(cb as (e: PeerMovedEvent) => void);
     return this;
   }
 
-  off(event: 'handshakeFailed', cb: (e: HandshakeFailedEvent) => void): this {
-    if (event === 'handshakeFailed') this.failedHandlers.delete(cb);
+  off(event: 'handshakeFailed' | 'peerMoved', cb: ((e: HandshakeFailedEvent) => void) | ((e: PeerMovedEvent) => void)): this {
+    if (event === 'handshakeFailed') this.failedHandlers.delete(cb as (e: HandshakeFailedEvent) => void);
+    else this.movedHandlers.delete(cb as (e: PeerMovedEvent) => void);
     return this;
   }
 
@@ -234,12 +233,51 @@ export class DtlsServer implements DatagramTransport {
     return had;
   }
 
+  /** Drops the identity's sessions and forgets its resumable ones (rotated or removed credentials). */
   dropSessionsByIdentity(identity: string, reason = 'dropped'): number {
+    this.cache.dropIdentity(identity);
     let n = 0;
     for (const st of [...this.peers.values()]) {
       if (st.session?.identity === identity && this.dropSession(st.peer, reason)) n += 1;
     }
     return n;
+  }
+
+  /** Established sessions as records that hold their secrets: seal them (`sealSessions`) before they leave memory. */
+  exportSessions(): SavedSession[] {
+    const out: SavedSession[] = [];
+    for (const st of this.peers.values()) {
+      const r = st.session ? saveSession(st.session) : undefined;
+      if (r) out.push(r);
+    }
+    return out;
+  }
+
+  /**
+   * Restores saved sessions (after a restart): only those whose identity still resolves to the same key
+   * (a rotated or removed endpoint's are skipped), with our sequence numbers `seqMargin` ahead.
+   */
+  async restoreSessions(saved: readonly SavedSession[], opts: { seqMargin?: number } = {}): Promise<{ restored: number; skipped: number }> {
+    let restored = 0;
+    for (const r of saved) {
+      try {
+        const key = await this.resolver(r.identity, r.peer);
+        if (!key || !createHash('sha256').update(key).digest().subarray(0, 16).equals(Buffer.from(r.pskHash, 'hex'))) continue;
+        const s = restoreSession(r, this.clock.now(), opts.seqMargin ?? DEFAULT_SEQ_MARGIN, (n) => this.random.bytes(n));
+        const k = peerKey(s.peer);
+        if (this.closed || this.peers.has(k) || this.sessionCount >= this.maxSessions) continue;
+        const st: PeerState = { peer: s.peer, session: s, handshake: undefined };
+        if (s.readCid && !this.cids?.adopt(s.readCid, st)) continue;
+        this.peers.set(k, st);
+        this.sessionCount += 1;
+        this.counters.restoredSessions += 1;
+        restored += 1;
+        this.emitSession({ kind: 'up', peer: s.peer, security: s.security });
+      } catch {
+        // a bad record or a failing resolver: that session is not restored
+      }
+    }
+    return { restored, skipped: saved.length - restored };
   }
 
   /** The session's authenticated identity and suite, if the peer has one. */
@@ -251,7 +289,16 @@ export class DtlsServer implements DatagramTransport {
   stats(): DtlsServerStats {
     let reassemblyBytes = 0;
     for (const st of this.peers.values()) reassemblyBytes += st.handshake?.bufferedBytes ?? 0;
-    return { sessions: this.sessionCount, handshakes: this.handshakeCount, reassemblyBytes, ...this.counters };
+    return {
+      sessions: this.sessionCount,
+      handshakes: this.handshakeCount,
+      reassemblyBytes,
+      ...this.counters,
+      resumableSessions: this.cache.size,
+      cidSessions: this.cids?.size ?? 0,
+      failures: { ...this.failures },
+      drops: this.drops.snapshot(),
+    };
   }
 
   /** Number of peers with any state (session or handshake): 0 after a spoofed ClientHello flood. */
@@ -263,41 +310,47 @@ export class DtlsServer implements DatagramTransport {
 
   private onDatagramIn(data: Buffer, peer: PeerAddress): void {
     if (this.closed) return;
-    this.counters.datagramsIn += 1;
     const records: DtlsRecord[] = [];
-    if (!parseRecords(data, records)) this.counters.malformedDropped += 1;
+    const problem = parseRecords(data, records, this.cids ? SERVER_CID_LENGTH : 0);
+    if (problem) this.drops.drop(problem, peer);
     if (records.length === 0) return;
     this.counters.recordsIn += records.length;
     const key = peerKey(peer);
     for (const rec of records) {
       try {
         if (rec.epoch === 0) this.onPlainRecord(rec, peer, key);
-        else this.onProtectedRecord(rec, key);
+        else if (rec.version !== ProtocolVersion.Dtls12) this.drop('unknownVersion', peer);
+        else if (rec.cid) this.onCidRecord(rec, peer);
+        else this.onProtectedRecord(rec, key, peer);
       } catch {
         // A bug or hostile input in one record never takes the server down.
-        this.counters.malformedDropped += 1;
+        this.drop('malformed', peer);
       }
     }
   }
 
+  private drop(reason: DropReason, peer: PeerAddress): void {
+    this.drops.drop(reason, peer);
+  }
+
   private onPlainRecord(rec: DtlsRecord, peer: PeerAddress, key: string): void {
     const st = this.peers.get(key);
+    // A ClientHello may come in any 0xfe record version (fe 00 from mbedTLS); everything else in fe fd / fe ff.
+    const hello = rec.type === ContentType.Handshake && rec.fragment.length >= 12 && rec.fragment[0] === HandshakeType.ClientHello;
+    if (!hello && !isDtlsRecordVersion(rec.version)) return this.drop('unknownVersion', peer);
     switch (rec.type) {
       case ContentType.Handshake:
-        if (rec.fragment.length >= 12 && rec.fragment[0] === HandshakeType.ClientHello) return this.onClientHello(rec, peer, key, st);
+        if (hello) return this.onClientHello(rec, peer, key, st);
         if (st?.handshake) return st.handshake.onPlainHandshake(rec);
-        this.counters.unexpectedDropped += 1;
-        return;
+        return this.drop('unexpected', peer);
       case ContentType.ChangeCipherSpec:
         if (st?.handshake) return st.handshake.onChangeCipherSpec(rec.fragment);
-        this.counters.unexpectedDropped += 1;
-        return;
+        return this.drop('unexpected', peer);
       case ContentType.Alert:
         if (st?.handshake) return st.handshake.onPlainAlert(rec.fragment);
-        this.counters.unexpectedDropped += 1;
-        return;
+        return this.drop('unexpected', peer);
       default:
-        this.counters.unexpectedDropped += 1;
+        this.drop('unexpected', peer);
     }
   }
 
@@ -306,16 +359,12 @@ export class DtlsServer implements DatagramTransport {
     parseFragments(rec.fragment, frags);
     const f = frags[0];
     // A ClientHello must arrive unfragmented: before the cookie we keep no reassembly state.
-    if (!f || f.type !== HandshakeType.ClientHello || f.offset !== 0 || f.body.length !== f.length) {
-      this.counters.malformedDropped += 1;
-      return;
-    }
+    if (!f || f.type !== HandshakeType.ClientHello || f.offset !== 0 || f.body.length !== f.length) return this.drop('malformed', peer);
     let hello: ClientHello;
     try {
       hello = parseClientHello(f.body);
     } catch {
-      this.counters.malformedDropped += 1;
-      return;
+      return this.drop('malformed', peer);
     }
     if (st?.handshake && st.handshake.state !== 'failed' && st.handshake.clientRandom.equals(hello.random)) {
       st.handshake.onClientHelloRetransmit();
@@ -323,8 +372,7 @@ export class DtlsServer implements DatagramTransport {
     }
     if (st?.session?.clientRandom?.equals(hello.random)) {
       // A late duplicate of the ClientHello that created the current session.
-      this.counters.unexpectedDropped += 1;
-      return;
+      return this.drop('unexpected', peer);
     }
     if (!this.cookies.verify(peer, hello.random, hello.cookie)) {
       const hvr = encodeHandshake(HandshakeType.HelloVerifyRequest, f.seq, encodeHelloVerifyRequest(this.cookies.make(peer, hello.random)));
@@ -346,17 +394,33 @@ export class DtlsServer implements DatagramTransport {
     if (reneg && !(reneg.data.length === 1 && reneg.data[0] === 0)) {
       return reject('non-empty renegotiation_info in an initial handshake', AlertDescription.HandshakeFailure); // RFC 5746 §3.6
     }
-    const suite = this.suites.find((s) => hello.cipherSuites.includes(s.id));
+    let suite = this.suites.find((s) => hello.cipherSuites.includes(s.id));
     if (!suite) return reject('no common cipher suite', AlertDescription.HandshakeFailure);
-    if (!st?.handshake && this.handshakeCount >= this.maxHandshakes) {
-      this.counters.handshakesRejected += 1;
-      return;
+    const ems = hasExtension(hello.extensions, ExtensionType.ExtendedMasterSecret);
+    let resume: CachedSession | undefined;
+    const cached = this.cache.get(hello.sessionId, this.clock.now());
+    if (cached) {
+      // RFC 7627 §5.3: an EMS session (we cache no others) is never resumed without the extension.
+      if (!ems) return reject('resumption without extended_master_secret', AlertDescription.HandshakeFailure);
+      // The client must offer the session's suite; otherwise a full handshake.
+      if (hello.cipherSuites.includes(cached.suite.id)) {
+        resume = cached;
+        suite = cached.suite;
+      }
     }
+    let cidExt: Buffer | undefined;
+    const cidOffer = this.cids ? hello.extensions.find((x) => x.type === CONNECTION_ID_EXTENSION) : undefined;
+    if (cidOffer) {
+      cidExt = parseCidExtension(cidOffer.data);
+      if (!cidExt) return reject('malformed connection_id extension', AlertDescription.DecodeError);
+    }
+    // A resumable session gets a fresh id; only EMS sessions are resumable (RFC 7627 §5.3).
+    const sessionId = resume ? resume.id : this.cache.enabled && ems ? Buffer.from(this.random.bytes(32)) : Buffer.alloc(0);
+    if (!st?.handshake && this.handshakeCount >= this.maxHandshakes) return this.rejectCapped(peer);
+    // One source (address, or IPv6 /64) cannot take the whole table.
+    if (!st?.handshake && !this.quota.allows(peer.address)) return this.rejectCapped(peer);
     // Handshakes in progress count too, so completed handshakes can never push sessions past the cap.
-    if (!st?.session && !st?.handshake && this.sessionCount + this.handshakeCount >= this.maxSessions) {
-      this.counters.handshakesRejected += 1;
-      return;
-    }
+    if (!st?.session && !st?.handshake && this.sessionCount + this.handshakeCount >= this.maxSessions) return this.rejectCapped(peer);
     let state = st;
     if (!state) {
       state = { peer: { address: peer.address, port: peer.port }, session: undefined, handshake: undefined };
@@ -366,37 +430,63 @@ export class DtlsServer implements DatagramTransport {
       state.handshake.abort();
       this.setHandshake(state, undefined);
     }
-    const hs = new ServerHandshake(this.ctx, state.peer, hello, { type: f.type, seq: f.seq, body: f.body }, rec.seq, suite, this.hsEvents);
+    const cid = cidExt && this.cids ? { ours: this.cids.allocate(state), peers: Buffer.from(cidExt) } : undefined;
+    const hs = new ServerHandshake(this.ctx, state.peer, hello, { type: f.type, seq: f.seq, body: f.body }, rec.seq, suite, this.hsEvents, sessionId, resume, cid);
     this.setHandshake(state, hs);
     hs.start();
   }
 
-  private onProtectedRecord(rec: DtlsRecord, key: string): void {
-    const st = this.peers.get(key);
-    if (!st) {
-      this.counters.unexpectedDropped += 1;
-      return;
+  private rejectCapped(peer: PeerAddress): void {
+    this.counters.handshakesRejected += 1;
+    this.drop('capped', peer);
+  }
+
+  /** A tls12_cid record: routed by its CID, whatever address it came from (RFC 9146 §6). */
+  private onCidRecord(rec: DtlsRecord, from: PeerAddress): void {
+    const st = this.cids?.lookup(rec.cid as Buffer);
+    if (!st) return this.drop('noSession', from);
+    this.onProtectedRecord(rec, peerKey(st.peer), from, st);
+  }
+
+  /** Moves a session to the address its newest authenticated CID record came from. */
+  private movePeer(st: PeerState, session: Session, to: PeerAddress): void {
+    const from = st.peer;
+    const newKey = peerKey(to);
+    const other = this.peers.get(newKey);
+    if (other && other !== st) {
+      // Whatever was at the new address is gone: that address now belongs to this session's client.
+      if (other.handshake) {
+        other.handshake.abort();
+        this.setHandshake(other, undefined);
+      }
+      this.removeSession(other, 'address taken over by a connection-id session');
+      this.peers.delete(newKey);
     }
+    this.peers.delete(peerKey(from));
+    st.peer = { address: to.address, port: to.port };
+    session.peer = st.peer;
+    this.peers.set(newKey, st);
+    this.counters.peersMoved += 1;
+    emitAll(this.movedHandlers, { from, to: st.peer, identity: session.identity });
+  }
+
+  private onProtectedRecord(rec: DtlsRecord, key: string, peer: PeerAddress, routed?: PeerState): void {
+    const st = routed ?? this.peers.get(key);
+    if (!st) return this.drop('noSession', peer);
     const session = st.session;
     if (st.handshake?.wantsEpoch(rec.epoch)) {
       const mine = st.handshake.onProtected(rec, session !== undefined && session.readEpoch === rec.epoch);
       if (mine) return;
     }
-    if (!session || rec.epoch !== session.readEpoch) {
-      this.counters.unexpectedDropped += 1;
-      return;
-    }
+    if (!session) return this.drop(st.handshake ? 'badEpoch' : 'noSession', peer);
+    if (rec.epoch !== session.readEpoch) return this.drop('badEpoch', peer);
     const pt = session.open(rec);
-    if (pt === 'replay') {
-      this.counters.replayDropped += 1;
-      return;
-    }
-    if (pt === 'bad') {
-      this.counters.badRecordDropped += 1;
-      return;
-    }
+    if (pt === 'replay') return this.drop('replay', peer);
+    if (pt === 'bad') return this.drop('badMac', peer);
     session.lastActivity = this.clock.now();
-    switch (rec.type) {
+    // RFC 9146 §6: only an authenticated CID record newer than any seen moves the peer.
+    if (rec.cid && session.openedNewest && (peer.port !== st.peer.port || peer.address !== st.peer.address)) this.movePeer(st, session, peer);
+    switch (session.openedType) {
       case ContentType.ApplicationData:
         session.resendFinalFlight = undefined;
         try {
@@ -423,20 +513,29 @@ export class DtlsServer implements DatagramTransport {
         else this.socket.send(session.seal(ContentType.Alert, encodeAlert(AlertLevel.Warning, AlertDescription.NoRenegotiation)), st.peer);
         return;
       default:
-        this.counters.unexpectedDropped += 1;
+        this.drop('unexpected', peer);
     }
   }
 
   // ---- bookkeeping ----
 
   private setHandshake(st: PeerState, hs: ServerHandshake | undefined): void {
-    if (st.handshake && !hs) this.handshakeCount -= 1;
-    if (!st.handshake && hs) this.handshakeCount += 1;
+    // A CID issued for a handshake that never became a session is free again.
+    if (st.handshake && st.handshake !== hs && st.handshake.state !== 'done') this.cids?.free(st.handshake.cid?.ours);
+    if (st.handshake && !hs) {
+      this.handshakeCount -= 1;
+      this.quota.remove(st.peer.address);
+    }
+    if (!st.handshake && hs) {
+      this.handshakeCount += 1;
+      this.quota.add(st.peer.address);
+    }
     st.handshake = hs;
   }
 
   private removeSession(st: PeerState, reason: string): void {
     if (!st.session) return;
+    this.cids?.free(st.session.readCid);
     st.session = undefined;
     this.sessionCount -= 1;
     this.emitSession({ kind: 'down', peer: st.peer, reason });
@@ -451,11 +550,14 @@ export class DtlsServer implements DatagramTransport {
     if (!st || st.handshake !== hs) return;
     this.setHandshake(st, undefined);
     this.counters.handshakesCompleted += 1;
+    if (hs.resumed) this.counters.handshakesResumed += 1;
+    const resumable = hs.resumable();
+    if (resumable) this.cache.put({ id: hs.sessionId, identity: resumable.identity, suite: hs.suite, master: Buffer.from(resumable.master), pskHash: resumable.pskHash, createdAt: this.clock.now() });
     if (st.session) this.removeSession(st, 'replaced by a new handshake');
     st.session = session;
     this.sessionCount += 1;
     this.emitSession({ kind: 'up', peer: st.peer, security: session.security });
-    for (const rec of hs.takeLeftover()) this.onProtectedRecord(rec, peerKey(st.peer));
+    for (const rec of hs.takeLeftover()) this.onProtectedRecord(rec, peerKey(st.peer), st.peer);
   }
 
   private onHandshakeFailed(hs: ServerHandshake, reason: string, alert: number | undefined, identity: string | undefined): void {
@@ -472,23 +574,13 @@ export class DtlsServer implements DatagramTransport {
   }
 
   private emitFailed(e: HandshakeFailedEvent): void {
-    for (const h of this.failedHandlers) {
-      try {
-        h(e);
-      } catch {
-        // listeners must not break the server
-      }
-    }
+    const kind = handshakeFailureKind(e.reason);
+    this.failures[kind] = (this.failures[kind] ?? 0) + 1;
+    emitAll(this.failedHandlers, e);
   }
 
   private emitSession(e: SessionEvent): void {
-    for (const h of this.sessionHandlers) {
-      try {
-        h(e);
-      } catch {
-        // listeners must not break the server
-      }
-    }
+    emitAll(this.sessionHandlers, e);
   }
 
   private armSweep(): void {

@@ -36,6 +36,7 @@ export { valueNode, inferResourceType } from './dm/valueNode.js';
 export { multiNodeFormats, readFormats, isSingleValue } from './dm/contentFormats.js';
 export type { QueueModeOptions } from './dm/QueueModeGate.js';
 export { watchRevocations, isEditableSecurityStore, type RevocationDeps } from './security/RevocationWatcher.js';
+export { reportHandshakeFailures, HANDSHAKE_FAILED_KIND, type ReportHandshakeFailuresOptions } from './security/reportHandshakeFailures.js';
 export type { CoapClientPort } from './coap/CoapPorts.js';
 export {
   startLwm2mServer,
@@ -56,3 +57,4 @@ export { runWithProvenance, currentProvenance, type ProvenanceCallContext } from
 export { AppKeyRegistry } from './provenance/AppKeyRegistry.js';
 export { provenanceRoutes, bodyDigest, TX_HEADER, SIGNATURE_HEADER, RECORD_HEADER, type ProvenanceApiDeps } from './api/routes/provenanceRoutes.js';
 export { recordServerEvents } from './provenance/recordServerEvents.js';
+export { Metrics, type MetricSample } from './api/metrics.js';

@@ -3,7 +3,7 @@
  * CoAP (NoSec, default 5683, only when `nosec` is given), the registration handler, the services
  * and revocation. This is the one place that picks implementations; everything is injectable.
  */
-import { DtlsServer, UdpTransport, type DtlsServerOptions } from '@chainm2m/dtls';
+import { DtlsServer, UdpTransport, type DtlsServerOptions, type SavedSession } from '@chainm2m/dtls';
 import {
   CoapEndpoint,
   ObjectRegistry,
@@ -30,6 +30,7 @@ import { Lwm2mServerEvents } from './events/ServerEvents.js';
 import { Interner } from './registration/Interner.js';
 import { RegistrationHandler, type NoSecPolicy, type RegistrationHandlerStats } from './registration/RegistrationHandler.js';
 import { RegistrationService } from './registration/RegistrationService.js';
+import { followPeerMoves } from './registration/followPeerMoves.js';
 import { watchRevocations } from './security/RevocationWatcher.js';
 import { FileRegistrationStore } from './store/FileRegistrationStore.js';
 import type { DeviceProvenance } from './provenance/DeviceProvenance.js';
@@ -90,6 +91,13 @@ export interface Lwm2mServer {
   /** Bound addresses (`coap` only with NoSec). */
   readonly addresses: { readonly coaps: PeerAddress; readonly coap?: PeerAddress };
   stats(): Promise<Lwm2mServerStats>;
+  /** The DTLS server's counters, synchronously (absent with an injected `secureTransport`). */
+  dtlsStats?(): ReturnType<DtlsServer['stats']>;
+  /** Save and restore of established DTLS sessions across a restart (the records hold secrets: seal them). */
+  readonly dtlsSessions?: {
+    export(): SavedSession[];
+    restore(saved: readonly SavedSession[]): Promise<{ restored: number; skipped: number }>;
+  };
   close(): Promise<void>;
 }
 
@@ -198,6 +206,10 @@ export async function startLwm2mServer(opts: StartLwm2mServerOptions): Promise<L
       forgetPeer: (r) => transportFor(r)?.forgetPeer({ address: r.address.address, port: r.address.port }),
     });
     cleanups.push(stopRevocations);
+    if (dtls) {
+      const follow = followPeerMoves({ securityStore: opts.securityStore, registrations: store, events, forgetPeer: (p) => coaps.forgetPeer(p) });
+      dtls.on('peerMoved', (e) => void follow(e).catch(() => {}));
+    }
 
     let closed = false;
     return {
@@ -206,6 +218,10 @@ export async function startLwm2mServer(opts: StartLwm2mServerOptions): Promise<L
       events,
       latestValues,
       addresses: { coaps: coaps.address(), ...(coap ? { coap: coap.address() } : {}) },
+      ...(dtls ? { dtlsStats: () => (dtls as DtlsServer).stats() } : {}),
+      ...(dtls
+        ? { dtlsSessions: { export: () => (dtls as DtlsServer).exportSessions(), restore: (saved: readonly SavedSession[]) => (dtls as DtlsServer).restoreSessions(saved) } }
+        : {}),
       async stats() {
         return {
           registrations: await store.count(),

@@ -12,6 +12,7 @@ import {
   deviceApiFromServer,
   deviceDataApiFromServer,
   EndpointService,
+  reportHandshakeFailures,
   startLwm2mServer,
   UserService,
   type ApiEvent,
@@ -22,6 +23,8 @@ type ApiApp = Awaited<ReturnType<typeof buildApp>>;
 import { CliError } from '../CliError.js';
 import type { CliConfig } from '../config.js';
 import { loadModels } from './models.js';
+import { dtlsMetricSeries } from './dtlsMetrics.js';
+import { persistDtlsSessions } from './dtlsSessions.js';
 import { endpointDefaults, hasher, openChainStores, removeRuntime, signerKeyFor, writeRuntime, type ChainStores } from './chain.js';
 import { maintainJournal, superviseDevChain, trackHealth, type ChainSupervisor } from './chainSupervisor.js';
 import { acquireStackLock } from './stackLock.js';
@@ -226,9 +229,17 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         host: config.host,
         port: config.coapPort,
         ...(opts.nosec ? { nosec: { ...opts.nosec, port: config.coapPort === 0 ? 0 : config.coapPort - 1 } } : {}),
+        dtls: { closeNotify: false }, // devices keep their sessions across a restart (restored below)
       });
       cleanups.push(() => (lwm2m as Lwm2mServer).close());
       if (provenance) provenance.recordEvents(lwm2m.events);
+      if (lwm2m.dtlsSessions) {
+        const persisted = await persistDtlsSessions({ dataDir: config.dataDir, sealingKey: stores.sealingKey, sessions: lwm2m.dtlsSessions, log });
+        // Runs before the server closes (cleanups run in reverse), and always finishes: it saves the sessions.
+        const saveSessions = (): Promise<void> => persisted.stop();
+        patient.add(saveSessions);
+        cleanups.push(saveSessions);
+      }
       // Refused registrations become anomalies, one per endpoint, reason and source a minute, 60 a minute at most.
       const reporter = new AnomalyReporter({ log: anomalies, maxPerWindow: 60 });
       lwm2m.events.on('unauthorized', (e) => {
@@ -252,6 +263,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           value: `send ${e.coapCode}: ${e.message}${e.identity ? `; identity=${e.identity}` : ''}; from ${e.peer.address}:${e.peer.port}`,
         });
       });
+      // Failed DTLS handshakes too (the bootstrap server's reporter covers its own).
+      const stopFailureReports = reportHandshakeFailures({ events: lwm2m.events, reporter, securityStore: stores.security });
+      cleanups.push(async () => stopFailureReports());
       ports.coaps = lwm2m.addresses.coaps.port;
       log(`LwM2M server   coaps://${config.host}:${lwm2m.addresses.coaps.port}${lwm2m.addresses.coap ? ` and coap://${config.host}:${lwm2m.addresses.coap.port}` : ''}`);
       endpoints = endpointService();
@@ -323,6 +337,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
             chainm2m_sends_total: { help: 'LwM2M Send requests accepted since start', read: () => sends.accepted },
             chainm2m_sends_refused_total: { help: 'LwM2M Send requests refused since start (not registered, undecodable)', read: () => sends.refused },
           },
+          series: dtlsMetricSeries({ bootstrap: bootstrap ? () => bootstrap?.stats().dtls : undefined, lwm2m: lwm2m.dtlsStats }),
         });
         await app.listen({ host: config.host, port: config.apiPort });
         api = app;

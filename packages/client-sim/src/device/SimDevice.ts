@@ -206,6 +206,16 @@ export class SimDevice {
     return this.management.observationCount;
   }
 
+  /**
+   * Moves the LwM2M server session to a new local port mid-session, as a NAT rebinding does; returns
+   * the new local address. With DTLS Connection ID the server follows at the device's next message.
+   */
+  async rebindPort(): Promise<PeerAddress> {
+    const rebind = this.serverSession?.conn.rebind;
+    if (!rebind) throw new ClientSimError('SIM_NOT_REGISTERED', 'no session that can change its port');
+    return rebind();
+  }
+
   /** Local address of the LwM2M server session (where the server's requests arrive). */
   localAddress(): PeerAddress | undefined {
     return this.serverSession?.conn.transport.address();
@@ -280,7 +290,7 @@ export class SimDevice {
         requestTimeoutMs: timeoutMs,
         ...(this.opts.ackTimeoutMs === undefined ? {} : { ackTimeoutMs: this.opts.ackTimeoutMs }),
       });
-      return { conn: { transport, peer: conn.peer }, coap };
+      return { conn: { transport, peer: conn.peer, ...(conn.rebind ? { rebind: conn.rebind } : {}) }, coap };
     } catch (e) {
       await conn.transport.close().catch(() => undefined);
       throw e;

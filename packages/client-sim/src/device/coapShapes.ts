@@ -19,6 +19,8 @@ export type SimCoapEndpointOptions = CoapEndpointOptions;
 export interface SimConnection {
   readonly transport: DatagramTransport;
   readonly peer: PeerAddress;
+  /** Moves the connection to a new local port, as a NAT rebinding does (DTLS with Connection ID survives it). */
+  readonly rebind?: () => Promise<PeerAddress>;
 }
 
 export interface ConnectTarget {

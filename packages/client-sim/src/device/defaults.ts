@@ -24,8 +24,9 @@ export const defaultConnector: Connector = async (t): Promise<SimConnection> => 
       clock: t.clock,
       random: t.random,
       timeoutMs: t.timeoutMs,
+      connectionId: true, // RFC 9146: the session survives a NAT rebinding (servers without it ignore the offer)
     });
-    return { transport: client, peer: client.peer };
+    return { transport: client, peer: client.peer, rebind: () => client.rebind() };
   }
   const udp = await UdpTransport.bind({ host: bindHostFor(host), port: 0 });
   return { transport: udp, peer: { address: host, port: t.port } };

@@ -3,6 +3,9 @@
  *
  *   waitServerHello ─HVR─▶ waitServerHello (ClientHello again, with the cookie)
  *   waitServerHello ─SH─▶ waitServerHelloDone ─SHD─▶ [flight 5 sent] waitChangeCipherSpec ─CCS─▶ waitFinished ─Finished─▶ done
+ *   waitServerHello ─SH (our session id)─▶ waitChangeCipherSpec ─CCS─▶ waitFinished ─Finished─▶ [CCS, Finished sent] done
+ *
+ * The second line is the abbreviated handshake resuming a session (RFC 5246 §7.3, RFC 7627 §5.3).
  *
  * Flights 1/3 and 5 are retransmitted with backoff on the injected clock, and at once when the server
  * retransmits its previous flight.
@@ -26,12 +29,22 @@ import { parseHelloVerifyRequest } from '../handshake/messages/HelloVerifyReques
 import { parseServerHello } from '../handshake/messages/ServerHello.js';
 import { parseServerHelloDone } from '../handshake/messages/ServerHelloDone.js';
 import { parseServerKeyExchange } from '../handshake/messages/ServerKeyExchange.js';
+import { CONNECTION_ID_EXTENSION, parseCidExtension } from '../record/ConnectionId.js';
 import type { DtlsRecord } from '../record/Record.js';
 import { ReplayWindow } from '../record/ReplayWindow.js';
 import { Session } from '../Session.js';
 import type { Clock, PeerAddress, Random } from '../types.js';
 
 export type ClientHandshakeState = 'waitServerHello' | 'waitServerHelloDone' | 'waitChangeCipherSpec' | 'waitFinished' | 'done' | 'failed';
+
+/** What a client keeps to resume a session (the master secret: keep it as secret as the PSK). */
+export interface ResumableSession {
+  readonly id: Buffer;
+  readonly identity: string;
+  readonly suite: CipherSuiteInfo;
+  readonly master: Buffer;
+  readonly extendedMasterSecret: boolean;
+}
 
 export interface ClientHandshakeOptions {
   readonly peer: PeerAddress;
@@ -44,8 +57,15 @@ export interface ClientHandshakeOptions {
   readonly retransmitInitialMs: number;
   readonly retransmitMaxMs: number;
   readonly maxRetransmissions: number;
+  /** Offered for resumption; a full handshake follows when the server does not resume it. */
+  readonly resume?: ResumableSession;
+  /**
+   * Offer Connection ID (RFC 9146) with an empty CID of ours: the server's records to us carry none,
+   * ours to it carry the CID it issues, so the session survives a change of our address or port.
+   */
+  readonly connectionId?: boolean;
   sendDatagram(data: Buffer): void;
-  completed(session: Session): void;
+  completed(session: Session, resumable: ResumableSession | undefined): void;
   failed(reason: string, alert: number | undefined): void;
 }
 
@@ -66,6 +86,11 @@ export class ClientHandshake {
   private hello: Buffer | undefined;
   private useEms = false;
   private master: Buffer | undefined;
+  private sessionId: Buffer = Buffer.alloc(0);
+  /** The CID the server issued (records we send carry it). */
+  serverCid: Buffer | undefined;
+  /** The server resumed `o.resume`. */
+  resumed = false;
 
   constructor(private readonly o: ClientHandshakeOptions) {
     this.clientRandom = Buffer.from(o.random.bytes(32));
@@ -80,13 +105,14 @@ export class ClientHandshake {
     const body = encodeClientHello({
       version: ProtocolVersion.Dtls12,
       random: this.clientRandom,
-      sessionId: Buffer.alloc(0),
+      sessionId: this.o.resume?.id ?? Buffer.alloc(0),
       cookie,
       cipherSuites: this.o.suites.map((s) => s.id),
       compressionMethods: Buffer.from([0]),
       extensions: [
         { type: ExtensionType.ExtendedMasterSecret, data: Buffer.alloc(0) },
         { type: ExtensionType.RenegotiationInfo, data: Buffer.from([0]) },
+        ...(this.o.connectionId ? [{ type: CONNECTION_ID_EXTENSION, data: Buffer.from([0]) }] : []),
       ],
     });
     const seq = this.nextSendSeq++;
@@ -194,11 +220,40 @@ export class ClientHandshake {
     this.suite = suite;
     this.serverRandom = Buffer.from(sh.random);
     this.useEms = hasExtension(sh.extensions, ExtensionType.ExtendedMasterSecret);
+    this.sessionId = Buffer.from(sh.sessionId);
+    const cidExt = sh.extensions.find((e) => e.type === CONNECTION_ID_EXTENSION);
+    if (cidExt) {
+      const cid = this.o.connectionId ? parseCidExtension(cidExt.data) : undefined;
+      if (!cid) return this.fail('unexpected or malformed connection_id extension', AlertDescription.IllegalParameter);
+      this.serverCid = Buffer.from(cid);
+    }
     this.transcript = createHash('sha256');
     if (this.hello) this.transcript.update(this.hello);
     this.transcript.update(encodeHandshake(m.type, m.seq, m.body));
     this.timer.cancel();
+    const r = this.o.resume;
+    if (r && sh.sessionId.length > 0 && sh.sessionId.equals(r.id)) {
+      if (suite !== r.suite) return this.fail('server resumed with another suite', AlertDescription.IllegalParameter);
+      // RFC 7627 §5.3: abort when the EMS state of the resumed session and the ServerHello differ.
+      if (r.extendedMasterSecret !== this.useEms) return this.fail('extended_master_secret differs from the resumed session', AlertDescription.HandshakeFailure);
+      this.resumed = true;
+      this.master = Buffer.from(r.master);
+      this.deriveKeys(suite, this.master, this.serverRandom);
+      this.state = 'waitChangeCipherSpec';
+      this.timer.start(); // our ClientHello is re-sent until the server's Finished arrives
+      return;
+    }
     this.state = 'waitServerHelloDone';
+  }
+
+  private deriveKeys(suite: CipherSuiteInfo, master: Buffer, serverRandom: Buffer): RecordCipher {
+    const keys = splitKeyBlock(suite, keyBlock(master, this.clientRandom, serverRandom, keyBlockLength(suite)));
+    const rnd = (n: number): Uint8Array => this.o.random.bytes(n);
+    this.readCipher = createRecordCipher(suite, keys.serverKey, keys.serverIv, keys.serverMacKey, rnd);
+    const writeCipher = createRecordCipher(suite, keys.clientKey, keys.clientIv, keys.clientMacKey, rnd);
+    this.w1 = { epoch: 1, seq: 0, cipher: writeCipher };
+    if (this.serverCid && this.serverCid.length > 0) this.w1.cid = this.serverCid;
+    return writeCipher;
   }
 
   private sendFlight5(): void {
@@ -214,11 +269,7 @@ export class ClientHandshake {
     const sessionHash = this.transcript.copy().digest();
     this.master = this.useEms ? extendedMasterSecret(pms, sessionHash) : masterSecret(pms, this.clientRandom, serverRandom);
     pms.fill(0);
-    const keys = splitKeyBlock(suite, keyBlock(this.master, this.clientRandom, serverRandom, keyBlockLength(suite)));
-    const rnd = (n: number): Uint8Array => this.o.random.bytes(n);
-    this.readCipher = createRecordCipher(suite, keys.serverKey, keys.serverIv, keys.serverMacKey, rnd);
-    const writeCipher = createRecordCipher(suite, keys.clientKey, keys.clientIv, keys.clientMacKey, rnd);
-    this.w1 = { epoch: 1, seq: 0, cipher: writeCipher };
+    const writeCipher = this.deriveKeys(suite, this.master, serverRandom);
     out.push({ type: ContentType.ChangeCipherSpec, payload: CHANGE_CIPHER_SPEC, nextEpoch: false });
     const fin = encodeFinished(this.master, true, sessionHash);
     const finSeq = this.nextSendSeq++;
@@ -235,7 +286,20 @@ export class ClientHandshake {
     if (!verifyFinished(m.body, this.master, false, this.transcript.copy().digest())) return this.fail('server Finished does not verify', AlertDescription.DecryptError);
     this.timer.cancel();
     this.state = 'done';
-    this.o.completed(new Session(this.o.peer, this.o.identity, this.suite, 1, this.readCipher, this.w1, this.o.clock.now(), this.readWindow));
+    const session = new Session(this.o.peer, this.o.identity, this.suite, 1, this.readCipher, this.w1, this.o.clock.now(), this.readWindow);
+    if (this.resumed) {
+      // Abbreviated handshake: our CCS + Finished come last; re-sent when the server repeats its flight.
+      this.transcript.update(encodeHandshake(m.type, m.seq, m.body));
+      const out: FlightEntry[] = [{ type: ContentType.ChangeCipherSpec, payload: CHANGE_CIPHER_SPEC, nextEpoch: false }];
+      const fin = encodeFinished(this.master, true, this.transcript.copy().digest());
+      for (const payload of fragmentHandshake(HandshakeType.Finished, this.nextSendSeq++, fin, handshakeRoom(this.o.mtu, this.w1.cipher?.overhead ?? 0))) out.push({ type: ContentType.Handshake, payload, nextEpoch: true });
+      this.flight = out;
+      this.sendFlight();
+      session.resendFinalFlight = () => this.sendFlight();
+    }
+    const resumable: ResumableSession | undefined =
+      this.sessionId.length > 0 ? { id: this.sessionId, identity: this.o.identity, suite: this.suite, master: this.master, extendedMasterSecret: this.useEms } : undefined;
+    this.o.completed(session, resumable);
   }
 
   fail(reason: string, sendAlert: number | undefined, receivedAlert?: number): void {

@@ -18,11 +18,13 @@ export interface WriteState {
   epoch: number;
   seq: number;
   cipher: RecordCipher | undefined;
+  /** The peer's connection id (RFC 9146): non-empty makes protected records `tls12_cid` records. */
+  cid?: Buffer;
 }
 
 export function writeRecord(ws: WriteState, type: number, payload: Uint8Array): Buffer {
   const seq = ws.seq++;
-  return ws.cipher ? ws.cipher.seal(type, ws.epoch, seq, payload) : plainRecord(type, ws.epoch, seq, payload);
+  return ws.cipher ? ws.cipher.seal(type, ws.epoch, seq, payload, ws.cid) : plainRecord(type, ws.epoch, seq, payload);
 }
 
 export function buildFlight(entries: readonly FlightEntry[], current: WriteState, next: WriteState | undefined, mtu: number): Buffer[] {

@@ -8,34 +8,50 @@ export interface DtlsRecord {
   /** 48-bit sequence number (fits a JS number exactly). */
   readonly seq: number;
   readonly fragment: Buffer;
+  /** The connection id of a `tls12_cid` record (RFC 9146 §4). */
+  readonly cid?: Buffer;
 }
+
+/** Why a datagram (or its tail) was not split into records. */
+export type RecordProblem = 'unknownVersion' | 'tooBig' | 'malformed';
 
 const MAX_FRAGMENT = 16384 + 2048;
 
 /**
- * Splits a datagram into records. Returns false when it is malformed (any bad header or length); the
+ * Splits a datagram into records. Returns undefined when all of it parsed, else what was wrong; the
  * records before the bad one are still returned in `out` (RFC 6347 §4.1.2.7: drop the rest).
+ *
+ * Any record version whose major byte is 0xfe is framed (RFC 5246 Appendix E.1, inherited by DTLS 1.2:
+ * a server accepts any record-layer version on a ClientHello; mbedTLS clients send `fe 00`). Which
+ * versions a record of a given epoch may carry is the receiver's decision.
  */
-export function parseRecords(datagram: Buffer, out: DtlsRecord[]): boolean {
+export function parseRecords(datagram: Buffer, out: DtlsRecord[], cidLength = 0): RecordProblem | undefined {
   let pos = 0;
   while (pos < datagram.length) {
-    if (datagram.length - pos < RECORD_HEADER_LENGTH) return false;
+    if (datagram.length - pos < RECORD_HEADER_LENGTH) return 'malformed';
     const type = datagram[pos] as number;
+    // A tls12_cid record (RFC 9146 §4) has the CID, of the length the receiver issued, before the length.
+    const cid = type === 25 ? cidLength : 0;
+    if ((type < 20 || type > 23) && !(type === 25 && cidLength > 0)) return 'malformed';
+    if (datagram[pos + 1] !== 0xfe) return 'unknownVersion';
+    const header = RECORD_HEADER_LENGTH + cid;
+    if (datagram.length - pos < header) return 'malformed';
+    const length = datagram.readUInt16BE(pos + 11 + cid);
+    if (length > MAX_FRAGMENT) return 'tooBig';
+    if (pos + header + length > datagram.length) return 'malformed';
     const version = datagram.readUInt16BE(pos + 1);
-    const length = datagram.readUInt16BE(pos + 11);
-    if (type < 20 || type > 23) return false;
-    if (version !== ProtocolVersion.Dtls12 && version !== ProtocolVersion.Dtls10) return false;
-    if (length > MAX_FRAGMENT || pos + RECORD_HEADER_LENGTH + length > datagram.length) return false;
-    out.push({
-      type,
-      version,
-      epoch: datagram.readUInt16BE(pos + 3),
-      seq: datagram.readUIntBE(pos + 5, 6),
-      fragment: datagram.subarray(pos + RECORD_HEADER_LENGTH, pos + RECORD_HEADER_LENGTH + length),
-    });
-    pos += RECORD_HEADER_LENGTH + length;
+    const epoch = datagram.readUInt16BE(pos + 3);
+    const seq = datagram.readUIntBE(pos + 5, 6);
+    const fragment = datagram.subarray(pos + header, pos + header + length);
+    out.push(cid > 0 ? { type, version, epoch, seq, fragment, cid: datagram.subarray(pos + 11, pos + 11 + cid) } : { type, version, epoch, seq, fragment });
+    pos += header + length;
   }
-  return true;
+  return undefined;
+}
+
+/** The record versions DTLS 1.0/1.2 peers use after the first ClientHello. */
+export function isDtlsRecordVersion(version: number): boolean {
+  return version === ProtocolVersion.Dtls12 || version === ProtocolVersion.Dtls10;
 }
 
 /** An unprotected record (epoch 0). */

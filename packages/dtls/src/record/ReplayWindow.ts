@@ -9,6 +9,24 @@ export class ReplayWindow {
   private lo = 0;
   private hi = 0;
 
+  /** The window as plain numbers (saved with a session). */
+  state(): { top: number; lo: number; hi: number } {
+    return { top: this.top, lo: this.lo, hi: this.hi };
+  }
+
+  static from(st: { top: number; lo: number; hi: number }): ReplayWindow {
+    const w = new ReplayWindow();
+    w.top = st.top;
+    w.lo = st.lo >>> 0;
+    w.hi = st.hi >>> 0;
+    return w;
+  }
+
+  /** The highest sequence number accepted so far (-1 before the first). */
+  get highest(): number {
+    return this.top;
+  }
+
   /** True when `seq` is new (not yet seen, not too old). Does not mark it. */
   check(seq: number): boolean {
     if (seq > this.top) return true;

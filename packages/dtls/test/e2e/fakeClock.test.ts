@@ -87,7 +87,7 @@ describe('flight retransmission (fake clock)', () => {
   });
 
   it('backs off exponentially, then abandons the handshake and frees its state', async () => {
-    const r = await rig({ retransmitInitialMs: 1000, retransmitMaxMs: 8000, maxRetransmissions: 5 });
+    const r = await rig({ retransmitInitialMs: 1000, retransmitMaxMs: 8000, maxRetransmissions: 5, handshakeTimeoutMs: 60_000 });
     const sent: number[] = [];
     r.net.filter = (from, _to, d) => {
       if (isFromServer(from) && plainHandshakeTypes(d).includes(2)) {
@@ -246,6 +246,39 @@ describe('caps', () => {
     connect(r, { retransmitInitialMs: 600_000 });
     await settle();
     expect(r.server.stats()).toMatchObject({ sessions: 1, handshakesRejected: 1, handshakes: 0 });
+  });
+});
+
+describe('fairness', () => {
+  it('maxHandshakesPerSource: one source cannot take the whole table; another source still gets in', async () => {
+    const r = await rig({ maxHandshakesPerSource: 3, pskResolver: () => new Promise<Uint8Array>(() => {}) });
+    for (let i = 0; i < 5; i++) connect(r, { retransmitInitialMs: 600_000 });
+    await settle();
+    expect(r.server.stats()).toMatchObject({ handshakes: 3, handshakesRejected: 2 });
+    expect(r.server.stats().drops.capped).toBe(2);
+    // A ClientHello from another address (same network, another source) is still served.
+    const other = r.net.socket();
+    Object.assign(other, { local: { address: '127.0.0.9', port: other.local.port } });
+    const c = DtlsClient.connect({ host: '127.0.0.1', port: SERVER_PORT, identity: 'dev1', key: KEY, socket: other, clock: r.clock, timeoutMs: 600_000 }).catch((e: unknown) => e);
+    await settle();
+    expect(r.server.stats().handshakes).toBe(4);
+    void c;
+  });
+
+  it('abandoned handshake state expires after handshakeTimeoutMs, not after the retransmissions', async () => {
+    const r = await rig({ handshakeTimeoutMs: 4000, retransmitInitialMs: 1000, maxRetransmissions: 10 });
+    r.net.filter = (from, _to, d) => !(isFromServer(from) && plainHandshakeTypes(d).includes(2)); // the client never hears flight 4
+    connect(r, { retransmitInitialMs: 600_000 });
+    await settle();
+    expect(r.server.stats().handshakes).toBe(1);
+    r.clock.advance(3999);
+    await settle(2);
+    expect(r.server.stats().handshakes).toBe(1);
+    r.clock.advance(1);
+    await settle(2);
+    expect(r.server.stats()).toMatchObject({ handshakes: 0, handshakesFailed: 1 });
+    expect(r.server.peerStateCount).toBe(0);
+    expect(r.failures.map((f) => f.reason)).toEqual(['handshake timeout']);
   });
 });
 

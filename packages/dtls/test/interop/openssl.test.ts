@@ -49,10 +49,10 @@ describe('openssl s_client -> DtlsServer', () => {
     expect(r.stdout).toContain('Cipher is PSK-AES128-CCM8');
   });
 
-  it('unknown identity: unknown_psk_identity alert, reported, and the server keeps serving', async () => {
+  it('unknown identity: decrypt_error alert exactly as for a wrong key (no identity oracle), reported, and the server keeps serving', async () => {
     const r = await sClient(echo.port, { identity: 'nobody', cipher: 'PSK-AES128-CCM8', input: 'x\n' });
-    expect(r.stderr + r.stdout).toMatch(/alert unknown psk identity|SSL alert number 115/);
-    expect(echo.failures.some((f) => f.identity === 'nobody' && f.alert === AlertDescription.UnknownPskIdentity)).toBe(true);
+    expect(r.stderr + r.stdout).toMatch(/alert decrypt error|SSL alert number 51/);
+    expect(echo.failures.some((f) => f.identity === 'nobody' && f.alert === AlertDescription.DecryptError && f.reason === 'unknown PSK identity')).toBe(true);
     const ok = await sClient(echo.port, { cipher: 'PSK-AES128-CCM8', input: 'after\n' });
     expect(ok.stdout).toContain('echo:after');
   });
@@ -63,6 +63,16 @@ describe('openssl s_client -> DtlsServer', () => {
     expect(echo.failures.some((f) => f.identity === 'dev1' && f.alert === AlertDescription.DecryptError)).toBe(true);
     const ok = await sClient(echo.port, { cipher: 'PSK-AES128-GCM-SHA256', input: 'after2\n' });
     expect(ok.stdout).toContain('echo:after2');
+  });
+
+  it('unknownIdentityAlert: unknown_psk_identity restores alert 115', async () => {
+    const loud = await startEchoServer({ unknownIdentityAlert: 'unknown_psk_identity' });
+    try {
+      const r = await sClient(loud.port, { identity: 'nobody', cipher: 'PSK-AES128-CCM8', input: 'x\n' });
+      expect(r.stderr + r.stdout).toMatch(/alert unknown psk identity|SSL alert number 115/);
+    } finally {
+      await loud.server.close();
+    }
   });
 
   it('sends no identity hint by default, and the configured one in a ServerKeyExchange', async () => {

@@ -28,7 +28,7 @@ const fx = JSON.parse(readFileSync(new URL('../fixtures/openssl-psk-ccm8.json', 
 const records: { dir: string; rec: DtlsRecord }[] = [];
 for (const d of fx.datagrams) {
   const out: DtlsRecord[] = [];
-  expect(parseRecords(Buffer.from(d.hex, 'hex'), out)).toBe(true);
+  expect(parseRecords(Buffer.from(d.hex, 'hex'), out)).toBeUndefined();
   for (const rec of out) records.push({ dir: d.dir, rec });
 }
 

@@ -6,6 +6,7 @@ import type { JwtConfig } from './jwt.js';
 import type { LoginRateLimits } from './LoginRateLimiter.js';
 import type { DeviceDataApi } from './deviceDataApi.js';
 import type { ProvenanceApiDeps } from './routes/provenanceRoutes.js';
+import type { MetricSample } from './metrics.js';
 
 /** Options of a device operation, from the query string. */
 export interface DeviceCallOptions {
@@ -79,6 +80,8 @@ export interface ApiDeps {
   readonly consoleDir?: string;
   /** Provenance routes and recording context; absent: no provenance API. */
   readonly provenance?: ProvenanceApiDeps | undefined;
+  /** Extra labelled series for `/metrics` (e.g. DTLS counters by reason), read at scrape time. */
+  readonly series?: Readonly<Record<string, { readonly help: string; readonly type: 'counter' | 'gauge'; readonly read: () => readonly MetricSample[] }>>;
   /** fastify's logger option; off by default. Never logs bodies (they may carry keys or passwords). */
   readonly logger?: boolean;
 }

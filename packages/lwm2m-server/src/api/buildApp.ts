@@ -40,6 +40,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   metrics.counter('chainm2m_login_failures_total', 'Failed logins');
   for (const [name, g] of Object.entries(deps.gauges ?? {})) metrics.gauge(name, g.help, g.read);
   for (const [name, c] of Object.entries(deps.counters ?? {})) metrics.counterProbe(name, c.help, c.read);
+  for (const [name, g] of Object.entries(deps.series ?? {})) metrics.series(name, g.type, g.help, g.read);
 
   const app = Fastify({
     logger: deps.logger ?? false,

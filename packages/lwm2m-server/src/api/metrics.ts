@@ -1,8 +1,19 @@
+export interface MetricSample {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly value: number;
+}
+
+function labelText(labels: Readonly<Record<string, string>>): string {
+  const parts = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`);
+  return parts.length > 0 ? `{${parts.join(',')}}` : '';
+}
+
 /** A small Prometheus text-format registry: counters and gauges, plus gauges read at scrape time. */
 export class Metrics {
   private readonly counters = new Map<string, Map<string, number>>();
   private readonly help = new Map<string, { type: 'counter' | 'gauge'; text: string }>();
   private readonly probes = new Map<string, () => number>();
+  private readonly seriesProbes = new Map<string, () => readonly MetricSample[]>();
 
   counter(name: string, text: string): void {
     this.help.set(name, { type: 'counter', text });
@@ -18,6 +29,12 @@ export class Metrics {
   gauge(name: string, text: string, read: () => number): void {
     this.help.set(name, { type: 'gauge', text });
     this.probes.set(name, read);
+  }
+
+  /** Labelled samples read from `read` at each scrape (e.g. counters another component keeps). */
+  series(name: string, type: 'counter' | 'gauge', text: string, read: () => readonly MetricSample[]): void {
+    this.help.set(name, { type, text });
+    this.seriesProbes.set(name, read);
   }
 
   inc(name: string, labels: Readonly<Record<string, string | number>> = {}, by = 1): void {
@@ -36,6 +53,11 @@ export class Metrics {
     const lines: string[] = [];
     for (const [name, { type, text }] of this.help) {
       lines.push(`# HELP ${name} ${text}`, `# TYPE ${name} ${type}`);
+      const samples = this.seriesProbes.get(name);
+      if (samples) {
+        for (const m of samples()) lines.push(`${name}${labelText(m.labels)} ${m.value}`);
+        continue;
+      }
       const probe = this.probes.get(name);
       if (probe) {
         lines.push(`${name} ${probe()}`);
