@@ -57,6 +57,8 @@ export async function endpointBulkRoutes(app: FastifyInstance, endpoints: Endpoi
         security: [{ bearer: [] }],
         tags: ['endpoints'],
         summary: 'Import endpoints from CSV (columns as `chainm2m endpoints import`); bad lines are reported, the rest imported',
+        consumes: ['text/csv'],
+        body: { type: 'string', maxLength: MAX_CSV_BYTES, description: 'the CSV file: a header line, then one endpoint a line' },
         querystring: {
           type: 'object',
           additionalProperties: false,
