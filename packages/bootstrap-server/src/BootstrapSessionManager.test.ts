@@ -324,6 +324,29 @@ describe('BootstrapSessionManager: sessions', () => {
     await manager.close();
   });
 
+  it('a device that answers Bootstrap-Finish and closes its session in the same burst has finished; one that closes mid-way fails', async () => {
+    const { clock, manager, events } = setup();
+    // The 2.04 to Finish is already received when the close_notify is: both reach the manager together.
+    const devices: ScriptedDevices = new ScriptedDevices((peer, r) => {
+      const answer = okResponder(peer, r);
+      if (r.text === '/bs') manager.peerDown(devices, peer, 'DTLS session closed (close_notify)');
+      return answer;
+    });
+    await manager.handle(bsRequest(['ep=dev-a'], 'dev-a-bs', peerA), devices);
+    await pump(clock);
+    expect(events.map((e) => e.event).at(-1)).toBe('finished');
+    expect(manager.stats()).toMatchObject({ finished: 1, failed: 0 });
+
+    const leaving: ScriptedDevices = new ScriptedDevices((peer, r) => {
+      if (r.text === '/1') manager.peerDown(leaving, peer, 'DTLS session closed (close_notify)');
+      return okResponder(peer, r);
+    });
+    await manager.handle(bsRequest(['ep=dev-b'], 'dev-b-bs', peerB), leaving);
+    await pump(clock);
+    expect(events.filter((e) => e.event === 'failed')).toMatchObject([{ payload: { endpoint: 'dev-b', reason: 'DTLS session closed (close_notify)' } }]);
+    expect(leaving.sent.map((x) => x.req.text)).not.toContain('/bs');
+  });
+
   it('peerDown ends the session of that peer only', async () => {
     const { clock, manager, events } = setup();
     const devices = new ScriptedDevices(() => new Promise<InboundResponse>(() => undefined));

@@ -48,6 +48,8 @@ interface Session extends SessionRef {
   steps: number;
   /** Set when the session must end early; `interrupt` wakes a pending request. */
   abortReason?: string;
+  /** Set as soon as the device's (DTLS) session is down; what the session ends with unless it finishes. */
+  downReason?: string;
   interrupt?: (reason: string) => void;
   done: Promise<void>;
 }
@@ -200,7 +202,14 @@ export class BootstrapSessionManager {
   /** Ends the session of a peer whose (DTLS) session on `requester`'s transport went down. */
   peerDown(requester: BootstrapRequester, peer: PeerAddress, reason = 'DTLS session closed'): void {
     const s = this.sessions.get(this.sessionKey(requester, peer));
-    if (s) this.abort(s, reason);
+    if (!s) return;
+    // A device that answers Bootstrap-Finish and then closes its session (close_notify) sends both in
+    // one burst: the answer, already received, settles first; a session that would go on, or is
+    // still waiting, fails with the reason.
+    s.downReason ??= reason;
+    this.clock.setTimer(0, () => {
+      if (this.sessions.get(this.sessionKey(requester, peer)) === s) this.abort(s, reason);
+    });
   }
 
   /** Sessions in progress. */
@@ -269,10 +278,12 @@ export class BootstrapSessionManager {
   private async run(s: Session): Promise<void> {
     let out: PolicyOutcome = this.policy.start(s.config, s.pct, this.formatMemory.get(s.endpoint));
     while (out.decision.kind === 'continueWith') {
+      if (s.abortReason === undefined && s.downReason !== undefined) s.abortReason = s.downReason;
       if (s.abortReason !== undefined) break;
       const req = out.decision.request;
       const t0 = this.clock.now();
       const result = await this.perform(s, req);
+      if (s.abortReason === undefined && s.downReason !== undefined && result.kind === 'error') s.abortReason = s.downReason;
       if (s.abortReason !== undefined) break;
       s.steps += 1;
       this.events.emit('step', {

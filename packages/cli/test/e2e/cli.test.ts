@@ -126,7 +126,7 @@ describe('chainm2m CLI, end to end', () => {
       ports: { bootstrap: ports.bs, coaps: ports.coap, api: ports.api, chain: ports.chain },
       listening: { bootstrap: true, coaps: true, api: true },
     });
-    expect(Object.keys(st.contracts)).toEqual(['ClientStore', 'UserStore', 'AnomalyStore', 'AuditAnchor']);
+    expect(Object.keys(st.contracts)).toEqual(['ClientStore', 'UserStore', 'AnomalyStore', 'TrustStore', 'AuditAnchor']);
 
     sim.child.kill('SIGINT');
     expect(await sim.exited).toBe(0);

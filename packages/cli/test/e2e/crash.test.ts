@@ -142,6 +142,8 @@ describe('durability under kill -9', () => {
     ports.chain = await freePort();
     let stack = await up();
     let token = await login();
+    // Anomalies are refused (404) for an endpoint nobody registered: the meter the writers report on.
+    expect((await api('POST', '/api/endpoints', token, { endpoint: 'crash-meter' })).status).toBe(201);
 
     // One stack per data dir: a second `up` is refused, naming the holder.
     const second = await runCli(['up', ...portArgs()], env);
