@@ -263,6 +263,7 @@ describe.skipIf(!hasChromium)('web console in Chromium (needs /usr/bin/chromium)
     await page.reload();
     await page.getByRole('button', { name: 'Log in' }).waitFor({ timeout: 10_000 });
     await page.getByText(/session ended/).waitFor();
+    await accessible(page, 'login');
     await screenshot(page, 'login');
     await page.context().close();
   });
