@@ -216,6 +216,32 @@ describe.skipIf(!hasChromium)('web console in Chromium (needs /usr/bin/chromium)
     await page.context().close();
   });
 
+  it('shows a trust score verified against the chain, and the provenance of what was done', { timeout: 90_000 }, async () => {
+    const admin = await token('admin', ADMIN_PASSWORD);
+    const evaluated = await api('POST', '/api/trust/evaluations', admin, { subject: 'console-dev-1', score: 0.5, report: 'console e2e: manual check passed' });
+    expect(evaluated.status).toBe(201);
+    const page = await newPage();
+    await login(page, 'admin', ADMIN_PASSWORD);
+    await page.getByRole('link', { name: 'Trust' }).click();
+    await page.getByRole('heading', { name: 'Trust', exact: true }).waitFor();
+    await page.getByRole('table', { name: 'Scored subjects' }).getByRole('button', { name: 'console-dev-1' }).click();
+    await expect.poll(() => page.getByTestId('trust-score').textContent(), { timeout: 15_000 }).toBe('0.500');
+    await page.getByRole('button', { name: 'Verify against the chain' }).click();
+    await expect.poll(() => page.getByTestId('trust-verified').textContent(), { timeout: 15_000 }).toMatch(/^Matches: recomputed 0\.500 from 1 evaluations on chain/);
+    await accessible(page, 'trust');
+    await screenshot(page, 'trust');
+
+    await page.getByRole('link', { name: 'Provenance' }).click();
+    await page.getByRole('heading', { name: 'Provenance', exact: true }).waitFor();
+    const records = page.getByRole('table', { name: 'Provenance records' }).locator('tr[data-seq]');
+    await expect.poll(() => records.count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    await records.first().getByRole('button').first().click();
+    await page.getByTestId('tx-timeline').locator('li').first().waitFor();
+    await accessible(page, 'provenance');
+    await screenshot(page, 'provenance');
+    await page.context().close();
+  });
+
   it('keeps a user out of the admin pages, and sends an expired token back to the login page', { timeout: 60_000 }, async () => {
     const admin = await token('admin', ADMIN_PASSWORD);
     expect((await api('POST', '/api/users', admin, { username: 'viewer', role: 'user', clearance: 0, password: 'viewer-password' })).status).toBe(201);
@@ -237,6 +263,7 @@ describe.skipIf(!hasChromium)('web console in Chromium (needs /usr/bin/chromium)
     await page.reload();
     await page.getByRole('button', { name: 'Log in' }).waitFor({ timeout: 10_000 });
     await page.getByText(/session ended/).waitFor();
+    await accessible(page, 'login');
     await screenshot(page, 'login');
     await page.context().close();
   });

@@ -8,11 +8,15 @@ import { FleetPage } from '../pages/FleetPage.js';
 import { LoginPage } from '../pages/LoginPage.js';
 import { StatusPage } from '../pages/StatusPage.js';
 import { UsersPage } from '../pages/UsersPage.js';
+import { TrustPage } from '../pages/TrustPage.js';
+import { ProvenancePage } from '../pages/ProvenancePage.js';
 import { href, useRoute, type Route } from './router.js';
 
 const NAV: readonly { route: Route; label: string; admin?: boolean }[] = [
   { route: { page: 'fleet' }, label: 'Fleet' },
   { route: { page: 'anomalies' }, label: 'Anomalies' },
+  { route: { page: 'trust' }, label: 'Trust' },
+  { route: { page: 'provenance' }, label: 'Provenance' },
   { route: { page: 'endpoints' }, label: 'Endpoints', admin: true },
   { route: { page: 'users' }, label: 'Users', admin: true },
   { route: { page: 'status' }, label: 'Status' },
@@ -73,6 +77,10 @@ export function Root({ app }: { app: App }) {
           <UsersPage app={app} />
         ) : route.page === 'anomalies' ? (
           <AnomaliesPage app={app} />
+        ) : route.page === 'trust' ? (
+          <TrustPage app={app} />
+        ) : route.page === 'provenance' ? (
+          <ProvenancePage app={app} />
         ) : (
           <StatusPage app={app} />
         )}

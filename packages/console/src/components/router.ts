@@ -6,6 +6,8 @@ export type Route =
   | { page: 'endpoints' }
   | { page: 'users' }
   | { page: 'anomalies' }
+  | { page: 'trust' }
+  | { page: 'provenance' }
   | { page: 'status' };
 
 /** `#/device/dev-001` → `{ page: 'device', endpoint: 'dev-001' }`; anything unknown is the fleet. */
@@ -17,6 +19,8 @@ export function parseRoute(hash: string): Route {
     case 'endpoints':
     case 'users':
     case 'anomalies':
+    case 'trust':
+    case 'provenance':
     case 'status':
       return { page: parts[0] };
     default:
