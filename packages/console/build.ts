@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -34,6 +34,16 @@ export async function ensureConsoleBuilt(log: (line: string) => void = () => und
   if (!consoleBuildStale()) return consoleDist;
   log('building the web console (first start only)…');
   const { build } = await import('vite');
-  await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn' });
+  // Built beside, then moved in place: a server (or another process building too) never serves a half-written dist.
+  const tmp = `${consoleDist}.build-${process.pid}`;
+  await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn', build: { outDir: tmp, emptyOutDir: true } });
+  rmSync(consoleDist, { recursive: true, force: true });
+  try {
+    renameSync(tmp, consoleDist);
+  } catch (err) {
+    // Another process moved its build in first: theirs is as good.
+    rmSync(tmp, { recursive: true, force: true });
+    if (!existsSync(join(consoleDist, 'index.html'))) throw err;
+  }
   return consoleDist;
 }
