@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The test command (`npm test`, or `pnpm test`): installs the node modules when missing, brings the
-// interop peers the tests use (OpenSSL, libcoap, GnuTLS, Chromium, Compose) on Debian when run as
+// interop peers the tests use (OpenSSL, libcoap, GnuTLS, mbedTLS, Chromium, Compose) on Debian when run as
 // root, says which are missing elsewhere (those tests are then reported as skipped, naming the peer),
 // and runs vitest with any arguments given.
 import { spawnSync } from 'node:child_process';
@@ -17,6 +17,8 @@ const PEERS = [
   { name: 'coap-client-openssl (libcoap)', present: () => onPath('coap-client-openssl'), apt: 'libcoap3-bin' },
   { name: 'gnutls-cli (GnuTLS)', present: () => onPath('gnutls-cli'), apt: 'gnutls-bin' },
   { name: '/usr/bin/chromium', present: () => existsSync('/usr/bin/chromium'), apt: 'chromium' },
+  { name: 'mbedTLS headers (libmbedtls-dev)', present: () => existsSync('/usr/include/mbedtls/ssl.h'), apt: 'libmbedtls-dev' },
+  { name: 'gcc', present: () => onPath('gcc'), apt: 'gcc' },
   { name: 'docker compose or docker-compose', present: () => spawnSync('docker', ['compose', 'version']).status === 0 || onPath('docker-compose'), apt: 'docker-compose' },
 ];
 
