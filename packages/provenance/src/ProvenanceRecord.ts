@@ -20,9 +20,10 @@
  * `hash` (base64url). The Merkle leaf of a record is its `hash` as a `bytes32`.
  */
 import { createHash } from 'node:crypto';
+import { canonicalRecordJson } from './canonical.js';
 import { ProvenanceError } from './ProvenanceError.js';
 
-export const RECORD_DOMAIN = 'chainm2m-provenance-v1';
+export { RECORD_DOMAIN } from './canonical.js';
 export const GENESIS_HASH = '0'.repeat(64);
 
 export const ProvenanceActions = ['begin', 'continue', 'end'] as const;
@@ -82,32 +83,7 @@ const HEX64 = /^[0-9a-f]{64}$/;
 const B64URL = /^[A-Za-z0-9_-]+$/;
 
 export function canonicalRecordBytes(b: RecordBody): Buffer {
-  const s = b.appSignature;
-  return Buffer.from(
-    JSON.stringify([
-      RECORD_DOMAIN,
-      b.seq,
-      b.time,
-      b.tx,
-      b.provenance,
-      b.sender,
-      b.senderClearance,
-      b.receiver,
-      b.receiverClearance,
-      b.action,
-      b.operation,
-      b.path,
-      b.contentFormat,
-      b.requestSha256,
-      b.answerSha256,
-      b.outcome,
-      b.valid,
-      b.reason,
-      b.prevHash,
-      s === null ? null : [s.publicKey, s.signature, s.method, s.target, s.bodySha256],
-    ]),
-    'utf8',
-  );
+  return Buffer.from(canonicalRecordJson(b), 'utf8');
 }
 
 /** SHA-256 (hex) of the canonical encoding. */

@@ -7,7 +7,7 @@
  * (default 10000) set N and T.
  */
 import { join } from 'node:path';
-import { ChainAnchorLedger, type ChainConnection } from '@chainm2m/chain-adapter';
+import { ChainAnchorLedger, chainAnchorReader, type ChainConnection } from '@chainm2m/chain-adapter';
 import { SystemClock, type SecurityStore } from '@chainm2m/lwm2m';
 import { AppKeyRegistry, RecorderDeviceProvenance, recordServerEvents, type Lwm2mServerEvents, type ProvenanceApiDeps } from '@chainm2m/lwm2m-server';
 import { ProvenanceRecorder, SIGNING_KEY_FILE, loadOrCreateSigningKeyFile, provenanceDir } from '@chainm2m/provenance';
@@ -41,6 +41,8 @@ export async function openStackProvenance(opts: {
   readonly dataDir: string;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly connection: ChainConnection;
+  /** The chain node's JSON-RPC URL (the API reads anchors from it). */
+  readonly rpcUrl: string;
   readonly security: Pick<SecurityStore, 'getByEndpoint'> & Pick<EditableSecurityStore, 'addListener'>;
   readonly log: (line: string) => void;
 }): Promise<StackProvenance | undefined> {
@@ -68,17 +70,20 @@ export async function openStackProvenance(opts: {
   };
   await publish().catch((e: unknown) => log(`provenance     cannot publish the server key yet (${(e as Error).message})`));
   const offEndpoints = recordEndpointChanges(opts.security, recorder, log);
+  // Clients check receipts against the chain through the API's read-only anchor route.
+  const anchorReader = chainAnchorReader(opts.rpcUrl);
   const report = recorder.openReport;
   log(`provenance     ${provenanceDir(opts.dataDir)} (${report.records} records${report.truncatedBytes ? `, a torn tail of ${report.truncatedBytes} bytes cut` : ''}${created ? ', new signing key' : ''})`);
   return {
     recorder,
     device: new RecorderDeviceProvenance(recorder, opts.security, log),
-    api: { recorder, appKeys: new AppKeyRegistry(join(provenanceDir(opts.dataDir), 'app-keys.json')) },
+    api: { recorder, appKeys: new AppKeyRegistry(join(provenanceDir(opts.dataDir), 'app-keys.json')), anchors: anchorReader.read },
     recordEvents: (events) => recordServerEvents(events, recorder, opts.security, log),
     recordBootstrap: (events) => recordBootstrapSessions(events, recorder, opts.security, log),
     recordAnomaly: (a) => recordAnomaly(recorder, a, log),
     close: async () => {
       offEndpoints();
+      anchorReader.close();
       await recorder.close();
     },
   };

@@ -190,7 +190,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const endpointService = (): EndpointService =>
       new EndpointService(stores.security, endpointDefaults(config, env, ports), SystemRandom, stores.connection.address ?? 'chainm2m');
     // One writer of the provenance log: the process serving the LwM2M server (and bootstrap, when in the same process).
-    const provenance = services.has('server') ? await openStackProvenance({ dataDir: config.dataDir, env, connection: stores.connection, security: stores.security, log }) : undefined;
+    const provenance = services.has('server') ? await openStackProvenance({ dataDir: config.dataDir, env, connection: stores.connection, rpcUrl: rpcUrl as string, security: stores.security, log }) : undefined;
     if (provenance) {
       const closeProvenance = (): Promise<void> => provenance.close();
       patient.add(closeProvenance);

@@ -88,7 +88,7 @@ describe.skipIf(!hasChromium)('web console in Chromium (needs /usr/bin/chromium)
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'chainm2m-console-'));
     const config = loadConfig({ 'data-dir': dataDir, 'bs-port': '0', 'coap-port': '0', 'api-port': '0', 'chain-port': '0' }, {});
-    stack = await startStack({ config, env: { CHAINM2M_ADMIN_PASSWORD: ADMIN_PASSWORD }, log: () => undefined });
+    stack = await startStack({ config, env: { CHAINM2M_ADMIN_PASSWORD: ADMIN_PASSWORD, CHAINM2M_PROVENANCE_INTERVAL_MS: '1000' }, log: () => undefined });
     base = `http://127.0.0.1:${stack.ports.api}`;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -237,6 +237,19 @@ describe.skipIf(!hasChromium)('web console in Chromium (needs /usr/bin/chromium)
     await expect.poll(() => records.count(), { timeout: 15_000 }).toBeGreaterThan(0);
     await records.first().getByRole('button').first().click();
     await page.getByTestId('tx-timeline').locator('li').first().waitFor();
+    // A record's receipt, checked in the browser: hash, server signature, Merkle proof, root on chain.
+    const oldest = page.getByRole('table', { name: 'Provenance records' }).locator('tr[data-seq="1"]');
+    await expect
+      .poll(
+        async () => {
+          await oldest.getByRole('button', { name: 'Check' }).click();
+          return (await page.getByTestId('receipt-verdict').textContent().catch(() => '')) ?? '';
+        },
+        { timeout: 30_000, interval: 1000 },
+      )
+      .toContain('Receipt of record 1: valid');
+    const verdict = (await page.getByTestId('receipt-verdict').textContent()) ?? '';
+    for (const name of ['record hash', 'server signature', 'Merkle proof', 'anchor on chain', 'signing key']) expect(verdict).toContain(`✓ ${name}`);
     await accessible(page, 'provenance');
     await screenshot(page, 'provenance');
     await page.context().close();

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { useAsync } from '../components/useAsync.js';
 import type { App } from '../state/appState.js';
+import { checkReceipt, type AnchorCheckJson, type BrowserCheck, type ReceiptJson } from '../state/receiptCheck.js';
 
 interface RecordView {
   readonly seq: number;
@@ -30,6 +31,20 @@ export function ProvenancePage({ app }: { app: App }) {
   const [invalidOnly, setInvalidOnly] = useState(false);
   const [tx, setTx] = useState<string>();
   const [receiptMessage, setReceiptMessage] = useState<string>();
+  const [verdict, setVerdict] = useState<{ seq: number; valid: boolean; checks: BrowserCheck[] }>();
+  const check = async (seq: number): Promise<void> => {
+    setVerdict(undefined);
+    const res = await app.api.raw(`/api/provenance/records/${seq}/receipt`);
+    const text = await res.text();
+    if (!res.ok) {
+      setReceiptMessage(`record ${seq}: ${(JSON.parse(text) as { message?: string }).message ?? res.status}`);
+      return;
+    }
+    const receipt = JSON.parse(text) as ReceiptJson;
+    const readAnchor = (root: string, signingKey: string): Promise<AnchorCheckJson> =>
+      app.api.get<AnchorCheckJson>(`/api/provenance/anchors/${root}?signingKey=${signingKey}&contract=${receipt.anchor.contract}&chainId=${receipt.anchor.chainId}`);
+    setVerdict({ seq, ...(await checkReceipt(receipt, readAnchor)) });
+  };
   const list = useAsync(() => {
     const q = new URLSearchParams({ limit: '100' });
     if (endpoint.trim()) q.set('endpoint', endpoint.trim());
@@ -87,6 +102,9 @@ export function ProvenancePage({ app }: { app: App }) {
             <td>
               <button type="button" onClick={() => void download(r.seq)}>
                 Download
+              </button>{' '}
+              <button type="button" onClick={() => void check(r.seq)}>
+                Check
               </button>
             </td>
           </tr>
@@ -107,6 +125,20 @@ export function ProvenancePage({ app }: { app: App }) {
         </label>
       </div>
       {receiptMessage && <p role="status">{receiptMessage}</p>}
+      {verdict && (
+        <div role="status" class={verdict.valid ? 'result ok' : 'result error'} data-testid="receipt-verdict">
+          <p>
+            Receipt of record {verdict.seq}: <strong>{verdict.valid ? 'valid' : 'INVALID'}</strong> (checked in this browser)
+          </p>
+          <ul>
+            {verdict.checks.map((c) => (
+              <li key={c.name}>
+                {c.ok ? '✓' : '✗'} {c.name}: {c.detail}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
       {list.error && <p class="error">{list.error}</p>}
       {list.value && rows(list.value.items, 'Provenance records')}
       {tx && (

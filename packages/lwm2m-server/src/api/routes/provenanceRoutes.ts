@@ -13,6 +13,7 @@ import {
   userParty,
   visible,
   isProvenanceError,
+  type AnchorReader,
   type AppSignature,
   type ProvenanceRecord,
   type ProvenanceRecorder,
@@ -20,7 +21,7 @@ import {
 import { verify } from 'node:crypto';
 import { ApiError, ApiErrorCode } from '../ApiError.js';
 import { claimsOf } from '../auth.js';
-import { errorSchema } from '../schemas.js';
+import { errorResponses, errorSchema, SECURED_ERRORS } from '../schemas.js';
 import { runWithProvenance } from '../../provenance/provenanceContext.js';
 import type { AppKeyRegistry } from '../../provenance/AppKeyRegistry.js';
 
@@ -31,6 +32,8 @@ export const RECORD_HEADER = 'x-provenance-record';
 export interface ProvenanceApiDeps {
   readonly recorder: ProvenanceRecorder;
   readonly appKeys: AppKeyRegistry;
+  /** Reads an anchored root from the chain (AuditAnchor.checkRoot), for receipt checks by clients. */
+  readonly anchors?: AnchorReader | undefined;
 }
 
 const recordSchema = { type: 'object', additionalProperties: true } as const;
@@ -202,6 +205,41 @@ export async function provenanceRoutes(app: FastifyInstance, deps: ProvenanceApi
     if (!r || !visible(r, claimsOf(request).clearance)) throw new ApiError(ApiErrorCode.NotFound, `no provenance record ${seq}`);
     return r;
   };
+
+  if (deps.anchors) {
+    const anchors = deps.anchors;
+    app.get<{ Params: { root: string }; Querystring: { signingKey: string; contract: string; chainId: number } }>(
+      '/api/provenance/anchors/:root',
+      {
+        schema: {
+          tags: ['provenance'],
+          summary: "Read-only: what the chain's AuditAnchor holds for a batch root, and whether it published a signing key (one eth_call), for checking a receipt",
+          security: [{ bearer: [] }],
+          params: { type: 'object', properties: { root: { type: 'string', pattern: '^0x[0-9a-fA-F]{64}$' } }, required: ['root'] },
+          querystring: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['signingKey', 'contract', 'chainId'],
+            properties: { signingKey: { type: 'string', pattern: '^0x[0-9a-fA-F]{64}$' }, contract: { type: 'string', pattern: '^0x[0-9a-fA-F]{40}$' }, chainId: { type: 'integer', minimum: 1 } },
+          },
+          response: {
+            200: {
+              description: 'The anchor of the root (anchored false when the chain has none) and whether the key is published',
+              type: 'object',
+              properties: { anchored: { type: 'boolean' }, fromSeq: { type: 'integer' }, toSeq: { type: 'integer' }, count: { type: 'integer' }, prevRoot: { type: 'string' }, keyPublished: { type: 'boolean' } },
+            },
+            ...errorResponses(...SECURED_ERRORS, 503),
+          },
+        },
+      },
+      async (request) =>
+        anchors({
+          root: request.params.root,
+          signingKey: request.query.signingKey,
+          placement: { txHash: '', blockNumber: 0, chainId: request.query.chainId, contract: request.query.contract },
+        }),
+    );
+  }
 
   app.get<{ Params: { seq: number } }>(
     '/api/provenance/records/:seq',
