@@ -230,6 +230,11 @@ describe.skipIf(!hasChromium)('web console in Chromium (needs /usr/bin/chromium)
     await expect.poll(() => page.getByTestId('trust-verified').textContent(), { timeout: 15_000 }).toMatch(/^Matches: recomputed 0\.500 from 1 evaluations on chain/);
     await accessible(page, 'trust');
     await screenshot(page, 'trust');
+    // The fleet and the device page show the score too.
+    await page.getByRole('link', { name: 'Fleet' }).click();
+    await expect.poll(() => page.locator('tr[data-endpoint="console-dev-1"] td').nth(6).textContent(), { timeout: 15_000 }).toBe('0.50');
+    await page.locator('tr[data-endpoint="console-dev-1"]').getByRole('link').click();
+    await page.getByText(/Score 0\.500 from 1 evaluations/).waitFor();
 
     await page.getByRole('link', { name: 'Provenance' }).click();
     await page.getByRole('heading', { name: 'Provenance', exact: true }).waitFor();

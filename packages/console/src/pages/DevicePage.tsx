@@ -16,6 +16,11 @@ export function DevicePage({ app, endpoint }: { app: App; endpoint: string }) {
   const client = useAsync(() => app.api.get<ClientView>(`/api/clients/${ep}`), [endpoint]);
   const models = useAsync(() => app.api.get<{ items: ObjectModelJson[] }>('/api/objects').then((r) => new Map(r.items.map((m) => [m.id, m]))), []);
   const anomalies = useAsync(() => app.api.get<Page<AnomalyView>>(`/api/anomalies?endpoint=${ep}&limit=50`), [endpoint]);
+  const trust = useAsync(() => app.api.get<{ score: number | null; evaluations: number }>(`/api/trust/${ep}`), [endpoint]);
+  const provenance = useAsync(
+    () => app.api.get<{ items: { seq: number; time: string; action: string; operation: string; path?: string | null; valid: boolean; reason?: string | null; sender: string }[] }>(`/api/provenance?endpoint=${ep}&limit=20`),
+    [endpoint],
+  );
   const [selected, setSelected] = useState<TreeNode>();
   const [series, setSeries] = useState<ReadonlyMap<string, Series>>(new Map());
 
@@ -107,6 +112,29 @@ export function DevicePage({ app, endpoint }: { app: App; endpoint: string }) {
       </div>
       <h2>Values over time</h2>
       {series.size === 0 ? <p>Observe or read a numeric resource to plot it.</p> : [...series.entries()].map(([p, s]) => <ValueChart key={p} title={p} series={s} />)}
+      <h2>Trust</h2>
+      {trust.error ? (
+        <p>{trust.error}</p>
+      ) : (
+        <p>
+          Score <strong>{trust.value?.score === null || trust.value?.score === undefined ? 'unknown (no evidence yet)' : trust.value.score.toFixed(3)}</strong> from {trust.value?.evaluations ?? 0} evaluations (
+          <a href="#/trust">trust page</a>)
+        </p>
+      )}
+      <h2>Provenance (latest 20)</h2>
+      {provenance.error ? (
+        <p>{provenance.error}</p>
+      ) : (
+        <ul class="anomalies">
+          {(provenance.value?.items ?? []).map((r) => (
+            <li key={r.seq} class={r.valid ? '' : 'invalid'}>
+              #{r.seq} {r.time} {r.action} {r.operation} {r.path ?? ''} by {r.sender}
+              {r.valid ? '' : ` — invalid: ${r.reason ?? ''}`}
+            </li>
+          ))}
+          {provenance.value?.items.length === 0 && <li>No record yet.</li>}
+        </ul>
+      )}
       <h2>Anomalies</h2>
       {anomalies.error ? (
         <p class="error">{anomalies.error}</p>

@@ -8,6 +8,10 @@ import { ActivityStrip } from '../components/ActivityStrip.js';
 
 const PAGE = 100;
 
+function trustText(score: number | null | undefined): string {
+  return score === null || score === undefined ? '—' : score.toFixed(2);
+}
+
 function ago(ms: number, now: number): string {
   const s = Math.max(0, Math.round((now - ms) / 1000));
   if (s < 60) return `${s} s ago`;
@@ -22,6 +26,7 @@ export function FleetPage({ app }: { app: App }) {
   const [stateFilter, setStateFilter] = useState<DeviceState | ''>('');
   const [page, setPage] = useState(0);
   const [anomalies, setAnomalies] = useState<ReadonlyMap<string, number>>(new Map());
+  const [trust, setTrust] = useState<ReadonlyMap<string, number | null>>(new Map());
   const [now, setNow] = useState(Date.now());
 
   useEffect(() => {
@@ -38,8 +43,16 @@ export function FleetPage({ app }: { app: App }) {
         setAnomalies(counts);
       })
       .catch(() => undefined);
+    const loadTrust = (): void => {
+      app.api
+        .get<{ items: { subject: string; score: number | null }[] }>('/api/trust?limit=1000')
+        .then((p) => setTrust(new Map(p.items.map((t) => [t.subject, t.score]))))
+        .catch(() => undefined);
+    };
+    loadTrust();
     return app.onEvent((e) => {
       if (e.type === 'anomaly') setAnomalies((m) => new Map(m).set(e.endpoint, (m.get(e.endpoint) ?? 0) + 1));
+      if (e.type === 'trust-drop' || e.type === 'trust-reevaluate') loadTrust();
     });
   }, [app]);
 
@@ -129,7 +142,7 @@ export function FleetPage({ app }: { app: App }) {
               </td>
               <td>{d.client.lwm2mVersion}</td>
               <td>{d.client.address}</td>
-              <td>—</td>
+              <td>{trustText(trust.get(d.client.endpoint))}</td>
               <td>{anomalies.get(d.client.endpoint) ?? 0}</td>
             </tr>
           ))}
