@@ -5,18 +5,15 @@
  * registration still maps to it, and `/metrics` shows no new full handshake.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { SimDevice } from '@chainm2m/client-sim';
 import { startAnvil, type AnvilInstance } from '@chainm2m/contracts';
 import { DTLS_SESSIONS_FILE } from '../../src/stack/dtlsSessions.js';
+import { freePort, MAIN } from './cliProcess.js';
 
-const MAIN = join(dirname(fileURLToPath(import.meta.url)), '../../src/main.ts');
 const ADMIN_PASSWORD = 'dtls-crash-admin-pw';
 const dataDir = mkdtempSync(join(tmpdir(), 'chainm2m-dtls-crash-'));
 const running = new Set<ChildProcess>();
@@ -30,24 +27,6 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const s = createServer();
-      s.once('error', reject);
-      s.listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
-    const udpFree = await new Promise<boolean>((resolve) => {
-      const u = createSocket('udp4');
-      u.once('error', () => resolve(false));
-      u.bind(port, '127.0.0.1', () => u.close(() => resolve(true)));
-    });
-    if (udpFree) return port;
-  }
-}
 
 function up(ports: { bs: number; coap: number; api: number }): { child: ChildProcess; output: () => string; exited: Promise<void> } {
   const env = {

@@ -7,40 +7,19 @@
  * segment byte changed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { startDevChain, type DevChain } from '@chainm2m/chain-adapter';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { freePort, MAIN } from './cliProcess.js';
 
-const MAIN = join(dirname(fileURLToPath(import.meta.url)), '../../src/main.ts');
 const ADMIN_PASSWORD = 'prov-cli-admin-pw';
 const root = mkdtempSync(join(tmpdir(), 'chainm2m-prov-cli-'));
 const dataDir = join(root, 'data');
 const running = new Set<ChildProcess>();
 let chain: DevChain | undefined;
 
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const s = createServer();
-      s.once('error', reject);
-      s.listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
-    const udpFree = await new Promise<boolean>((resolve) => {
-      const u = createSocket('udp4');
-      u.once('error', () => resolve(false));
-      u.bind(port, '127.0.0.1', () => u.close(() => resolve(true)));
-    });
-    if (udpFree) return port;
-  }
-}
 
 let env: NodeJS.ProcessEnv = {};
 const ports = { bs: 0, coap: 0, api: 0 };

@@ -6,11 +6,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { freePort } from './cliProcess.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../../..');
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -52,16 +52,6 @@ function tourSteps(block: string): Step[] {
   return steps;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const work = mkdtempSync(join(tmpdir(), 'chainm2m-readme-'));
 let stack: ChildProcess | undefined;
